@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './password-policy.js';
+export * from './routes.js';
+export * from './schemas.js';

@@ -1,0 +1,247 @@
+/**
+ * The REST API's routes: the one table the API mounts from, the OpenAPI document is built from and
+ * the web client calls. Paths use Express syntax (`:id`); OpenAPI gets `{id}`.
+ */
+import type { ErrorCode } from './errors.js';
+import type { SchemaName } from './schemas.js';
+
+export const API_PREFIX = '/api/v1';
+
+/** HttpOnly session cookie (the JWT). */
+export const SESSION_COOKIE = 'gatehouse_session';
+/** Readable cookie carrying the CSRF token the SPA echoes back in CSRF_HEADER. */
+export const CSRF_COOKIE = 'gatehouse_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
+export type RouteAuth = 'none' | 'user' | 'admin';
+
+export interface RouteSpec {
+  method: HttpMethod;
+  /** Path below API_PREFIX, Express syntax. */
+  path: string;
+  summary: string;
+  tag: 'auth' | 'users' | 'system';
+  auth: RouteAuth;
+  request?: { schema: SchemaName; contentTypes: readonly string[] };
+  response: { status: number; schema?: SchemaName; description: string };
+  errors: readonly ErrorCode[];
+}
+
+const JSON_ONLY = ['application/json'] as const;
+const FORM_OR_JSON = ['application/x-www-form-urlencoded', 'application/json'] as const;
+
+export const ROUTES = {
+  jwtLogin: {
+    method: 'post',
+    path: '/auth/jwt/login',
+    summary: 'Sign in with email and password; returns a bearer token.',
+    tag: 'auth',
+    auth: 'none',
+    request: { schema: 'LoginRequest', contentTypes: FORM_OR_JSON },
+    response: { status: 200, schema: 'TokenResponse', description: 'Signed in.' },
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR'],
+  },
+  jwtLogout: {
+    method: 'post',
+    path: '/auth/jwt/logout',
+    summary: 'End the session of the bearer token used for this request.',
+    tag: 'auth',
+    auth: 'user',
+    response: { status: 204, description: 'Signed out.' },
+    errors: ['UNAUTHORIZED'],
+  },
+  cookieLogin: {
+    method: 'post',
+    path: '/auth/cookie/login',
+    summary: 'Sign in with email and password; sets the session cookie.',
+    tag: 'auth',
+    auth: 'none',
+    request: { schema: 'LoginRequest', contentTypes: FORM_OR_JSON },
+    response: { status: 204, description: 'Signed in; Set-Cookie carries the session.' },
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'CSRF_FAILED'],
+  },
+  cookieLogout: {
+    method: 'post',
+    path: '/auth/cookie/logout',
+    summary: 'End the cookie session and clear the cookie.',
+    tag: 'auth',
+    auth: 'user',
+    response: { status: 204, description: 'Signed out.' },
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED'],
+  },
+  register: {
+    method: 'post',
+    path: '/auth/register',
+    summary: 'Create an account (when registration is enabled). New accounts start unverified.',
+    tag: 'auth',
+    auth: 'none',
+    request: { schema: 'RegisterRequest', contentTypes: JSON_ONLY },
+    response: { status: 201, schema: 'UserRead', description: 'Account created.' },
+    errors: [
+      'REGISTRATION_DISABLED',
+      'REGISTER_USER_ALREADY_EXISTS',
+      'REGISTER_INVALID_PASSWORD',
+      'VALIDATION_ERROR',
+      'CSRF_FAILED',
+    ],
+  },
+  resetPassword: {
+    method: 'post',
+    path: '/auth/reset-password',
+    summary: 'Set a new password with a one-time token (setup link or reset link).',
+    tag: 'auth',
+    auth: 'none',
+    request: { schema: 'ResetPasswordRequest', contentTypes: JSON_ONLY },
+    response: { status: 204, description: 'Password set; every session of the user ended.' },
+    errors: ['RESET_PASSWORD_BAD_TOKEN', 'RESET_PASSWORD_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+  },
+  authMetadata: {
+    method: 'get',
+    path: '/auth/metadata',
+    summary: 'What the login page needs: providers, whether registration is open.',
+    tag: 'auth',
+    auth: 'none',
+    response: { status: 200, schema: 'AuthMetadata', description: 'Login options.' },
+    errors: [],
+  },
+  getMe: {
+    method: 'get',
+    path: '/users/me',
+    summary: 'The signed-in user.',
+    tag: 'users',
+    auth: 'user',
+    response: { status: 200, schema: 'UserRead', description: 'The signed-in user.' },
+    errors: ['UNAUTHORIZED'],
+  },
+  updateMe: {
+    method: 'patch',
+    path: '/users/me',
+    summary: 'Change own display name, email or password (the latter two need current_password).',
+    tag: 'users',
+    auth: 'user',
+    request: { schema: 'UpdateMeRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'UserRead', description: 'Updated user.' },
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'CURRENT_PASSWORD_REQUIRED',
+      'CURRENT_PASSWORD_INVALID',
+      'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+      'UPDATE_USER_INVALID_PASSWORD',
+      'VALIDATION_ERROR',
+    ],
+  },
+  listMySessions: {
+    method: 'get',
+    path: '/users/me/sessions',
+    summary: "The signed-in user's active sessions.",
+    tag: 'users',
+    auth: 'user',
+    response: { status: 200, schema: 'SessionList', description: 'Active sessions.' },
+    errors: ['UNAUTHORIZED'],
+  },
+  revokeMySession: {
+    method: 'delete',
+    path: '/users/me/sessions/:id',
+    summary: 'End one of the signed-in user’s sessions.',
+    tag: 'users',
+    auth: 'user',
+    response: { status: 204, description: 'Session ended.' },
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'SESSION_NOT_FOUND'],
+  },
+  listUsers: {
+    method: 'get',
+    path: '/users/all',
+    summary: 'All users (admin).',
+    tag: 'users',
+    auth: 'admin',
+    response: { status: 200, schema: 'UserList', description: 'Users, oldest first.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN'],
+  },
+  createUser: {
+    method: 'post',
+    path: '/users',
+    summary: 'Create a user (admin).',
+    tag: 'users',
+    auth: 'admin',
+    request: { schema: 'AdminCreateUserRequest', contentTypes: JSON_ONLY },
+    response: { status: 201, schema: 'AdminCreateUserResponse', description: 'User created.' },
+    errors: [
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'CSRF_FAILED',
+      'REGISTER_USER_ALREADY_EXISTS',
+      'REGISTER_INVALID_PASSWORD',
+      'VALIDATION_ERROR',
+    ],
+  },
+  getUser: {
+    method: 'get',
+    path: '/users/:id',
+    summary: 'One user (admin).',
+    tag: 'users',
+    auth: 'admin',
+    response: { status: 200, schema: 'UserRead', description: 'The user.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'USER_NOT_FOUND'],
+  },
+  updateUser: {
+    method: 'patch',
+    path: '/users/:id',
+    summary: 'Activate, verify, promote, demote or edit a user (admin).',
+    tag: 'users',
+    auth: 'admin',
+    request: { schema: 'AdminUpdateUserRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'UserRead', description: 'Updated user.' },
+    errors: [
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'CSRF_FAILED',
+      'USER_NOT_FOUND',
+      'LAST_ADMIN',
+      'CANNOT_MODIFY_SELF',
+      'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+      'UPDATE_USER_INVALID_PASSWORD',
+      'VALIDATION_ERROR',
+    ],
+  },
+  deleteUser: {
+    method: 'delete',
+    path: '/users/:id',
+    summary: 'Delete a user (admin).',
+    tag: 'users',
+    auth: 'admin',
+    response: { status: 204, description: 'User deleted.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF'],
+  },
+  health: {
+    method: 'get',
+    path: '/health',
+    summary: 'Process up and database reachable.',
+    tag: 'system',
+    auth: 'none',
+    response: { status: 200, schema: 'Health', description: 'Healthy (503 with the same body when not).' },
+    errors: [],
+  },
+  openapi: {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This API as an OpenAPI 3.1 document.',
+    tag: 'system',
+    auth: 'none',
+    response: { status: 200, description: 'OpenAPI 3.1 document.' },
+    errors: [],
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/** Fills `:param` placeholders: apiPath('getUser', { id }) -> "/api/v1/users/<id>". */
+export function apiPath(name: RouteName, params: Record<string, string> = {}): string {
+  const path = ROUTES[name].path.replace(/:([A-Za-z_]+)/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`apiPath(${name}): missing parameter ${key}`);
+    return encodeURIComponent(value);
+  });
+  return API_PREFIX + path;
+}

@@ -1,0 +1,281 @@
+/**
+ * JSON Schemas (draft 2020-12, as OpenAPI 3.1 uses) for every request and response body.
+ * The API validates requests with ajv against these, the OpenAPI document embeds them, and the
+ * TypeScript types below are inferred from them, so the three can never drift apart.
+ */
+import type { FromSchema } from 'json-schema-to-ts';
+
+const email = { type: 'string', format: 'email', minLength: 3, maxLength: 254 } as const;
+// Length is checked again in bytes by the password policy; maxLength here only bounds the input.
+const password = { type: 'string', minLength: 1, maxLength: 512 } as const;
+const displayName = { type: ['string', 'null'], maxLength: 100 } as const;
+const uuid = { type: 'string', format: 'uuid' } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+export const LoginRequestSchema = {
+  $id: 'LoginRequest',
+  title: 'LoginRequest',
+  description:
+    'OAuth2 password-grant form as fastapi-users reads it (`username` is the email). Sent as ' +
+    'application/x-www-form-urlencoded or JSON.',
+  type: 'object',
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 254 },
+    password,
+    grant_type: { type: 'string', enum: ['password', ''] },
+    scope: { type: 'string', maxLength: 1000 },
+    client_id: { type: 'string', maxLength: 1000 },
+    client_secret: { type: 'string', maxLength: 1000 },
+  },
+  required: ['username', 'password'],
+  additionalProperties: false,
+} as const;
+
+export const RegisterRequestSchema = {
+  $id: 'RegisterRequest',
+  title: 'RegisterRequest',
+  type: 'object',
+  properties: { email, password, display_name: displayName },
+  required: ['email', 'password'],
+  additionalProperties: false,
+} as const;
+
+export const UpdateMeRequestSchema = {
+  $id: 'UpdateMeRequest',
+  title: 'UpdateMeRequest',
+  description: 'Changing `email` or `password` needs `current_password`.',
+  type: 'object',
+  properties: { email, password, display_name: displayName, current_password: password },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export const AdminCreateUserRequestSchema = {
+  $id: 'AdminCreateUserRequest',
+  title: 'AdminCreateUserRequest',
+  description:
+    'Without `password`, the account is created without one and the response carries a one-time ' +
+    '`setup_url` for the user to choose it.',
+  type: 'object',
+  properties: {
+    email,
+    password,
+    display_name: displayName,
+    is_active: { type: 'boolean' },
+    is_superuser: { type: 'boolean' },
+    is_verified: { type: 'boolean' },
+  },
+  required: ['email'],
+  additionalProperties: false,
+} as const;
+
+export const AdminUpdateUserRequestSchema = {
+  $id: 'AdminUpdateUserRequest',
+  title: 'AdminUpdateUserRequest',
+  type: 'object',
+  properties: {
+    email,
+    password,
+    display_name: displayName,
+    is_active: { type: 'boolean' },
+    is_superuser: { type: 'boolean' },
+    is_verified: { type: 'boolean' },
+  },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+
+export const ResetPasswordRequestSchema = {
+  $id: 'ResetPasswordRequest',
+  title: 'ResetPasswordRequest',
+  type: 'object',
+  properties: { token: { type: 'string', minLength: 1, maxLength: 200 }, password },
+  required: ['token', 'password'],
+  additionalProperties: false,
+} as const;
+
+export const UserReadSchema = {
+  $id: 'UserRead',
+  title: 'UserRead',
+  type: 'object',
+  properties: {
+    id: uuid,
+    email: { type: 'string' },
+    username: { type: ['string', 'null'] },
+    display_name: { type: ['string', 'null'] },
+    is_active: { type: 'boolean' },
+    is_superuser: { type: 'boolean' },
+    is_verified: { type: 'boolean' },
+    has_password: { type: 'boolean' },
+    created_at: dateTime,
+    updated_at: dateTime,
+  },
+  required: [
+    'id',
+    'email',
+    'username',
+    'display_name',
+    'is_active',
+    'is_superuser',
+    'is_verified',
+    'has_password',
+    'created_at',
+    'updated_at',
+  ],
+  additionalProperties: false,
+} as const;
+
+export const UserListSchema = {
+  $id: 'UserList',
+  title: 'UserList',
+  type: 'array',
+  items: UserReadSchema,
+} as const;
+
+export const AdminCreateUserResponseSchema = {
+  $id: 'AdminCreateUserResponse',
+  title: 'AdminCreateUserResponse',
+  type: 'object',
+  properties: {
+    user: UserReadSchema,
+    setup_url: { type: ['string', 'null'], description: 'One-time link to set a password.' },
+  },
+  required: ['user', 'setup_url'],
+  additionalProperties: false,
+} as const;
+
+export const TokenResponseSchema = {
+  $id: 'TokenResponse',
+  title: 'TokenResponse',
+  type: 'object',
+  properties: {
+    access_token: { type: 'string' },
+    token_type: { type: 'string', const: 'bearer' },
+  },
+  required: ['access_token', 'token_type'],
+  additionalProperties: false,
+} as const;
+
+export const SessionReadSchema = {
+  $id: 'SessionRead',
+  title: 'SessionRead',
+  type: 'object',
+  properties: {
+    id: uuid,
+    transport: { type: 'string', enum: ['cookie', 'bearer'] },
+    auth_method: { type: 'string' },
+    user_agent: { type: ['string', 'null'] },
+    ip_address: { type: ['string', 'null'] },
+    created_at: dateTime,
+    last_seen_at: dateTime,
+    expires_at: dateTime,
+    is_current: { type: 'boolean' },
+  },
+  required: [
+    'id',
+    'transport',
+    'auth_method',
+    'user_agent',
+    'ip_address',
+    'created_at',
+    'last_seen_at',
+    'expires_at',
+    'is_current',
+  ],
+  additionalProperties: false,
+} as const;
+
+export const SessionListSchema = {
+  $id: 'SessionList',
+  title: 'SessionList',
+  type: 'array',
+  items: SessionReadSchema,
+} as const;
+
+export const AuthMetadataSchema = {
+  $id: 'AuthMetadata',
+  title: 'AuthMetadata',
+  type: 'object',
+  properties: {
+    oauth_providers: { type: 'array', items: { type: 'string' } },
+    registration_enabled: { type: 'boolean' },
+    password_login_enabled: { type: 'boolean' },
+    email_password_resets: { type: 'boolean' },
+    version: { type: 'string' },
+  },
+  required: [
+    'oauth_providers',
+    'registration_enabled',
+    'password_login_enabled',
+    'email_password_resets',
+    'version',
+  ],
+  additionalProperties: false,
+} as const;
+
+export const HealthSchema = {
+  $id: 'Health',
+  title: 'Health',
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    database: { type: 'string', enum: ['ok', 'unreachable'] },
+  },
+  required: ['status', 'database'],
+  additionalProperties: false,
+} as const;
+
+export const ErrorResponseSchema = {
+  $id: 'ErrorResponse',
+  title: 'ErrorResponse',
+  type: 'object',
+  properties: {
+    detail: { type: 'string', description: 'Machine-readable error code.' },
+    message: { type: 'string', description: 'Human-readable explanation.' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { field: { type: 'string' }, message: { type: 'string' } },
+        required: ['field', 'message'],
+        additionalProperties: false,
+      },
+    },
+  },
+  required: ['detail', 'message'],
+  additionalProperties: false,
+} as const;
+
+/** Every named schema, for ajv registration and OpenAPI `components.schemas`. */
+export const SCHEMAS = {
+  LoginRequest: LoginRequestSchema,
+  RegisterRequest: RegisterRequestSchema,
+  UpdateMeRequest: UpdateMeRequestSchema,
+  AdminCreateUserRequest: AdminCreateUserRequestSchema,
+  AdminUpdateUserRequest: AdminUpdateUserRequestSchema,
+  ResetPasswordRequest: ResetPasswordRequestSchema,
+  UserRead: UserReadSchema,
+  UserList: UserListSchema,
+  AdminCreateUserResponse: AdminCreateUserResponseSchema,
+  TokenResponse: TokenResponseSchema,
+  SessionRead: SessionReadSchema,
+  SessionList: SessionListSchema,
+  AuthMetadata: AuthMetadataSchema,
+  Health: HealthSchema,
+  ErrorResponse: ErrorResponseSchema,
+} as const;
+
+export type SchemaName = keyof typeof SCHEMAS;
+
+export type LoginRequest = FromSchema<typeof LoginRequestSchema>;
+export type RegisterRequest = FromSchema<typeof RegisterRequestSchema>;
+export type UpdateMeRequest = FromSchema<typeof UpdateMeRequestSchema>;
+export type AdminCreateUserRequest = FromSchema<typeof AdminCreateUserRequestSchema>;
+export type AdminUpdateUserRequest = FromSchema<typeof AdminUpdateUserRequestSchema>;
+export type ResetPasswordRequest = FromSchema<typeof ResetPasswordRequestSchema>;
+export type UserRead = FromSchema<typeof UserReadSchema>;
+export type AdminCreateUserResponse = FromSchema<typeof AdminCreateUserResponseSchema>;
+export type TokenResponse = FromSchema<typeof TokenResponseSchema>;
+export type SessionRead = FromSchema<typeof SessionReadSchema>;
+export type AuthMetadata = FromSchema<typeof AuthMetadataSchema>;
+export type Health = FromSchema<typeof HealthSchema>;
