@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { API_PREFIX } from '@gatehouse/shared';
+import type { AppContext } from './context.js';
+import { createAuthService } from './auth/service.js';
+import { mountAuthRoutes } from './auth/routes.js';
+import { createAuthenticator, createCsrfGuard } from './http/auth-guard.js';
+import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
+import { createRouteMounter } from './http/mount-route.js';
+import { compileRequestValidators } from './http/validate.js';
+import { createPasswordTokenService } from './password-reset/service.js';
+import { mountPasswordResetRoutes } from './password-reset/routes.js';
+import { mountSystemRoutes } from './system/routes.js';
+import { createUserService } from './users/service.js';
+import { mountUserRoutes } from './users/routes.js';
+
+/** Request bodies here are a few fields; anything bigger is not a legitimate client. */
+const BODY_LIMIT = '16kb';
+
+/** The Express app for a context. Never listens: main.ts does, tests mount it with supertest. */
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.server.trust_proxy);
+  // Paths are matched exactly: the OIDC callback path is case-sensitive and has no trailing slash.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'img-src': ["'self'", 'data:', 'https:'],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      strictTransportSecurity: new URL(ctx.config.misc.frontend_url).protocol === 'https:',
+    }),
+  );
+
+  const authService = createAuthService(ctx);
+  const passwordTokens = createPasswordTokenService(ctx);
+  const api = express.Router({ caseSensitive: true, strict: true });
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  api.use(express.json({ limit: BODY_LIMIT }));
+  api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }));
+  api.use(createAuthenticator(authService));
+  api.use(createCsrfGuard(ctx.config));
+
+  const mount = createRouteMounter(api, compileRequestValidators());
+  mountAuthRoutes(mount, ctx, authService);
+  mountPasswordResetRoutes(mount, passwordTokens);
+  mountUserRoutes(mount, createUserService(ctx));
+  mountSystemRoutes(mount, ctx);
+  api.use(notFoundApiHandler);
+
+  app.use(API_PREFIX, api);
+  if (ctx.webDistDir) app.use(createWebUiHandler(ctx.webDistDir));
+  app.use(notFoundApiHandler);
+  app.use(createErrorMiddleware(ctx.logger));
+  return app;
+}
+
+/**
+ * Serves the built SPA: its files, and index.html for any other GET outside the API so that
+ * client-side routes (/login, /admin/users, /reset-password) survive a reload.
+ */
+function createWebUiHandler(distDir: string): RequestHandler {
+  const indexFile = path.join(distDir, 'index.html');
+  const serveStatic = express.static(distDir, { index: false, maxAge: '1h' });
+  return (req, res, next) => {
+    if (req.path === API_PREFIX || req.path.startsWith(`${API_PREFIX}/`)) {
+      next();
+      return;
+    }
+    serveStatic(req, res, () => {
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || !fs.existsSync(indexFile)) {
+        next();
+        return;
+      }
+      res.set('Cache-Control', 'no-cache');
+      res.sendFile(indexFile);
+    });
+  };
+}

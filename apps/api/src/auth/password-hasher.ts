@@ -1,0 +1,42 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { Piscina } from 'piscina';
+
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, hash: string): Promise<boolean>;
+  /**
+   * Spends the same time as verify() against a real hash, for unknown users: without it,
+   * "no such account" would answer measurably faster than "wrong password".
+   */
+  verifyDummy(password: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const WORKER_URL = new URL('../../workers/bcrypt-worker.mjs', import.meta.url);
+
+/** bcrypt in a pool of worker threads, so hashing never blocks the event loop. */
+export async function createPasswordHasher(options: {
+  cost: number;
+  maxThreads?: number;
+}): Promise<PasswordHasher> {
+  const pool = new Piscina({
+    filename: WORKER_URL.href,
+    minThreads: 1,
+    maxThreads: options.maxThreads ?? Math.max(1, os.availableParallelism()),
+    idleTimeout: 60_000,
+  });
+  const run = <T>(task: Record<string, unknown>) => pool.run(task) as Promise<T>;
+  const hash = (password: string) => run<string>({ op: 'hash', password, cost: options.cost });
+  const dummyHash = await hash(crypto.randomBytes(16).toString('hex'));
+  return {
+    hash,
+    verify: (password, hashed) => run<boolean>({ op: 'verify', password, hash: hashed }),
+    async verifyDummy(password) {
+      await run<boolean>({ op: 'verify', password, hash: dummyHash });
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { checkPasswordLength, type PasswordProblem } from '@gatehouse/shared';
+
+// zxcvbn-ts' list of ~49,000 passwords seen most often in breaches. Entries shorter than the
+// minimum length are refused by the length rule anyway, so only the rest are kept.
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
+  dictionary['passwords-common'].filter((password) => password.length >= 8),
+);
+
+/**
+ * The password rules for every place a password is set (registration, admin, profile, reset):
+ * at least 8 characters, at most 72 bytes of UTF-8 (bcrypt's limit — refused, never truncated),
+ * not one of the most common passwords, and not the account's own email.
+ */
+export function findPasswordProblem(password: string, email?: string): PasswordProblem | null {
+  const lengthProblem = checkPasswordLength(password);
+  if (lengthProblem) return lengthProblem;
+  const lowered = password.toLowerCase();
+  if (COMMON_PASSWORDS.has(lowered)) return 'too_common';
+  if (email && lowered === email.toLowerCase()) return 'too_common';
+  return null;
+}

@@ -1,0 +1,167 @@
+import { describePasswordProblem } from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import { AppError } from '../http/app-error.js';
+import { createUserRepo, isUniqueViolation, type User } from '../users/repo.js';
+import { normalizeEmail } from '../users/email.js';
+import { createSessionRepo, type Session } from './repo.js';
+import { findPasswordProblem } from './password-policy.js';
+import { signSessionToken, verifySessionToken } from './session-token.js';
+
+export type SessionTransport = 'cookie' | 'bearer';
+
+export interface ClientInfo {
+  userAgent: string | null;
+  ipAddress: string | null;
+}
+
+export interface IssuedSession {
+  token: string;
+  session: Session;
+  user: User;
+}
+
+export interface Authenticated {
+  user: User;
+  session: Session;
+}
+
+/** Only bump last_seen_at this often, so authenticated reads do not all turn into writes. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+export function createAuthService(ctx: AppContext) {
+  const users = createUserRepo(ctx.db.prisma);
+  const sessions = createSessionRepo(ctx.db.prisma);
+  const { auth } = ctx.config;
+
+  const badCredentials = () =>
+    new AppError('LOGIN_BAD_CREDENTIALS', 'Incorrect email or password, or the account is disabled.');
+
+  async function issueSession(
+    user: User,
+    transport: SessionTransport,
+    authMethod: string,
+    client: ClientInfo,
+  ): Promise<IssuedSession> {
+    const now = ctx.clock.now();
+    const expiresAt = new Date(now.getTime() + auth.session_lifetime * 1000);
+    const session = await sessions.create({
+      userId: user.id,
+      transport,
+      authMethod,
+      userAgent: client.userAgent?.slice(0, 500) ?? null,
+      ipAddress: client.ipAddress,
+      createdAt: now,
+      lastSeenAt: now,
+      expiresAt,
+    });
+    const token = signSessionToken({ sub: user.id, sid: session.id }, auth.token_secret, now, expiresAt);
+    return { token, session, user };
+  }
+
+  return {
+    issueSession,
+
+    /**
+     * Email + password sign-in. Unknown email, wrong password, no password set and disabled
+     * account all answer the same LOGIN_BAD_CREDENTIALS, and all spend one bcrypt comparison
+     * (against a dummy hash when there is no real one), so neither the answer nor its timing
+     * tells which accounts exist.
+     */
+    async loginWithPassword(
+      email: string,
+      password: string,
+      transport: SessionTransport,
+      client: ClientInfo,
+    ): Promise<IssuedSession> {
+      if (!auth.password_login_enabled) {
+        throw new AppError('PASSWORD_LOGIN_DISABLED', 'Password sign-in is turned off on this server.');
+      }
+      const user = await users.findByEmail(normalizeEmail(email));
+      if (!user || user.hashedPassword === null) {
+        await ctx.passwordHasher.verifyDummy(password);
+        throw badCredentials();
+      }
+      const isMatch = await ctx.passwordHasher.verify(password, user.hashedPassword);
+      if (!isMatch || !user.isActive) throw badCredentials();
+      ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
+      return issueSession(user, transport, 'password', client);
+    },
+
+    /**
+     * A token is good only while its session row is live and its user active: signature and
+     * expiry alone would make logout, deactivation and password changes cosmetic.
+     */
+    async authenticate(token: string): Promise<Authenticated | null> {
+      const now = ctx.clock.now();
+      const claims = verifySessionToken(token, auth.token_secret, now);
+      if (!claims) return null;
+      let found: Awaited<ReturnType<typeof sessions.findWithUser>>;
+      try {
+        found = await sessions.findWithUser(claims.sid);
+      } catch {
+        // A malformed session id (not a uuid) cannot name a session.
+        return null;
+      }
+      if (
+        !found ||
+        found.userId !== claims.sub ||
+        found.revokedAt !== null ||
+        found.expiresAt <= now ||
+        !found.user.isActive
+      ) {
+        return null;
+      }
+      const { user, ...session } = found;
+      if (now.getTime() - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+        sessions.touch(session.id, now).catch((error: unknown) => {
+          ctx.logger.warn({ err: error }, 'Could not record session activity');
+        });
+      }
+      return { user, session };
+    },
+
+    async logout(sessionId: string, userId: string): Promise<void> {
+      await sessions.revokeOne(sessionId, userId, ctx.clock.now());
+    },
+
+    /**
+     * Self-registration. Accounts start unverified (an admin approves them, as in MediaManager)
+     * and never as admin, even for an email listed in admin_emails: that list is applied at
+     * start-up only, so registering first cannot capture an admin account.
+     */
+    async register(input: { email: string; password: string; display_name?: string | null }): Promise<User> {
+      if (!auth.registration_enabled) {
+        throw new AppError('REGISTRATION_DISABLED', 'Registration is closed on this server. Ask an administrator for an account.');
+      }
+      const email = normalizeEmail(input.email);
+      const problem = findPasswordProblem(input.password, email);
+      if (problem) throw new AppError('REGISTER_INVALID_PASSWORD', describePasswordProblem(problem));
+      const hashedPassword = await ctx.passwordHasher.hash(input.password);
+      try {
+        const user = await users.create({
+          email,
+          hashedPassword,
+          displayName: input.display_name ?? null,
+          isActive: true,
+          isSuperuser: false,
+          isVerified: false,
+          passwordChangedAt: ctx.clock.now(),
+        });
+        ctx.logger.info({ userId: user.id }, 'User registered');
+        return user;
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new AppError('REGISTER_USER_ALREADY_EXISTS', 'An account with this email already exists.');
+        }
+        throw error;
+      }
+    },
+
+    async purgeDeadSessions(): Promise<number> {
+      const { count } = await sessions.purgeDead(ctx.clock.now());
+      return count;
+    },
+  };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

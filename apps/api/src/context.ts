@@ -1,0 +1,17 @@
+import type { Config } from './config/types.js';
+import type { Database } from './db/database.js';
+import type { Logger } from './logger.js';
+import type { Clock } from './clock.js';
+import type { PasswordHasher } from './auth/password-hasher.js';
+
+/** Everything a service needs, built once by main.ts (or a test) and passed down. */
+export interface AppContext {
+  readonly config: Config;
+  readonly db: Database;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly passwordHasher: PasswordHasher;
+  readonly version: string;
+  /** The built web UI (apps/web/dist), served on the same port; null to serve the API only. */
+  readonly webDistDir: string | null;
+}

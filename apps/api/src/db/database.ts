@@ -1,0 +1,129 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { DatabaseConfig } from '../config/types.js';
+
+/** A single connection that runs raw SQL (migrations, advisory locks). */
+export interface SqlConnection {
+  /** Runs one or more statements (simple query protocol). */
+  exec(sql: string): Promise<void>;
+  query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+}
+
+export interface Database {
+  readonly kind: 'embedded' | 'postgres';
+  /** Where it is, for the log: a directory or a URL without its password. */
+  readonly description: string;
+  readonly prisma: PrismaClient;
+  /** Runs fn on one dedicated connection, released afterwards (session-level locks need one). */
+  withConnection<T>(fn: (connection: SqlConnection) => Promise<T>): Promise<T>;
+  /** Throws when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type DatabaseTarget =
+  | { kind: 'embedded'; dataDir: string }
+  | { kind: 'postgres'; url: string };
+
+/** [database] with url or host -> Postgres; neither -> the embedded database under data_dir. */
+export function resolveDatabaseTarget(config: DatabaseConfig, cwd: string): DatabaseTarget {
+  if (config.url) return { kind: 'postgres', url: config.url };
+  if (config.host) {
+    const url = new URL('postgres://placeholder');
+    url.hostname = config.host;
+    url.port = String(config.port);
+    url.username = config.user;
+    url.password = config.password;
+    url.pathname = `/${config.dbname}`;
+    return { kind: 'postgres', url: url.toString() };
+  }
+  return { kind: 'embedded', dataDir: path.resolve(cwd, config.data_dir, 'pglite') };
+}
+
+export function describeUrlWithoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable database URL)';
+  }
+}
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'embedded'
+    ? openEmbeddedDatabase(target.dataDir)
+    : openPostgresDatabase(target.url);
+}
+
+/**
+ * PGlite: Postgres compiled to WebAssembly, in-process. `dataDir` "memory://" keeps it in memory
+ * (tests). It has exactly one connection, so withConnection simply uses it.
+ */
+export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
+  if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  const connection: SqlConnection = {
+    async exec(sql) {
+      await pglite.exec(sql);
+    },
+    async query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]) {
+      const result = await pglite.query<Row>(sql, params);
+      return result.rows;
+    },
+  };
+  return {
+    kind: 'embedded',
+    description: dataDir,
+    prisma,
+    withConnection: (fn) => fn(connection),
+    async ping() {
+      await pglite.query('SELECT 1');
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
+
+export async function openPostgresDatabase(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    description: describeUrlWithoutPassword(url),
+    prisma,
+    async withConnection(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          async exec(sql) {
+            await client.query(sql);
+          },
+          async query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]) {
+            const result = await client.query<Row>(sql, params as unknown[] | undefined);
+            return result.rows;
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { parseCookie } from 'cookie';
+import { CSRF_HEADER, SESSION_COOKIE } from '@gatehouse/shared';
+import type { Config } from '../config/types.js';
+import { AppError } from './app-error.js';
+import { deriveCsrfToken, isSameSecret } from '../auth/session-token.js';
+import type { AuthService, Authenticated, SessionTransport } from '../auth/service.js';
+
+export interface RequestAuth extends Authenticated {
+  transport: SessionTransport;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The authenticated caller, set by authenticate(); undefined for anonymous requests. */
+export function findRequestAuth(res: Response): RequestAuth | undefined {
+  return res.locals.auth as RequestAuth | undefined;
+}
+
+export function getRequestAuth(res: Response): RequestAuth {
+  const auth = findRequestAuth(res);
+  if (!auth) throw new AppError('UNAUTHORIZED', 'Sign in first.');
+  return auth;
+}
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  return parseCookie(header)[name];
+}
+
+/**
+ * Resolves the caller from `Authorization: Bearer …` or, failing that, the session cookie.
+ * Never fails by itself: routes that need a user say so with requireUser/requireAdmin.
+ */
+export function createAuthenticator(authService: AuthService): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    let token: string | undefined;
+    let transport: SessionTransport = 'cookie';
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      token = match?.[1];
+      transport = 'bearer';
+    } else {
+      token = readCookie(req, SESSION_COOKIE);
+    }
+    if (token) {
+      const authenticated = await authService.authenticate(token);
+      if (authenticated) res.locals.auth = { ...authenticated, transport } satisfies RequestAuth;
+    }
+    next();
+  };
+}
+
+const unauthorized = () => new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
+
+export const requireUser: RequestHandler = (_req, res, next) => {
+  if (!findRequestAuth(res)) throw unauthorized();
+  next();
+};
+
+export const requireAdmin: RequestHandler = (_req, res, next) => {
+  const auth = findRequestAuth(res);
+  if (!auth) throw unauthorized();
+  if (!auth.user.isSuperuser) throw new AppError('FORBIDDEN', 'Only administrators can do this.');
+  next();
+};
+
+/**
+ * Cross-site request forgery defence, two layers:
+ * 1. Every state-changing request that a browser marks cross-site, or whose Origin is not the
+ *    configured frontend_url, is refused (this also covers login CSRF, before any session exists).
+ * 2. A cookie-authenticated state-changing request must echo the session's CSRF token in the
+ *    X-CSRF-Token header (signed double-submit). Bearer requests need neither: browsers never
+ *    attach an Authorization header on their own.
+ */
+export function createCsrfGuard(config: Config): RequestHandler {
+  const allowedOrigin = new URL(config.misc.frontend_url).origin;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (SAFE_METHODS.has(req.method)) {
+      next();
+      return;
+    }
+    const fetchSite = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    if (fetchSite === 'cross-site' || (origin !== undefined && origin !== allowedOrigin)) {
+      throw new AppError(
+        'CSRF_FAILED',
+        `Request refused: it comes from ${origin ?? 'another site'}, not from ${allowedOrigin}. ` +
+          'Open Gatehouse at its configured address (misc.frontend_url).',
+      );
+    }
+    const auth = findRequestAuth(res);
+    if (auth?.transport === 'cookie') {
+      const sent = req.headers[CSRF_HEADER];
+      const expected = deriveCsrfToken(auth.session.id, config.auth.token_secret);
+      if (typeof sent !== 'string' || !isSameSecret(sent, expected)) {
+        throw new AppError('CSRF_FAILED', `Missing or wrong ${CSRF_HEADER} header for a cookie session.`);
+      }
+    }
+    next();
+  };
+}

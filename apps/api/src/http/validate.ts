@@ -1,0 +1,83 @@
+import type { RequestHandler } from 'express';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { SCHEMAS, type FieldError, type SchemaName } from '@gatehouse/shared';
+import { AppError } from './app-error.js';
+
+// ajv-formats ships CommonJS with a default export; under ESM interop it may arrive wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+
+export type RequestValidators = Readonly<Record<SchemaName, ValidateFunction>>;
+
+/** Compiles every contract schema once, at app construction — never per request. */
+export function compileRequestValidators(): RequestValidators {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  const entries = (Object.keys(SCHEMAS) as SchemaName[]).map(
+    (name) => [name, ajv.compile(SCHEMAS[name])] as const,
+  );
+  return Object.freeze(Object.fromEntries(entries) as Record<SchemaName, ValidateFunction>);
+}
+
+/**
+ * Checks the content type against the route's list, then the body against its schema.
+ * Unknown fields are refused (the schemas say additionalProperties: false).
+ */
+export function validateBody(
+  validators: RequestValidators,
+  schema: SchemaName,
+  contentTypes: readonly string[],
+): RequestHandler {
+  const validate = validators[schema];
+  return (req, _res, next) => {
+    if (!req.is(contentTypes as string[])) {
+      throw new AppError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Send the request body as ${contentTypes.join(' or ')}.`,
+      );
+    }
+    const body: unknown = req.body ?? {};
+    if (!validate(body)) {
+      const fieldErrors = describeAjvErrors(validate.errors ?? []);
+      throw new AppError(
+        'VALIDATION_ERROR',
+        fieldErrors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
+        { fieldErrors },
+      );
+    }
+    next();
+  };
+}
+
+function describeAjvErrors(errors: readonly ErrorObject[]): FieldError[] {
+  const seen = new Set<string>();
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const described = describeAjvError(error);
+    const key = `${described.field}\u0000${described.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    result.push(described);
+  }
+  return result;
+}
+
+function describeAjvError(error: ErrorObject): FieldError {
+  const field = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return { field: String(params.missingProperty), message: 'is required' };
+    case 'additionalProperties':
+      return { field: String(params.additionalProperty), message: 'is not a known field' };
+    case 'format':
+      return { field, message: `must be a valid ${String(params.format)}` };
+    case 'minProperties':
+      return { field, message: 'must contain at least one field' };
+    case 'type':
+      return { field, message: `must be of type ${String(params.type)}` };
+    default:
+      return { field, message: error.message ?? 'is invalid' };
+  }
+}

@@ -1,0 +1,113 @@
+import {
+  API_PREFIX,
+  ERROR_STATUS,
+  ROUTES,
+  SCHEMAS,
+  SESSION_COOKIE,
+  type ErrorCode,
+  type RouteSpec,
+} from '@gatehouse/shared';
+
+type JsonObject = Record<string, unknown>;
+
+/** Drops `$id` so the schemas sit under components.schemas and are referenced by name. */
+function toComponentSchema(schema: JsonObject): JsonObject {
+  const { $id: _id, ...rest } = schema;
+  return rest;
+}
+
+function schemaRef(name: string): JsonObject {
+  return { $ref: `#/components/schemas/${name}` };
+}
+
+function toOpenApiPath(path: string): string {
+  return API_PREFIX + path.replace(/:([A-Za-z_]+)/g, '{$1}');
+}
+
+function buildErrorResponses(errors: readonly ErrorCode[]): JsonObject {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of errors) {
+    const status = ERROR_STATUS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  // Every body-taking route can also meet these, from the body parser.
+  return Object.fromEntries(
+    [...byStatus.entries()].map(([status, codes]) => [
+      String(status),
+      {
+        description: `Error: ${codes.join(', ')}`,
+        content: { 'application/json': { schema: schemaRef('ErrorResponse') } },
+      },
+    ]),
+  );
+}
+
+function buildOperation(name: string, spec: RouteSpec): JsonObject {
+  const parameters = [...spec.path.matchAll(/:([A-Za-z_]+)/g)].map((match) => ({
+    name: match[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string', format: 'uuid' },
+  }));
+  const errors: ErrorCode[] = [...spec.errors];
+  if (spec.request) errors.push('MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
+  const success: JsonObject = { description: spec.response.description };
+  if (spec.response.schema) {
+    success.content = { 'application/json': { schema: schemaRef(spec.response.schema) } };
+  }
+  return {
+    operationId: name,
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(spec.auth === 'none' ? { security: [] } : {}),
+    ...(spec.request
+      ? {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(
+              spec.request.contentTypes.map((type) => [type, { schema: schemaRef(spec.request!.schema) }]),
+            ),
+          },
+        }
+      : {}),
+    responses: {
+      [String(spec.response.status)]: success,
+      ...buildErrorResponses([...new Set(errors)]),
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document, built from the same ROUTES and SCHEMAS the API mounts and validates with. */
+export function buildOpenApiDocument(version: string): JsonObject {
+  const paths: Record<string, JsonObject> = {};
+  for (const [name, spec] of Object.entries(ROUTES) as [string, RouteSpec][]) {
+    const path = toOpenApiPath(spec.path);
+    paths[path] = { ...(paths[path] ?? {}), [spec.method]: buildOperation(name, spec) };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Gatehouse',
+      version,
+      description:
+        'Accounts and sign-in for a self-hosted media server. Paths and error codes follow ' +
+        "MediaManager's (fastapi-users) API. Cookie-authenticated state-changing requests must " +
+        'send the X-CSRF-Token header (value of the gatehouse_csrf cookie).',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }, { cookie: [] }],
+    tags: [{ name: 'auth' }, { name: 'users' }, { name: 'system' }],
+    paths,
+    components: {
+      schemas: Object.fromEntries(
+        Object.entries(SCHEMAS).map(([name, schema]) => [name, toComponentSchema(schema as JsonObject)]),
+      ),
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+        cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+      },
+    },
+  };
+}

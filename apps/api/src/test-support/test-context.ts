@@ -1,0 +1,169 @@
+/**
+ * Integration-test harness: a real database (PGlite in memory, or a fresh database on the
+ * Postgres server named by GATEHOUSE_TEST_POSTGRES_URL), migrated by the real migrator, a real
+ * password hasher, a log captured in memory and a clock the test can move.
+ */
+import crypto from 'node:crypto';
+import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Express } from 'express';
+import { createApp } from '../app.js';
+import { createPasswordHasher, type PasswordHasher } from '../auth/password-hasher.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config/types.js';
+import type { AppContext } from '../context.js';
+import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
+import { applyMigrations, readMigrationFiles } from '../db/migrate.js';
+import { createLogger } from '../logger.js';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
+// Read through a variable so this harness is the one place tests look at the environment.
+const POSTGRES_ADMIN_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? '';
+
+export const TEST_DB_KIND: 'embedded' | 'postgres' = POSTGRES_ADMIN_URL ? 'postgres' : 'embedded';
+
+export interface TestClock extends Clock {
+  advance(ms: number): void;
+  set(date: Date): void;
+}
+
+export function createTestClock(start = new Date()): TestClock {
+  let current = start.getTime();
+  return {
+    now: () => new Date(current),
+    advance: (ms) => {
+      current += ms;
+    },
+    set: (date) => {
+      current = date.getTime();
+    },
+  };
+}
+
+type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
+  const base: Config = {
+    server: { host: '127.0.0.1', port: 0, trust_proxy: false, log_level: 'info' },
+    auth: {
+      token_secret: crypto.randomBytes(32).toString('hex'),
+      session_lifetime: 86400,
+      admin_emails: [],
+      email_password_resets: false,
+      registration_enabled: true,
+      password_login_enabled: true,
+      bcrypt_cost: 10,
+      setup_link_lifetime: 86400,
+      openid_connect: [],
+    },
+    notifications: { smtp_config: null },
+    misc: { frontend_url: 'http://gatehouse.test' },
+    database: {
+      url: null,
+      host: null,
+      port: 5432,
+      user: 'MediaManager',
+      password: 'MediaManager',
+      dbname: 'MediaManager',
+      data_dir: './data',
+    },
+  };
+  return {
+    server: { ...base.server, ...overrides.server },
+    auth: { ...base.auth, ...(overrides.auth as Partial<Config['auth']>) },
+    notifications: { ...base.notifications, ...(overrides.notifications as Partial<Config['notifications']>) },
+    misc: { ...base.misc, ...overrides.misc },
+    database: { ...base.database, ...overrides.database },
+  };
+}
+
+/** A fresh, empty, migrated database for one test file. */
+export async function openTestDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (!POSTGRES_ADMIN_URL) {
+    const db = await openEmbeddedDatabase('memory://');
+    return { db, drop: () => db.close() };
+  }
+  const name = `gatehouse_test_${crypto.randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = await openPostgresDatabase(url.toString());
+  return {
+    db,
+    drop: async () => {
+      await db.close();
+      const cleanup = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export interface TestContext {
+  ctx: AppContext;
+  app: Express;
+  clock: TestClock;
+  /** Everything logged so far, one JSON line each. */
+  logText(): string;
+  logLines(): Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export interface TestContextOptions {
+  config?: DeepPartial<Config>;
+  /** bcrypt cost; tests default to the cheapest (4) for speed, the policy is the same. */
+  bcryptCost?: number;
+  hasher?: (inner: PasswordHasher) => PasswordHasher;
+  migrate?: boolean;
+}
+
+export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
+  const config = buildTestConfig(options.config);
+  const chunks: string[] = [];
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk.toString('utf8'));
+        callback();
+      },
+    }),
+  );
+  const clock = createTestClock();
+  const { db, drop } = await openTestDatabase();
+  const innerHasher = await createPasswordHasher({ cost: options.bcryptCost ?? 4, maxThreads: 2 });
+  const passwordHasher = options.hasher ? options.hasher(innerHasher) : innerHasher;
+  const ctx: AppContext = {
+    config,
+    db,
+    logger,
+    clock,
+    passwordHasher,
+    version: 'test',
+    webDistDir: null,
+  };
+  if (options.migrate !== false) {
+    await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), logger);
+  }
+  return {
+    ctx,
+    app: createApp(ctx),
+    clock,
+    logText: () => chunks.join(''),
+    logLines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    close: async () => {
+      await innerHasher.close();
+      await drop();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import type { Prisma, PrismaClient, User } from '../generated/prisma/client.js';
+
+export type { User };
+type Db = PrismaClient | Prisma.TransactionClient;
+
+/** The users table. Only this file (and the other repo.ts files) touch Prisma. */
+export function createUserRepo(prisma: PrismaClient) {
+  return {
+    findById: (id: string, db: Db = prisma) => db.user.findUnique({ where: { id } }),
+    findByEmail: (email: string, db: Db = prisma) => db.user.findUnique({ where: { email } }),
+    listAll: () => prisma.user.findMany({ orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] }),
+    create: (data: Prisma.UserCreateInput, db: Db = prisma) => db.user.create({ data }),
+    update: (id: string, data: Prisma.UserUpdateInput, db: Db = prisma) =>
+      db.user.update({ where: { id }, data }),
+    delete: (id: string, db: Db = prisma) => db.user.delete({ where: { id } }),
+    countActiveAdmins: (db: Db = prisma) =>
+      db.user.count({ where: { isSuperuser: true, isActive: true } }),
+    /**
+     * Runs fn in a transaction holding a lock that every admin-changing operation takes, so two
+     * admins demoting each other at once cannot leave the instance with none.
+     */
+    withAdminLock<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+      return prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(72707370)');
+        return fn(tx);
+      });
+    },
+  };
+}
+
+export type UserRepo = ReturnType<typeof createUserRepo>;
+
+/** Prisma's unique-constraint violation (P2002), whichever driver adapter raised it. */
+export function isUniqueViolation(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'P2002'
+  );
+}
+
+/** Prisma's "record to update/delete does not exist" (P2025). */
+export function isRecordNotFound(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { code?: unknown }).code === 'P2025'
+  );
+}

@@ -1,0 +1,75 @@
+import type {
+  AdminCreateUserRequest,
+  AdminCreateUserResponse,
+  AdminUpdateUserRequest,
+  SessionRead,
+  UpdateMeRequest,
+} from '@gatehouse/shared';
+import type { MountRoute } from '../http/mount-route.js';
+import { getRequestAuth } from '../http/auth-guard.js';
+import type { UserService } from './service.js';
+import { toUserRead } from './user-read.js';
+
+export function mountUserRoutes(mount: MountRoute, users: UserService): void {
+  // Order matters: /users/me and /users/all must be mounted before /users/:id.
+  mount('getMe', (_req, res) => {
+    res.json(toUserRead(getRequestAuth(res).user));
+  });
+
+  mount('updateMe', async (req, res) => {
+    const auth = getRequestAuth(res);
+    const user = await users.updateMe(auth.user, auth.session.id, req.body as UpdateMeRequest);
+    res.json(toUserRead(user));
+  });
+
+  mount('listMySessions', async (_req, res) => {
+    const auth = getRequestAuth(res);
+    const sessions = await users.listSessions(auth.user.id);
+    res.json(
+      sessions.map(
+        (session): SessionRead => ({
+          id: session.id,
+          transport: session.transport === 'bearer' ? 'bearer' : 'cookie',
+          auth_method: session.authMethod,
+          user_agent: session.userAgent,
+          ip_address: session.ipAddress,
+          created_at: session.createdAt.toISOString(),
+          last_seen_at: session.lastSeenAt.toISOString(),
+          expires_at: session.expiresAt.toISOString(),
+          is_current: session.id === auth.session.id,
+        }),
+      ),
+    );
+  });
+
+  mount('revokeMySession', async (req, res) => {
+    const auth = getRequestAuth(res);
+    await users.revokeSession(auth.user.id, String(req.params.id));
+    res.status(204).end();
+  });
+
+  mount('listUsers', async (_req, res) => {
+    res.json((await users.listAll()).map(toUserRead));
+  });
+
+  mount('createUser', async (req, res) => {
+    const { user, setupUrl } = await users.create(req.body as AdminCreateUserRequest);
+    res.status(201).json({ user: toUserRead(user), setup_url: setupUrl } satisfies AdminCreateUserResponse);
+  });
+
+  mount('getUser', async (req, res) => {
+    res.json(toUserRead(await users.getById(String(req.params.id))));
+  });
+
+  mount('updateUser', async (req, res) => {
+    const auth = getRequestAuth(res);
+    const user = await users.update(auth.user, String(req.params.id), req.body as AdminUpdateUserRequest);
+    res.json(toUserRead(user));
+  });
+
+  mount('deleteUser', async (req, res) => {
+    const auth = getRequestAuth(res);
+    await users.delete(auth.user, String(req.params.id));
+    res.status(204).end();
+  });
+}

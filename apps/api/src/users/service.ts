@@ -1,0 +1,176 @@
+import {
+  describePasswordProblem,
+  type AdminCreateUserRequest,
+  type AdminUpdateUserRequest,
+  type ErrorCode,
+  type UpdateMeRequest,
+} from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import { AppError } from '../http/app-error.js';
+import { findPasswordProblem } from '../auth/password-policy.js';
+import { createSessionRepo } from '../auth/repo.js';
+import { createPasswordTokenService } from '../password-reset/service.js';
+import { normalizeEmail } from './email.js';
+import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
+import type { Prisma } from '../generated/prisma/client.js';
+
+export function createUserService(ctx: AppContext) {
+  const users = createUserRepo(ctx.db.prisma);
+  const sessions = createSessionRepo(ctx.db.prisma);
+  const passwordTokens = createPasswordTokenService(ctx);
+
+  async function hashNewPassword(password: string, email: string, code: ErrorCode): Promise<string> {
+    const problem = findPasswordProblem(password, email);
+    if (problem) throw new AppError(code, describePasswordProblem(problem));
+    return ctx.passwordHasher.hash(password);
+  }
+
+  async function findUserOrThrow(id: string): Promise<User> {
+    const user = await users.findById(id).catch(() => null);
+    if (!user) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
+    return user;
+  }
+
+  function rethrowEmailTaken(error: unknown): never {
+    if (isUniqueViolation(error)) {
+      throw new AppError('UPDATE_USER_EMAIL_ALREADY_EXISTS', 'Another account already uses this email.');
+    }
+    throw error;
+  }
+
+  return {
+    /**
+     * Own profile. Email and password changes need the current password (a borrowed session
+     * must not be able to take the account over); a password change ends every other session
+     * and voids outstanding reset links.
+     */
+    async updateMe(user: User, currentSessionId: string, input: UpdateMeRequest): Promise<User> {
+      const data: Prisma.UserUpdateInput = {};
+      const now = ctx.clock.now();
+      if (input.email !== undefined || input.password !== undefined) {
+        if (input.current_password === undefined) {
+          throw new AppError('CURRENT_PASSWORD_REQUIRED', 'Enter your current password to change your email or password.');
+        }
+        const isMatch =
+          user.hashedPassword !== null &&
+          (await ctx.passwordHasher.verify(input.current_password, user.hashedPassword));
+        if (!isMatch) throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
+      }
+      const email = input.email !== undefined ? normalizeEmail(input.email) : user.email;
+      if (input.email !== undefined) data.email = email;
+      if (input.display_name !== undefined) data.displayName = input.display_name;
+      if (input.password !== undefined) {
+        data.hashedPassword = await hashNewPassword(input.password, email, 'UPDATE_USER_INVALID_PASSWORD');
+        data.passwordChangedAt = now;
+      }
+      const updated = await users.update(user.id, data).catch(rethrowEmailTaken);
+      if (input.password !== undefined) {
+        await sessions.revokeAllForUser(user.id, now, currentSessionId);
+        await passwordTokens.voidAll(user.id);
+        ctx.logger.info({ userId: user.id }, 'User changed their password; other sessions ended');
+      }
+      return updated;
+    },
+
+    listSessions: (userId: string) => sessions.listLive(userId, ctx.clock.now()),
+
+    async revokeSession(userId: string, sessionId: string): Promise<void> {
+      const isRevoked = await sessions.revokeOne(sessionId, userId, ctx.clock.now()).catch(() => false);
+      if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such active session.');
+    },
+
+    listAll: () => users.listAll(),
+    getById: findUserOrThrow,
+
+    async create(input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {
+      const email = normalizeEmail(input.email);
+      const hashedPassword =
+        input.password !== undefined
+          ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD')
+          : null;
+      let user: User;
+      try {
+        user = await users.create({
+          email,
+          hashedPassword,
+          displayName: input.display_name ?? null,
+          isActive: input.is_active ?? true,
+          isSuperuser: input.is_superuser ?? false,
+          isVerified: input.is_verified ?? true,
+          passwordChangedAt: hashedPassword ? ctx.clock.now() : null,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) {
+          throw new AppError('REGISTER_USER_ALREADY_EXISTS', 'An account with this email already exists.');
+        }
+        throw error;
+      }
+      const setupUrl =
+        hashedPassword === null
+          ? (await passwordTokens.issue(user.id, 'setup', ctx.config.auth.setup_link_lifetime)).url
+          : null;
+      ctx.logger.info({ userId: user.id, isSuperuser: user.isSuperuser }, 'Admin created a user');
+      return { user, setupUrl };
+    },
+
+    /**
+     * Admin edit. An admin cannot demote or deactivate themselves, and nobody can remove the
+     * last active admin; the check and the write share one locked transaction.
+     */
+    async update(actor: User, id: string, input: AdminUpdateUserRequest): Promise<User> {
+      const target = await findUserOrThrow(id);
+      const isSelf = actor.id === target.id;
+      if (isSelf && (input.is_superuser === false || input.is_active === false)) {
+        throw new AppError('CANNOT_MODIFY_SELF', 'You cannot demote or deactivate your own account. Ask another administrator.');
+      }
+      const now = ctx.clock.now();
+      const data: Prisma.UserUpdateInput = {};
+      const email = input.email !== undefined ? normalizeEmail(input.email) : target.email;
+      if (input.email !== undefined) data.email = email;
+      if (input.display_name !== undefined) data.displayName = input.display_name;
+      if (input.is_active !== undefined) data.isActive = input.is_active;
+      if (input.is_verified !== undefined) data.isVerified = input.is_verified;
+      if (input.is_superuser !== undefined) data.isSuperuser = input.is_superuser;
+      if (input.password !== undefined) {
+        data.hashedPassword = await hashNewPassword(input.password, email, 'UPDATE_USER_INVALID_PASSWORD');
+        data.passwordChangedAt = now;
+      }
+      const isRemovingAdmin =
+        target.isSuperuser && target.isActive && (input.is_superuser === false || input.is_active === false);
+      const updated = await users
+        .withAdminLock(async (tx) => {
+          if (isRemovingAdmin && (await users.countActiveAdmins(tx)) <= 1) {
+            throw new AppError('LAST_ADMIN', 'This is the last active administrator; promote someone else first.');
+          }
+          const result = await users.update(id, data, tx);
+          if (input.password !== undefined || input.is_active === false) {
+            await sessions.revokeAllForUser(id, now, undefined, tx);
+          }
+          return result;
+        })
+        .catch(rethrowEmailTaken);
+      if (input.password !== undefined) await passwordTokens.voidAll(id);
+      ctx.logger.info({ actorId: actor.id, userId: id, changes: Object.keys(input) }, 'Admin updated a user');
+      return updated;
+    },
+
+    async delete(actor: User, id: string): Promise<void> {
+      if (actor.id === id) {
+        throw new AppError('CANNOT_MODIFY_SELF', 'You cannot delete your own account. Ask another administrator.');
+      }
+      const target = await findUserOrThrow(id);
+      await users.withAdminLock(async (tx) => {
+        if (target.isSuperuser && target.isActive && (await users.countActiveAdmins(tx)) <= 1) {
+          throw new AppError('LAST_ADMIN', 'This is the last active administrator; promote someone else first.');
+        }
+        await users.delete(id, tx).catch((error: unknown) => {
+          if (isRecordNotFound(error)) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
+          throw error;
+        });
+      });
+      ctx.logger.info({ actorId: actor.id, userId: id }, 'Admin deleted a user');
+    },
+  };
+}
+
+export type UserService = ReturnType<typeof createUserService>;
