@@ -5,7 +5,15 @@
  */
 import type { FromSchema } from 'json-schema-to-ts';
 
-const email = { type: 'string', format: 'email', minLength: 3, maxLength: 254 } as const;
+// Surrounding whitespace is allowed here and trimmed by the server's normalisation (trim, NFC,
+// lower-case); the address itself needs one @ and no inner whitespace.
+const email = {
+  type: 'string',
+  minLength: 3,
+  maxLength: 254,
+  pattern: '^\\s*[^\\s@]+@[^\\s@]+\\s*$',
+  description: 'Email address; trimmed and lower-cased by the server.',
+} as const;
 // Length is checked again in bytes by the password policy; maxLength here only bounds the input.
 const password = { type: 'string', minLength: 1, maxLength: 512 } as const;
 const displayName = { type: ['string', 'null'], maxLength: 100 } as const;

@@ -71,6 +71,8 @@ function describeAjvError(error: ErrorObject): FieldError {
       return { field: String(params.missingProperty), message: 'is required' };
     case 'additionalProperties':
       return { field: String(params.additionalProperty), message: 'is not a known field' };
+    case 'pattern':
+      return { field, message: field.endsWith('email') ? 'must be a valid email address' : 'has an invalid format' };
     case 'format':
       return { field, message: `must be a valid ${String(params.format)}` };
     case 'minProperties':

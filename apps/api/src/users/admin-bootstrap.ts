@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
+import { normalizeEmail } from './email.js';
 import { createUserRepo, isUniqueViolation } from './repo.js';
 
 /**
@@ -17,7 +18,8 @@ export async function ensureAdminAccounts(ctx: AppContext): Promise<void> {
   const passwordTokens = createPasswordTokenService(ctx);
   const lifetime = ctx.config.auth.setup_link_lifetime;
 
-  for (const email of ctx.config.auth.admin_emails) {
+  // The config loader normalises already; normalising again keeps this safe for any caller.
+  for (const email of new Set(ctx.config.auth.admin_emails.map(normalizeEmail))) {
     let user = await users.findByEmail(email);
     let isNew = false;
     if (!user) {

@@ -1,0 +1,32 @@
+import { useDocumentTitle } from '../../ui/use-document-title';
+import { useSignedInUser } from '../auth/signed-in-user';
+import { ChangeEmailForm } from './change-email-form';
+import { ChangePasswordForm } from './change-password-form';
+import { ProfileForm } from './profile-form';
+import { SessionsSection } from './sessions-section';
+
+export function AccountPage() {
+  useDocumentTitle('Your account');
+  const user = useSignedInUser();
+  return (
+    <div className="stack-large">
+      <header>
+        <h1>Your account</h1>
+        <p className="lead">
+          Signed in as <strong>{user.display_name ?? user.email}</strong>
+          {user.display_name && <> ({user.email})</>}
+          {user.is_superuser && <span className="badge">Administrator</span>}
+        </p>
+      </header>
+      {!user.is_verified && (
+        <div className="banner" role="status">
+          Your account is waiting for an administrator to approve it.
+        </div>
+      )}
+      <ProfileForm user={user} />
+      <ChangeEmailForm user={user} />
+      <ChangePasswordForm user={user} />
+      <SessionsSection />
+    </div>
+  );
+}

@@ -1,0 +1,115 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import type { LoginRequest, UserRead } from '@gatehouse/shared';
+import { useApi } from '../../api/api-context';
+import { useAuthMetadata, useCurrentUser } from '../../api/hooks';
+import { removeUserData } from '../../api/query-client';
+import { queryKeys } from '../../api/query-keys';
+import { readField } from '../../ui/form-data';
+import { ErrorAlert, Loading } from '../../ui/messages';
+import { TextField } from '../../ui/text-field';
+import { useDocumentTitle } from '../../ui/use-document-title';
+import { oauthAuthorizeUrl } from './oauth';
+import { sanitizeReturnTo } from './return-to';
+
+const COOKIE_NOT_KEPT =
+  'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
+
+export function LoginPage() {
+  useDocumentTitle('Sign in');
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [searchParams] = useSearchParams();
+  const returnTo = sanitizeReturnTo(searchParams.get('returnTo'));
+  const metadata = useAuthMetadata();
+  const currentUser = useCurrentUser();
+  const [cookieProblem, setCookieProblem] = useState(false);
+
+  const signIn = useMutation({
+    mutationFn: (body: LoginRequest) => api.call('cookieLogin', { body }),
+    onSuccess: async () => {
+      // Whatever was cached belonged to whoever used this tab before.
+      removeUserData(queryClient);
+      await queryClient.refetchQueries({ queryKey: queryKeys.me, exact: true });
+      const user = queryClient.getQueryData<UserRead | null>(queryKeys.me);
+      if (!user) {
+        setCookieProblem(true);
+        return;
+      }
+      navigate(returnTo, { replace: true });
+    },
+  });
+
+  if (currentUser.data && !signIn.isPending) return <Navigate to={returnTo} replace />;
+
+  function handleSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setCookieProblem(false);
+    signIn.mutate({ username: readField(form, 'email'), password: readField(form, 'password', { trim: false }) });
+  }
+
+  const options = metadata.data;
+  return (
+    <div className="narrow">
+      <h1>Sign in</h1>
+      {metadata.isPending && <Loading />}
+      <ErrorAlert error={metadata.error} />
+      {options && (
+        <>
+          {options.password_login_enabled ? (
+            <form className="stack" onSubmit={handleSubmit} noValidate>
+              <ErrorAlert error={cookieProblem ? COOKIE_NOT_KEPT : signIn.error} />
+              <TextField
+                id="email"
+                name="email"
+                type="email"
+                label="Email"
+                autoComplete="username"
+                inputMode="email"
+                autoCapitalize="none"
+                spellCheck={false}
+                required
+              />
+              <TextField
+                id="password"
+                name="password"
+                type="password"
+                label="Password"
+                autoComplete="current-password"
+                required
+              />
+              <button type="submit" className="button" disabled={signIn.isPending} aria-busy={signIn.isPending}>
+                Sign in
+              </button>
+            </form>
+          ) : (
+            options.oauth_providers.length === 0 && (
+              <p>No way to sign in is enabled on this server. Ask the administrator.</p>
+            )
+          )}
+
+          {options.oauth_providers.length > 0 && (
+            <div className="stack oauth-providers">
+              {options.password_login_enabled && <p className="divider">or</p>}
+              {options.oauth_providers.map((provider) => (
+                // A plain link: the API redirects the whole page to the identity provider.
+                <a key={provider} className="button button-secondary" href={oauthAuthorizeUrl(provider)}>
+                  Sign in with {provider}
+                </a>
+              ))}
+            </div>
+          )}
+
+          {options.registration_enabled && (
+            <p className="aside">
+              New here? <Link to="/register">Create account</Link>
+            </p>
+          )}
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import { createBrowserRouter } from 'react-router-dom';
+import { AccountPage } from '../features/account/account-page';
+import { AdminUsersPage } from '../features/admin-users/admin-users-page';
+import { LoginPage } from '../features/auth/login-page';
+import { RegisterPage } from '../features/auth/register-page';
+import { ResetPasswordPage } from '../features/auth/reset-password-page';
+import { AppLayout } from './app-layout';
+import { NotFoundPage } from './not-found-page';
+import { RequireAuth } from './require-auth';
+
+export function createAppRouter() {
+  return createBrowserRouter([
+    {
+      element: <AppLayout />,
+      children: [
+        { path: 'login', element: <LoginPage /> },
+        { path: 'register', element: <RegisterPage /> },
+        { path: 'reset-password', element: <ResetPasswordPage /> },
+        {
+          element: <RequireAuth />,
+          children: [
+            { index: true, element: <AccountPage /> },
+            { path: 'admin/users', element: <AdminUsersPage /> },
+          ],
+        },
+        { path: '*', element: <NotFoundPage /> },
+      ],
+    },
+  ]);
+}

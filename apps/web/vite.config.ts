@@ -1,0 +1,27 @@
+import { defineConfig } from 'vite';
+
+// Vite 8 transforms TSX with Oxc; the automatic runtime imports react/jsx-runtime itself, so no
+// React plugin is needed (we do without Fast Refresh: edits reload the page).
+export default defineConfig({
+  oxc: {
+    jsx: { runtime: 'automatic', importSource: 'react' },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    rolldownOptions: {
+      onwarn(warning, defaultHandler) {
+        // React libraries mark modules "use client" for server components; meaningless in an SPA.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && warning.message.includes('use client')) return;
+        defaultHandler(warning);
+      },
+    },
+  },
+  server: {
+    proxy: {
+      // Same-origin in production (the API serves this bundle); in dev, forward to the API.
+      '/api': { target: 'http://127.0.0.1:8000', changeOrigin: false },
+    },
+  },
+});
