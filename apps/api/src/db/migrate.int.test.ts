@@ -107,10 +107,10 @@ describe('start-up migrations', () => {
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toContain('29990101000000_broken');
     expect((error as Error).message).toMatch(/no_such_function/);
-    const [{ exists }] = await db.withConnection((c) =>
+    const [row] = await db.withConnection((c) =>
       c.query<{ exists: boolean }>("SELECT to_regclass('public.half_done') IS NOT NULL AS exists"),
     );
-    expect(exists).toBe(false);
+    expect(row?.exists).toBe(false);
     const broken = (await readRows(db)).find((r) => r.migration_name === '29990101000000_broken')!;
     expect(broken.finished_at).toBeNull();
     expect(broken.rolled_back_at).not.toBeNull();
@@ -153,10 +153,10 @@ describe('start-up migrations', () => {
       expect(appliedCounts).toEqual([0, 0, 0, files.length]);
       expect(await readRows(first)).toHaveLength(files.length);
       // The lock is released afterwards.
-      const [{ locked }] = await first.withConnection((c) =>
+      const [lock] = await first.withConnection((c) =>
         c.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [MIGRATION_LOCK_KEY]),
       );
-      expect(locked).toBe(true);
+      expect(lock?.locked).toBe(true);
     });
   }
 });

@@ -1,0 +1,268 @@
+/**
+ * The JSON Schema for config.toml (after load-config.ts has set aside MediaManager's sections and
+ * applied GATEHOUSE_* overrides). Compiled once, here, at module load.
+ *
+ * Defaults live in the schema (ajv `useDefaults`) so there is one place to read them. Keys carrying
+ * `secret: true` are never echoed in error messages.
+ */
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+import type { LogLevel, OidcProviderConfig, SmtpConfig } from './types.js';
+
+/** The top-level sections Gatehouse reads. Every other top-level section is MediaManager's. */
+export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications'] as const;
+
+/** MediaManager sections we know of, so a typo check never mistakes them for ours. */
+export const KNOWN_FOREIGN_SECTIONS: readonly string[] = ['torrents', 'indexers', 'metadata'];
+
+/** The only `[notifications]` sub-table Gatehouse reads; the rest (gotify, ntfy, …) is MediaManager's. */
+export const OWNED_NOTIFICATION_KEY = 'smtp_config';
+
+/** MediaManager's own `[misc]` keys: accepted so its config.toml loads unchanged, then ignored. */
+export const IGNORED_MISC_KEYS: readonly string[] = [
+  'cors_urls',
+  'api_base_path',
+  'development',
+  'image_directory',
+  'tv_directory',
+  'movie_directory',
+  'torrent_directory',
+  'tv_libraries',
+  'movie_libraries',
+];
+
+/** Human wording for the custom and ajv-formats formats used below, for error messages. */
+export const FORMAT_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'http-url': 'an absolute http:// or https:// URL',
+  'postgres-url': 'a postgres:// or postgresql:// URL',
+  email: 'an email address',
+};
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+const OIDC_PROVIDER_SCHEMA: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean', default: false },
+    client_id: { type: 'string', default: '' },
+    client_secret: { type: 'string', default: '', secret: true },
+    configuration_endpoint: { type: 'string', default: '' },
+    name: {
+      type: 'string',
+      default: 'OpenID',
+      minLength: 1,
+      // The name is a path segment of the redirect URI ({frontend_url}/api/v1/auth/cookie/{name}/callback).
+      pattern: '^[^/?#%\\\\]+$',
+      description: 'a name without "/", "?", "#", "%" or "\\" (it is part of the redirect URI)',
+    },
+  },
+  // A disabled provider may be a half-filled template (MediaManager ships one); only check it once on.
+  if: { properties: { enabled: { const: true } }, required: ['enabled'] },
+  // `required` too: ajv may evaluate `then` before `properties` has filled in the "" defaults.
+  then: {
+    required: ['client_id', 'configuration_endpoint'],
+    properties: {
+      client_id: { type: 'string', minLength: 1 },
+      configuration_endpoint: { type: 'string', format: 'http-url' },
+    },
+  },
+};
+
+const SMTP_SCHEMA: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['smtp_host', 'from_email'],
+  properties: {
+    smtp_host: { type: 'string', minLength: 1 },
+    smtp_port: { type: 'integer', minimum: 1, maximum: 65535, default: 587 },
+    smtp_user: { type: 'string', default: '' },
+    smtp_password: { type: 'string', default: '', secret: true },
+    from_email: { type: 'string', minLength: 1 },
+    use_tls: { type: 'boolean', default: true },
+  },
+};
+
+export const CONFIG_SCHEMA: SchemaObject = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'https://gatehouse.local/schemas/config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    server: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
+        trust_proxy: {
+          type: ['boolean', 'integer', 'string'],
+          minimum: 0,
+          default: 'loopback, linklocal, uniquelocal',
+        },
+        log_level: { type: 'string', enum: LOG_LEVELS, default: 'info' },
+      },
+    },
+    auth: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      required: ['token_secret', 'admin_emails'],
+      properties: {
+        // Published example values are refused in load-config.ts (a schema cannot explain why).
+        token_secret: { type: 'string', minLength: 32, secret: true },
+        session_lifetime: { type: 'integer', minimum: 60, default: 86400 },
+        admin_emails: {
+          type: 'array',
+          items: { type: 'string', format: 'email', maxLength: 254 },
+        },
+        email_password_resets: { type: 'boolean', default: false },
+        registration_enabled: { type: 'boolean', default: false },
+        password_login_enabled: { type: 'boolean', default: true },
+        bcrypt_cost: { type: 'integer', minimum: 10, maximum: 15, default: 12 },
+        setup_link_lifetime: { type: 'integer', minimum: 60, default: 86400 },
+        // The file may hold one table or an array of tables; load-config.ts wraps a single table in
+        // an array before validation because ajv applies no defaults inside oneOf/anyOf branches.
+        openid_connect: { type: 'array', default: [], items: OIDC_PROVIDER_SCHEMA },
+      },
+    },
+    notifications: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: { [OWNED_NOTIFICATION_KEY]: SMTP_SCHEMA },
+    },
+    misc: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        frontend_url: { type: 'string', format: 'http-url', default: 'http://localhost:8000' },
+      },
+    },
+    database: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        url: { type: ['string', 'null'], format: 'postgres-url', default: null, secret: true },
+        host: { type: ['string', 'null'], default: null },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 5432 },
+        user: { type: 'string', default: 'MediaManager' },
+        password: { type: 'string', default: 'MediaManager', secret: true },
+        dbname: { type: 'string', default: 'MediaManager' },
+        data_dir: { type: 'string', minLength: 1, default: './data' },
+      },
+    },
+  },
+};
+
+/** What the schema guarantees once validation (with defaults) has passed. */
+export interface ValidatedConfigFile {
+  server: { host: string; port: number; trust_proxy: boolean | number | string; log_level: LogLevel };
+  auth: {
+    token_secret: string;
+    session_lifetime: number;
+    admin_emails: string[];
+    email_password_resets: boolean;
+    registration_enabled: boolean;
+    password_login_enabled: boolean;
+    bcrypt_cost: number;
+    setup_link_lifetime: number;
+    openid_connect: OidcProviderConfig[];
+  };
+  notifications: { smtp_config?: SmtpConfig };
+  misc: { frontend_url: string };
+  database: {
+    url: string | null;
+    host: string | null;
+    port: number;
+    user: string;
+    password: string;
+    dbname: string;
+    data_dir: string;
+  };
+}
+
+/** One settable key (a leaf of the schema), e.g. "auth.openid_connect.client_id". */
+export interface SettingInfo {
+  readonly path: string;
+  readonly types: readonly string[];
+  readonly isSecret: boolean;
+}
+
+function isHttpUrl(value: string): boolean {
+  // `new URL('http:host')` succeeds, so insist on the "//" explicitly.
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresUrl(value: string): boolean {
+  if (!/^postgres(ql)?:\/\//i.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function collectSettings(schema: SchemaObject, prefix: string, into: Map<string, SettingInfo>): void {
+  const properties = schema['properties'] as Record<string, SchemaObject> | undefined;
+  for (const [key, child] of Object.entries(properties ?? {})) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    const rawType: unknown = child['type'];
+    const types = Array.isArray(rawType) ? rawType.map(String) : [String(rawType)];
+    const items = child['items'] as SchemaObject | undefined;
+    if (types.includes('object')) {
+      collectSettings(child, path, into);
+    } else if (types.includes('array') && items !== undefined && items['type'] === 'object') {
+      // Arrays of tables (openid_connect) are addressed by their item keys.
+      collectSettings(items, path, into);
+    } else {
+      into.set(path, { path, types, isSecret: child['secret'] === true });
+    }
+  }
+}
+
+function buildSettings(): ReadonlyMap<string, SettingInfo> {
+  const settings = new Map<string, SettingInfo>();
+  collectSettings(CONFIG_SCHEMA, '', settings);
+  return settings;
+}
+
+/** Every key a user can set, by dotted path (array indexes left out). */
+export const SETTINGS: ReadonlyMap<string, SettingInfo> = buildSettings();
+
+/** Dotted paths of the tables inside owned sections, offered as did-you-mean targets too. */
+export const SUBSECTION_PATHS: readonly string[] = ['auth.openid_connect', 'notifications.smtp_config'];
+
+function compileConfigValidator(): ValidateFunction<ValidatedConfigFile> {
+  // Both packages are CommonJS: under NodeNext the default import is `module.exports`, and the
+  // class / plugin is its `default` property (set by both packages, so this also holds at runtime).
+  const ajv = new Ajv2020.default({
+    allErrors: true,
+    useDefaults: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+  });
+  addFormats.default(ajv, ['email']);
+  ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
+  ajv.addFormat('postgres-url', { type: 'string', validate: isPostgresUrl });
+  // Annotation only: marks values that must never appear in a message.
+  ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
+  return ajv.compile<ValidatedConfigFile>(CONFIG_SCHEMA);
+}
+
+/** Validates in place: fills in defaults, then reports problems in `validateConfigFile.errors`. */
+export const validateConfigFile: ValidateFunction<ValidatedConfigFile> = compileConfigValidator();
+
+export type SchemaError = ErrorObject;
