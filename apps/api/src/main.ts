@@ -72,7 +72,7 @@ async function main(): Promise<void> {
 
   const authService = createAuthService(ctx);
   const purgeSessions = () =>
-    authService.purgeDeadSessions().catch((error: unknown) => logger.warn({ err: error }, 'Session purge failed'));
+    authService.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'Purging expired sessions failed'));
   await purgeSessions();
   const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
   purgeTimer.unref();

@@ -40,7 +40,7 @@ export const ROUTES = {
     auth: 'none',
     request: { schema: 'LoginRequest', contentTypes: FORM_OR_JSON },
     response: { status: 200, schema: 'TokenResponse', description: 'Signed in.' },
-    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR'],
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'RATE_LIMITED'],
   },
   jwtLogout: {
     method: 'post',
@@ -59,7 +59,7 @@ export const ROUTES = {
     auth: 'none',
     request: { schema: 'LoginRequest', contentTypes: FORM_OR_JSON },
     response: { status: 204, description: 'Signed in; Set-Cookie carries the session.' },
-    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'CSRF_FAILED'],
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
   },
   cookieLogout: {
     method: 'post',

@@ -6,6 +6,7 @@ import { normalizeEmail } from '../users/email.js';
 import { createSessionRepo, type Session } from './repo.js';
 import { findPasswordProblem } from './password-policy.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
+import { createRateLimiter, type RateLimitRule } from '../rate-limit/service.js';
 
 export type SessionTransport = 'cookie' | 'bearer';
 
@@ -25,12 +26,21 @@ export interface Authenticated {
   session: Session;
 }
 
+/**
+ * Brute-force brakes on password sign-in (OWASP ASVS 2.2.1). Only failures count. Per account:
+ * slows guessing one password; per client address: slows spraying many accounts. Unknown emails
+ * are counted like real ones, so a 429 says nothing about which accounts exist.
+ */
+export const LOGIN_FAILURES_PER_ACCOUNT: RateLimitRule = { name: 'login-account', limit: 10, windowMs: 15 * 60_000 };
+export const LOGIN_FAILURES_PER_CLIENT: RateLimitRule = { name: 'login-client', limit: 100, windowMs: 15 * 60_000 };
+
 /** Only bump last_seen_at this often, so authenticated reads do not all turn into writes. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 export function createAuthService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const sessions = createSessionRepo(ctx.db.prisma);
+  const rateLimiter = createRateLimiter(ctx);
   const { auth } = ctx.config;
 
   const badCredentials = () =>
@@ -76,13 +86,22 @@ export function createAuthService(ctx: AppContext) {
       if (!auth.password_login_enabled) {
         throw new AppError('PASSWORD_LOGIN_DISABLED', 'Password sign-in is turned off on this server.');
       }
-      const user = await users.findByEmail(normalizeEmail(email));
+      const normalizedEmail = normalizeEmail(email);
+      await rateLimiter.assertUnderLimit(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
+      if (client.ipAddress) await rateLimiter.assertUnderLimit(LOGIN_FAILURES_PER_CLIENT, client.ipAddress);
+      const fail = async (): Promise<never> => {
+        await rateLimiter.record(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
+        if (client.ipAddress) await rateLimiter.record(LOGIN_FAILURES_PER_CLIENT, client.ipAddress);
+        throw badCredentials();
+      };
+      const user = await users.findByEmail(normalizedEmail);
       if (!user || user.hashedPassword === null) {
         await ctx.passwordHasher.verifyDummy(password);
-        throw badCredentials();
+        return fail();
       }
       const isMatch = await ctx.passwordHasher.verify(password, user.hashedPassword);
-      if (!isMatch || !user.isActive) throw badCredentials();
+      if (!isMatch || !user.isActive) return fail();
+      await rateLimiter.reset(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
       ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
       return issueSession(user, transport, 'password', client);
     },
@@ -157,9 +176,10 @@ export function createAuthService(ctx: AppContext) {
       }
     },
 
-    async purgeDeadSessions(): Promise<number> {
+    /** Housekeeping: drops sessions that can never authenticate again and spent rate-limit windows. */
+    async purgeExpired(): Promise<number> {
       const { count } = await sessions.purgeDead(ctx.clock.now());
-      return count;
+      return count + (await rateLimiter.purgeExpired());
     },
   };
 }
