@@ -8,7 +8,7 @@ import { createAuthService } from './auth/service.js';
 import { mountAuthRoutes } from './auth/routes.js';
 import { createAuthenticator, createCsrfGuard } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
-import { createRouteMounter } from './http/mount-route.js';
+import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
 import { createPasswordTokenService } from './password-reset/service.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
@@ -60,6 +60,7 @@ export function createApp(ctx: AppContext): Express {
   mountPasswordResetRoutes(mount, passwordTokens);
   mountUserRoutes(mount, createUserService(ctx));
   mountSystemRoutes(mount, ctx);
+  api.use(createMethodNotAllowedHandler());
   api.use(notFoundApiHandler);
 
   app.use(API_PREFIX, api);
@@ -82,7 +83,9 @@ function createWebUiHandler(distDir: string): RequestHandler {
       return;
     }
     serveStatic(req, res, () => {
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || !fs.existsSync(indexFile)) {
+      // A missing file (/assets/old-build.js) is a 404, not the app shell.
+      const isFileRequest = path.posix.basename(req.path).includes('.');
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || isFileRequest || !fs.existsSync(indexFile)) {
         next();
         return;
       }

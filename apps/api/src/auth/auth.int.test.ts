@@ -141,8 +141,8 @@ describe('password sign-in and sessions', () => {
       sid: claims.sid,
       iss: 'gatehouse',
       aud: 'gatehouse:session',
-      iat: Math.floor(Date.now() / 1000),
-      exp: Math.floor(Date.now() / 1000) + 3600,
+      iat: Math.floor(t.clock.now().getTime() / 1000),
+      exp: Math.floor(t.clock.now().getTime() / 1000) + 3600,
       ...extra,
     });
 
@@ -172,7 +172,7 @@ describe('password sign-in and sessions', () => {
       expect((await me(forged)).status).toBe(401);
     });
     it('expired', async () => {
-      const forged = jwt.sign(claimsFor({ exp: Math.floor(Date.now() / 1000) - 10 }), t.ctx.config.auth.token_secret, {
+      const forged = jwt.sign(claimsFor({ exp: Math.floor(t.clock.now().getTime() / 1000) - 10 }), t.ctx.config.auth.token_secret, {
         algorithm: 'HS256',
       });
       expect((await me(forged)).status).toBe(401);

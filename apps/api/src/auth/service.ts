@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
 import { createUserRepo, isUniqueViolation, type User } from '../users/repo.js';
 import { normalizeEmail } from '../users/email.js';
+import { isUuid } from '../db/uuid.js';
 import { createSessionRepo, type Session } from './repo.js';
 import { findPasswordProblem } from './password-policy.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
@@ -114,13 +115,9 @@ export function createAuthService(ctx: AppContext) {
       const now = ctx.clock.now();
       const claims = verifySessionToken(token, auth.token_secret, now);
       if (!claims) return null;
-      let found: Awaited<ReturnType<typeof sessions.findWithUser>>;
-      try {
-        found = await sessions.findWithUser(claims.sid);
-      } catch {
-        // A malformed session id (not a uuid) cannot name a session.
-        return null;
-      }
+      // A malformed session id cannot name a session (and must not reach the uuid column).
+      if (!isUuid(claims.sid)) return null;
+      const found = await sessions.findWithUser(claims.sid);
       if (
         !found ||
         found.userId !== claims.sub ||

@@ -17,6 +17,8 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
     const appError = toAppError(error);
     if (!appError) {
       logger.error({ err: error, method: req.method, path: req.path }, 'Unhandled error');
+    } else if (appError.code === 'SERVICE_UNAVAILABLE') {
+      logger.error({ err: error, method: req.method, path: req.path }, 'Database unavailable');
     }
     const { status, body, headers } = appError
       ? {
@@ -63,11 +65,31 @@ function toAppError(error: unknown): AppError | null {
     default:
       break;
   }
+  // A compressed body that does not decompress (zlib's Z_* codes).
+  const { code } = error as { code?: unknown };
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new AppError('MALFORMED_BODY', 'The request body could not be decompressed.');
+  }
   // Other 4xx errors raised by Express/body-parser (e.g. a malformed URI) are the client's.
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new AppError('MALFORMED_BODY', 'The request could not be understood.');
+    return new AppError('MALFORMED_REQUEST', 'The request URL or headers could not be understood.');
+  }
+  if (isDatabaseUnavailable(error)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The database is unreachable right now. Try again shortly.', {
+      headers: { 'Retry-After': '5' },
+    });
   }
   return null;
+}
+
+/** Connection-level failures (Prisma P1xxx, pool exhaustion, refused sockets): an outage, not a bug. */
+const DATABASE_UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01']);
+
+function isDatabaseUnavailable(error: object): boolean {
+  const { code, name, cause } = error as { code?: unknown; name?: unknown; cause?: unknown };
+  if (name === 'PrismaClientInitializationError') return true;
+  if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
+  return typeof cause === 'object' && cause !== null && isDatabaseUnavailable(cause);
 }
 
 export const notFoundApiHandler: RequestHandler = (req, _res, next) => {

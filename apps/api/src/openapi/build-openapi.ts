@@ -10,10 +10,22 @@ import {
 
 type JsonObject = Record<string, unknown>;
 
-/** Drops `$id` so the schemas sit under components.schemas and are referenced by name. */
+/**
+ * Drops `$id` so the schemas sit under components.schemas and are referenced by name. A named
+ * schema embedded in another (UserList's items are UserRead) becomes a `$ref` to it: left inline,
+ * its `$id` would repeat the same identifier several times in one document.
+ */
 function toComponentSchema(schema: JsonObject): JsonObject {
   const { $id: _id, ...rest } = schema;
-  return rest;
+  return replaceEmbeddedSchemas(rest) as JsonObject;
+}
+
+function replaceEmbeddedSchemas(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(replaceEmbeddedSchemas);
+  if (value === null || typeof value !== 'object') return value;
+  const id = (value as JsonObject).$id;
+  if (typeof id === 'string' && Object.hasOwn(SCHEMAS, id)) return schemaRef(id);
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, replaceEmbeddedSchemas(child)]));
 }
 
 function schemaRef(name: string): JsonObject {
@@ -51,6 +63,8 @@ function buildOperation(name: string, spec: RouteSpec): JsonObject {
   }));
   const errors: ErrorCode[] = [...spec.errors];
   if (spec.request) errors.push('MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
+  // The CSRF guard checks Sec-Fetch-Site/Origin on every state-changing request, bearer ones too.
+  if (spec.method !== 'get') errors.push('CSRF_FAILED');
   const success: JsonObject = { description: spec.response.description };
   if (spec.response.schema) {
     success.content = { 'application/json': { schema: schemaRef(spec.response.schema) } };

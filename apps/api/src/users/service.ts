@@ -11,6 +11,7 @@ import { findPasswordProblem } from '../auth/password-policy.js';
 import { createSessionRepo } from '../auth/repo.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
 import { normalizeEmail } from './email.js';
+import { isUuid } from '../db/uuid.js';
 import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
@@ -26,7 +27,8 @@ export function createUserService(ctx: AppContext) {
   }
 
   async function findUserOrThrow(id: string): Promise<User> {
-    const user = await users.findById(id).catch(() => null);
+    // A malformed id cannot name a user; anything else (a database outage) must surface as such.
+    const user = isUuid(id) ? await users.findById(id) : null;
     if (!user) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
     return user;
   }
@@ -75,7 +77,7 @@ export function createUserService(ctx: AppContext) {
     listSessions: (userId: string) => sessions.listLive(userId, ctx.clock.now()),
 
     async revokeSession(userId: string, sessionId: string): Promise<void> {
-      const isRevoked = await sessions.revokeOne(sessionId, userId, ctx.clock.now()).catch(() => false);
+      const isRevoked = isUuid(sessionId) && (await sessions.revokeOne(sessionId, userId, ctx.clock.now()));
       if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such active session.');
     },
 
