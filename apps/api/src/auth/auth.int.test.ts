@@ -87,8 +87,9 @@ describe('password sign-in and sessions', () => {
     const raw = (res.headers['set-cookie'] as unknown as string[]).join('\n');
     expect(raw).toMatch(new RegExp(`${SESSION_COOKIE}=[^;]+;.*HttpOnly`, 'i'));
     expect(raw).toMatch(/SameSite=Lax/i);
-    // frontend_url is http:// here, so not Secure (it would be under https).
+    // frontend_url is http:// here, so not Secure and no HSTS (both come under https).
     expect(raw).not.toMatch(/;\s*Secure/i);
+    expect(res.headers['strict-transport-security']).toBeUndefined();
     const csrfLine = (res.headers['set-cookie'] as unknown as string[]).find((l) => l.startsWith(`${CSRF_COOKIE}=`));
     expect(csrfLine).toBeDefined();
     expect(csrfLine).not.toMatch(/HttpOnly/i);
@@ -106,6 +107,7 @@ describe('password sign-in and sessions', () => {
         .send({ username: 'bob@example.com', password: STRONG_PASSWORD });
       expect(res.status).toBe(204);
       for (const line of res.headers['set-cookie'] as unknown as string[]) expect(line).toMatch(/;\s*Secure/i);
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     } finally {
       await secure.close();
     }
