@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { REPO_ROOT, startGatehouse } from '../support/gatehouse-server.js';
+import { REPO_ROOT, findFreePort, startGatehouse } from '../support/gatehouse-server.js';
 
 const SERVER_ENTRY = path.join(REPO_ROOT, 'apps/api/dist/main.js');
 
@@ -62,6 +62,45 @@ describe('start-up refuses a broken configuration', () => {
     expect(output).toMatch(/Did you mean "auth\.session_lifetime"/);
     expect(output).toMatch(/config\.toml/);
     expect(output).not.toContain(secret);
+  });
+});
+
+describe('mail settings at start-up', () => {
+  test('email resets on but no SMTP table: exit 2 saying what is missing', async () => {
+    const { code, output } = await runExpectingFailure(
+      `[auth]\ntoken_secret = "${randomBytes(32).toString('hex')}"\nadmin_emails = []\nemail_password_resets = true\n`,
+    );
+    expect(code).toBe(2);
+    expect(output).toMatch(/smtp_config/);
+  });
+
+  test('an SMTP server that cannot be reached: starts, and the log says what to fix', async () => {
+    const port = await findFreePort();
+    const gatehouse = await startGatehouse({
+      configToml: [
+        '[auth]',
+        `token_secret = "${randomBytes(32).toString('hex')}"`,
+        'admin_emails = []',
+        'email_password_resets = true',
+        '[notifications.smtp_config]',
+        'smtp_host = "127.0.0.1"',
+        `smtp_port = ${port}`,
+        'smtp_user = "mailer"',
+        'smtp_password = "do-not-log-this-smtp-password"',
+        'from_email = "gatehouse@example.com"',
+        'connection_timeout = 2',
+        '',
+      ].join('\n'),
+    });
+    try {
+      const line = await gatehouse.waitForLog((l) => /SMTP check failed/.test(l.text));
+      expect(line.text).toMatch(/ECONNREFUSED|connect/i);
+      expect(line.text).toMatch(/will NOT be delivered/);
+      expect(line.text).toMatch(/send-test-email/);
+      expect(gatehouse.logText()).not.toContain('do-not-log-this-smtp-password');
+    } finally {
+      await gatehouse.stop();
+    }
   });
 });
 

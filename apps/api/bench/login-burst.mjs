@@ -12,6 +12,7 @@ import { createPasswordHasher } from '../dist/auth/password-hasher.js';
 import { openEmbeddedDatabase } from '../dist/db/database.js';
 import { applyMigrations, readMigrationFiles } from '../dist/db/migrate.js';
 import { createUserRepo } from '../dist/users/repo.js';
+import { createBackgroundTasks } from '../dist/background-tasks.js';
 
 const COST = Number(process.env.BENCH_BCRYPT_COST ?? 12);
 const BURST = Number(process.env.BENCH_BURST ?? 24);
@@ -38,23 +39,36 @@ async function createInlineHasher(cost) {
   };
 }
 const config = {
-  server: { host: '127.0.0.1', port: 0, trust_proxy: false, log_level: 'silent' },
+  server: { host: '127.0.0.1', port: 0, trust_proxy: true, log_level: 'silent' },
   auth: {
     token_secret: crypto.randomBytes(32).toString('hex'),
     session_lifetime: 86400,
     admin_emails: [],
-    email_password_resets: false,
+    email_password_resets: true,
     registration_enabled: false,
     password_login_enabled: true,
     bcrypt_cost: COST,
     setup_link_lifetime: 86400,
+    reset_link_lifetime: 3600,
+    password_reset_subject: 'Reset your password',
     openid_connect: [],
   },
   notifications: { smtp_config: null },
   misc: { frontend_url: 'http://127.0.0.1' },
   database: { url: null, host: null, port: 5432, user: 'x', password: 'x', dbname: 'x', data_dir: './data' },
 };
-const ctx = { config, db, logger, clock: { now: () => new Date() }, passwordHasher, version: 'bench', webDistDir: null };
+const ctx = {
+  config,
+  db,
+  logger,
+  clock: { now: () => new Date() },
+  passwordHasher,
+  mailer: null,
+  mailRetryDelaysMs: [],
+  tasks: createBackgroundTasks(logger),
+  version: 'bench',
+  webDistDir: null,
+};
 await createUserRepo(db.prisma).create({ email: 'bench@example.com', hashedPassword: await passwordHasher.hash(PASSWORD), isVerified: true });
 
 const server = http.createServer(createApp(ctx));
@@ -117,6 +131,32 @@ for (let i = 0; i < TIMING_SAMPLES; i += 1) {
 const mu = percentile(unknown, 50);
 const mw = percentile(wrong, 50);
 console.log(`  answer time, median of ${TIMING_SAMPLES}: unknown email ${fmt(mu)} ms, wrong password ${fmt(mw)} ms (ratio ${(mu / mw).toFixed(2)})`);
+
+// 3. Forgot-password: existing vs unknown account, interleaved (distinct client addresses, so the
+// per-client limit is not what is measured). The answer must not depend on the account.
+async function forgot(email, i) {
+  const started = performance.now();
+  const res = await fetch(`${base}/auth/forgot-password`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': `198.51.100.${i % 250}` },
+    body: JSON.stringify({ email }),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 202) throw new Error(`forgot-password answered ${res.status}`);
+  return performance.now() - started;
+}
+const sharedHash = await passwordHasher.hash(PASSWORD);
+for (let i = 0; i < TIMING_SAMPLES * 2; i += 1) {
+  await createUserRepo(db.prisma).create({ email: `reset-${i}@example.com`, hashedPassword: sharedHash, isVerified: true });
+}
+const existing = [];
+const missing = [];
+for (let i = 0; i < TIMING_SAMPLES * 2; i += 1) {
+  existing.push(await forgot(`reset-${i}@example.com`, i));
+  missing.push(await forgot(`missing-${i}@example.com`, i + 100));
+}
+await ctx.tasks.idle();
+console.log(`  forgot-password answer time, median of ${TIMING_SAMPLES * 2}: existing ${fmt(percentile(existing, 50))} ms, unknown ${fmt(percentile(missing, 50))} ms`);
 
 server.close();
 await passwordHasher.close();

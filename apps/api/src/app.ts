@@ -6,11 +6,14 @@ import { API_PREFIX } from '@gatehouse/shared';
 import type { AppContext } from './context.js';
 import { createAuthService } from './auth/service.js';
 import { mountAuthRoutes } from './auth/routes.js';
+import { createSessionCookies } from './auth/session-cookies.js';
+import { createOidcService } from './oidc/service.js';
+import { mountOidcRoutes } from './oidc/routes.js';
 import { createAuthenticator, createCsrfGuard } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
 import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
-import { createPasswordTokenService } from './password-reset/service.js';
+import { createPasswordResetService } from './password-reset/reset-by-email.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
 import { mountSystemRoutes } from './system/routes.js';
 import { createUserService } from './users/service.js';
@@ -44,7 +47,6 @@ export function createApp(ctx: AppContext): Express {
   );
 
   const authService = createAuthService(ctx);
-  const passwordTokens = createPasswordTokenService(ctx);
   const api = express.Router({ caseSensitive: true, strict: true });
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -56,8 +58,11 @@ export function createApp(ctx: AppContext): Express {
   api.use(createCsrfGuard(ctx.config));
 
   const mount = createRouteMounter(api, compileRequestValidators());
-  mountAuthRoutes(mount, ctx, authService);
-  mountPasswordResetRoutes(mount, passwordTokens);
+  // OpenID Connect: its discovery cache lives as long as this app (one per process).
+  const oidc = createOidcService(ctx, authService);
+  mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
+  mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx));
+  mountPasswordResetRoutes(mount, createPasswordResetService(ctx));
   mountUserRoutes(mount, createUserService(ctx));
   mountSystemRoutes(mount, ctx);
   api.use(createMethodNotAllowedHandler());

@@ -11,12 +11,19 @@ import { openDatabase, resolveDatabaseTarget } from './db/database.js';
 import { applyMigrations, MigrationError, readMigrationFiles } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
 import { ensureAdminAccounts } from './users/admin-bootstrap.js';
+import { logOidcProviders } from './oidc/providers.js';
+import { purgeSpentOidcTransactions } from './oidc/service.js';
+import { createBackgroundTasks } from './background-tasks.js';
+import { createMailer, type Mailer } from './mail/mailer.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
 const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 10_000;
+/** A reset email that failed is tried again after 30 s, 2 min and 10 min. */
+const MAIL_RETRY_DELAYS_MS = [30_000, 120_000, 600_000];
+const BACKGROUND_TASKS_GRACE_MS = 5_000;
 
 function readVersion(): string {
   const pkg = JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string };
@@ -39,6 +46,9 @@ async function main(): Promise<void> {
   const logger = createLogger(config.server.log_level);
   logger.info({ config_file: loaded.path }, 'Configuration loaded');
   for (const notice of loaded.notices) logger.info(notice);
+  // What to register at each identity provider, ready to paste (discovery itself waits for the
+  // first sign-in, so a provider that is down does not keep Gatehouse from starting).
+  logOidcProviders(config, logger);
 
   const target = resolveDatabaseTarget(config.database, process.cwd());
   const db = await openDatabase(target).catch((error: unknown) => {
@@ -50,12 +60,23 @@ async function main(): Promise<void> {
   const passwordHasher = await createPasswordHasher({ cost: config.auth.bcrypt_cost });
   const webDistDir = fs.existsSync(WEB_DIST_DIR) ? WEB_DIST_DIR : null;
   if (!webDistDir) logger.warn({ dir: WEB_DIST_DIR }, 'Web UI not built; serving the API only');
+  let mailer: Mailer | null = null;
+  try {
+    mailer = config.notifications.smtp_config ? createMailer(config.notifications.smtp_config) : null;
+  } catch (error) {
+    process.stderr.write(`Gatehouse cannot start: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const tasks = createBackgroundTasks(logger);
   const ctx: AppContext = {
     config,
     db,
     logger,
     clock: systemClock,
     passwordHasher,
+    mailer,
+    mailRetryDelaysMs: MAIL_RETRY_DELAYS_MS,
+    tasks,
     version: readVersion(),
     webDistDir,
   };
@@ -72,10 +93,14 @@ async function main(): Promise<void> {
 
   const authService = createAuthService(ctx);
   const purgeSessions = () =>
-    authService.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'Purging expired sessions failed'));
+    Promise.all([authService.purgeExpired(), purgeSpentOidcTransactions(ctx)]).catch((error: unknown) =>
+      logger.warn({ err: error }, 'Purging expired sessions failed'),
+    );
   await purgeSessions();
   const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
   purgeTimer.unref();
+
+  if (mailer) checkMailSettings(ctx, mailer);
 
   const app = createApp(ctx);
   const server: Server = app.listen(config.server.port, config.server.host, () => {
@@ -91,8 +116,33 @@ async function main(): Promise<void> {
 
   installShutdown(server, logger, async () => {
     clearInterval(purgeTimer);
+    // Let an email being sent right now go out; retries scheduled later are dropped (and logged).
+    await Promise.race([tasks.idle(), new Promise((resolve) => setTimeout(resolve, BACKGROUND_TASKS_GRACE_MS))]);
+    mailer?.close();
     await db.close();
     await passwordHasher.close();
+  });
+}
+
+/**
+ * Connects to the SMTP server once at start-up, in the background, so a wrong host, port, TLS
+ * setting or password shows up in the log now, not when someone first needs a reset email.
+ */
+function checkMailSettings(ctx: AppContext, mailer: Mailer): void {
+  ctx.tasks.run('smtp-check', async () => {
+    try {
+      await mailer.verify();
+      ctx.logger.info({ smtp: mailer.description }, 'SMTP server reachable and accepted the login');
+    } catch (error) {
+      const resetsNote = ctx.config.auth.email_password_resets
+        ? 'Password reset emails will NOT be delivered until this is fixed. '
+        : '';
+      ctx.logger.error(
+        { smtp: mailer.description, cause: (error as Error).message },
+        `SMTP check failed: ${(error as Error).message}. ${resetsNote}` +
+          'Fix [notifications.smtp_config], then test with `npm run gatehouse -- send-test-email --to <you>`.',
+      );
+    }
   });
 }
 

@@ -25,6 +25,10 @@ export interface RouteSpec {
   auth: RouteAuth;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
   response: { status: number; schema?: SchemaName; description: string };
+  /** Other successful answers the route can give instead (a redirect; 204 rather than 200). */
+  otherResponses?: readonly { status: number; schema?: SchemaName; description: string }[];
+  /** Query parameters, for the OpenAPI document. */
+  query?: readonly { name: string; description: string }[];
   errors: readonly ErrorCode[];
 }
 
@@ -67,8 +71,58 @@ export const ROUTES = {
     summary: 'End the cookie session and clear the cookie.',
     tag: 'auth',
     auth: 'user',
-    response: { status: 204, description: 'Signed out.' },
+    response: {
+      status: 200,
+      schema: 'LogoutResponse',
+      description:
+        'Signed out here; the session came from an identity provider with RP-initiated logout, so ' +
+        'open end_session_url to sign out there too.',
+    },
+    otherResponses: [{ status: 204, description: 'Signed out.' }],
     errors: ['UNAUTHORIZED', 'CSRF_FAILED'],
+  },
+  oidcAuthorize: {
+    method: 'get',
+    path: '/auth/cookie/:name/authorize',
+    summary:
+      'Start OpenID Connect sign-in with the provider of this (case-sensitive) name: sets the ' +
+      'short-lived transaction cookie and returns the provider URL, or redirects to it.',
+    tag: 'auth',
+    auth: 'none',
+    query: [
+      { name: 'redirect', description: '"true": answer 302 to the provider instead of JSON (for plain links).' },
+      { name: 'returnTo', description: 'A path inside Gatehouse to land on after signing in; anything else means "/".' },
+    ],
+    response: { status: 200, schema: 'OidcAuthorizeResponse', description: 'Open authorization_url.' },
+    otherResponses: [
+      {
+        status: 302,
+        description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.',
+      },
+    ],
+    errors: ['OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH'],
+  },
+  oidcCallback: {
+    method: 'get',
+    path: '/auth/cookie/:name/callback',
+    summary:
+      'Where the provider sends the browser back (the redirect URI to register). Signs in and ' +
+      'redirects to returnTo, or to /login?oidc_error=CODE.',
+    tag: 'auth',
+    auth: 'none',
+    response: { status: 302, description: 'To returnTo (signed in) or /login?oidc_error=CODE.' },
+    errors: [],
+  },
+  oidcOAuthCallback: {
+    method: 'get',
+    path: '/auth/oauth/callback',
+    summary:
+      'The single-provider redirect URI newer MediaManager versions register (callback = "oauth"); ' +
+      'otherwise as /auth/cookie/{name}/callback.',
+    tag: 'auth',
+    auth: 'none',
+    response: { status: 302, description: 'To returnTo (signed in) or /login?oidc_error=CODE.' },
+    errors: [],
   },
   register: {
     method: 'post',
@@ -86,6 +140,18 @@ export const ROUTES = {
       'CSRF_FAILED',
     ],
   },
+  forgotPassword: {
+    method: 'post',
+    path: '/auth/forgot-password',
+    summary:
+      'Email a password-reset link (when email_password_resets is on). Always 202 with the same body, ' +
+      'whether or not the account exists.',
+    tag: 'auth',
+    auth: 'none',
+    request: { schema: 'ForgotPasswordRequest', contentTypes: JSON_ONLY },
+    response: { status: 202, schema: 'ForgotPasswordResponse', description: 'Accepted.' },
+    errors: ['VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
   resetPassword: {
     method: 'post',
     path: '/auth/reset-password',
@@ -94,7 +160,7 @@ export const ROUTES = {
     auth: 'none',
     request: { schema: 'ResetPasswordRequest', contentTypes: JSON_ONLY },
     response: { status: 204, description: 'Password set; every session of the user ended.' },
-    errors: ['RESET_PASSWORD_BAD_TOKEN', 'RESET_PASSWORD_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+    errors: ['RESET_PASSWORD_BAD_TOKEN', 'RESET_PASSWORD_INVALID_PASSWORD', 'VALIDATION_ERROR', 'RATE_LIMITED'],
   },
   authMetadata: {
     method: 'get',
@@ -150,6 +216,24 @@ export const ROUTES = {
     response: { status: 204, description: 'Session ended.' },
     errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'SESSION_NOT_FOUND'],
   },
+  listMyLinkedAccounts: {
+    method: 'get',
+    path: '/users/me/linked-accounts',
+    summary: 'The identity-provider accounts linked to the signed-in user.',
+    tag: 'users',
+    auth: 'user',
+    response: { status: 200, schema: 'LinkedAccountList', description: 'Linked accounts, oldest first.' },
+    errors: ['UNAUTHORIZED'],
+  },
+  unlinkMyLinkedAccount: {
+    method: 'delete',
+    path: '/users/me/linked-accounts/:id',
+    summary: 'Unlink an identity-provider account (refused when it is the last way to sign in).',
+    tag: 'users',
+    auth: 'user',
+    response: { status: 204, description: 'Unlinked.' },
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'LINKED_ACCOUNT_NOT_FOUND', 'LAST_SIGN_IN_METHOD'],
+  },
   listUsers: {
     method: 'get',
     path: '/users/all',
@@ -175,6 +259,17 @@ export const ROUTES = {
       'REGISTER_INVALID_PASSWORD',
       'VALIDATION_ERROR',
     ],
+  },
+  sendPasswordReset: {
+    method: 'post',
+    path: '/users/:id/password-reset',
+    summary:
+      'Send the user a password-reset link (admin). Without SMTP, or when sending fails, the link ' +
+      'is returned to hand over instead.',
+    tag: 'users',
+    auth: 'admin',
+    response: { status: 200, schema: 'AdminPasswordResetResponse', description: 'Link issued.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND'],
   },
   getUser: {
     method: 'get',

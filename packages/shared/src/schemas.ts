@@ -102,6 +102,42 @@ export const ResetPasswordRequestSchema = {
   additionalProperties: false,
 } as const;
 
+export const ForgotPasswordRequestSchema = {
+  $id: 'ForgotPasswordRequest',
+  title: 'ForgotPasswordRequest',
+  type: 'object',
+  properties: { email },
+  required: ['email'],
+  additionalProperties: false,
+} as const;
+
+export const ForgotPasswordResponseSchema = {
+  $id: 'ForgotPasswordResponse',
+  title: 'ForgotPasswordResponse',
+  description: 'The same answer whether or not the account exists.',
+  type: 'object',
+  properties: { message: { type: 'string' } },
+  required: ['message'],
+  additionalProperties: false,
+} as const;
+
+export const AdminPasswordResetResponseSchema = {
+  $id: 'AdminPasswordResetResponse',
+  title: 'AdminPasswordResetResponse',
+  description:
+    'When SMTP is configured the link is emailed (`sent`); otherwise, or when sending failed, ' +
+    '`reset_url` is the link to hand over.',
+  type: 'object',
+  properties: {
+    sent: { type: 'boolean' },
+    reset_url: { type: ['string', 'null'] },
+    delivery_error: { type: ['string', 'null'] },
+    expires_at: dateTime,
+  },
+  required: ['sent', 'reset_url', 'delivery_error', 'expires_at'],
+  additionalProperties: false,
+} as const;
+
 export const UserReadSchema = {
   $id: 'UserRead',
   title: 'UserRead',
@@ -205,7 +241,31 @@ export const AuthMetadataSchema = {
   title: 'AuthMetadata',
   type: 'object',
   properties: {
-    oauth_providers: { type: 'array', items: { type: 'string' } },
+    oauth_providers: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Names of the enabled OpenID Connect providers (MediaManager’s field).',
+    },
+    oidc_providers: {
+      type: 'array',
+      description: 'The enabled OpenID Connect providers, as the login page shows them.',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          button_text: { type: 'string' },
+          icon_url: { type: 'string', description: 'Empty for none.' },
+          auto_launch: { type: 'boolean', description: 'Send visitors of the login page straight to it.' },
+          authorize_url: {
+            type: 'string',
+            description: 'Path of the browser-friendly authorize route (answers 302); add &returnTo=/path.',
+          },
+          redirect_uri: { type: 'string', description: 'The redirect URI to register with the provider.' },
+        },
+        required: ['name', 'button_text', 'icon_url', 'auto_launch', 'authorize_url', 'redirect_uri'],
+        additionalProperties: false,
+      },
+    },
     registration_enabled: { type: 'boolean' },
     password_login_enabled: { type: 'boolean' },
     email_password_resets: { type: 'boolean' },
@@ -213,12 +273,56 @@ export const AuthMetadataSchema = {
   },
   required: [
     'oauth_providers',
+    'oidc_providers',
     'registration_enabled',
     'password_login_enabled',
     'email_password_resets',
     'version',
   ],
   additionalProperties: false,
+} as const;
+
+export const OidcAuthorizeResponseSchema = {
+  $id: 'OidcAuthorizeResponse',
+  title: 'OidcAuthorizeResponse',
+  description: 'Where to send the browser (MediaManager’s contract); the transaction cookie is set alongside.',
+  type: 'object',
+  properties: { authorization_url: { type: 'string' } },
+  required: ['authorization_url'],
+  additionalProperties: false,
+} as const;
+
+export const LogoutResponseSchema = {
+  $id: 'LogoutResponse',
+  title: 'LogoutResponse',
+  description: 'The session came from an identity provider that supports RP-initiated logout: open this URL to sign out there too.',
+  type: 'object',
+  properties: { end_session_url: { type: 'string' } },
+  required: ['end_session_url'],
+  additionalProperties: false,
+} as const;
+
+export const LinkedAccountReadSchema = {
+  $id: 'LinkedAccountRead',
+  title: 'LinkedAccountRead',
+  type: 'object',
+  properties: {
+    id: uuid,
+    provider: { type: 'string', description: 'The provider’s configured name.' },
+    issuer: { type: 'string' },
+    email: { type: ['string', 'null'] },
+    created_at: dateTime,
+    last_login_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+  required: ['id', 'provider', 'issuer', 'email', 'created_at', 'last_login_at'],
+  additionalProperties: false,
+} as const;
+
+export const LinkedAccountListSchema = {
+  $id: 'LinkedAccountList',
+  title: 'LinkedAccountList',
+  type: 'array',
+  items: LinkedAccountReadSchema,
 } as const;
 
 export const HealthSchema = {
@@ -262,6 +366,9 @@ export const SCHEMAS = {
   AdminCreateUserRequest: AdminCreateUserRequestSchema,
   AdminUpdateUserRequest: AdminUpdateUserRequestSchema,
   ResetPasswordRequest: ResetPasswordRequestSchema,
+  ForgotPasswordRequest: ForgotPasswordRequestSchema,
+  ForgotPasswordResponse: ForgotPasswordResponseSchema,
+  AdminPasswordResetResponse: AdminPasswordResetResponseSchema,
   UserRead: UserReadSchema,
   UserList: UserListSchema,
   AdminCreateUserResponse: AdminCreateUserResponseSchema,
@@ -269,6 +376,10 @@ export const SCHEMAS = {
   SessionRead: SessionReadSchema,
   SessionList: SessionListSchema,
   AuthMetadata: AuthMetadataSchema,
+  OidcAuthorizeResponse: OidcAuthorizeResponseSchema,
+  LogoutResponse: LogoutResponseSchema,
+  LinkedAccountRead: LinkedAccountReadSchema,
+  LinkedAccountList: LinkedAccountListSchema,
   Health: HealthSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
@@ -281,9 +392,15 @@ export type UpdateMeRequest = FromSchema<typeof UpdateMeRequestSchema>;
 export type AdminCreateUserRequest = FromSchema<typeof AdminCreateUserRequestSchema>;
 export type AdminUpdateUserRequest = FromSchema<typeof AdminUpdateUserRequestSchema>;
 export type ResetPasswordRequest = FromSchema<typeof ResetPasswordRequestSchema>;
+export type ForgotPasswordRequest = FromSchema<typeof ForgotPasswordRequestSchema>;
+export type ForgotPasswordResponse = FromSchema<typeof ForgotPasswordResponseSchema>;
+export type AdminPasswordResetResponse = FromSchema<typeof AdminPasswordResetResponseSchema>;
 export type UserRead = FromSchema<typeof UserReadSchema>;
 export type AdminCreateUserResponse = FromSchema<typeof AdminCreateUserResponseSchema>;
 export type TokenResponse = FromSchema<typeof TokenResponseSchema>;
 export type SessionRead = FromSchema<typeof SessionReadSchema>;
 export type AuthMetadata = FromSchema<typeof AuthMetadataSchema>;
+export type OidcAuthorizeResponse = FromSchema<typeof OidcAuthorizeResponseSchema>;
+export type LogoutResponse = FromSchema<typeof LogoutResponseSchema>;
+export type LinkedAccountRead = FromSchema<typeof LinkedAccountReadSchema>;
 export type Health = FromSchema<typeof HealthSchema>;

@@ -1,37 +1,27 @@
-import type { CookieOptions, Response } from 'express';
-import { CSRF_COOKIE, SESSION_COOKIE, type AuthMetadata, type LoginRequest, type RegisterRequest, type TokenResponse } from '@gatehouse/shared';
+import type { AuthMetadata, LoginRequest, LogoutResponse, RegisterRequest, TokenResponse } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
+import { describeProvider, listEnabledProviders } from '../oidc/providers.js';
 import { toUserRead } from '../users/user-read.js';
-import { deriveCsrfToken } from './session-token.js';
-import type { AuthService, IssuedSession } from './service.js';
+import type { Session } from './repo.js';
+import type { AuthService } from './service.js';
+import { createSessionCookies } from './session-cookies.js';
 
-export function mountAuthRoutes(mount: MountRoute, ctx: AppContext, authService: AuthService): void {
+/** RP-initiated logout: the identity provider's end-session URL for a session it started, if any. */
+export type EndSessionUrlFinder = (session: Session) => Promise<string | null>;
+
+export function mountAuthRoutes(
+  mount: MountRoute,
+  ctx: AppContext,
+  authService: AuthService,
+  findEndSessionUrl: EndSessionUrlFinder = async () => null,
+): void {
   const { config } = ctx;
-  const isSecure = new URL(config.misc.frontend_url).protocol === 'https:';
-  const cookieOptions = (httpOnly: boolean): CookieOptions => ({
-    httpOnly,
-    secure: isSecure,
-    sameSite: 'lax',
-    path: '/',
-  });
-
-  function setSessionCookies(res: Response, issued: IssuedSession): void {
-    const maxAge = issued.session.expiresAt.getTime() - ctx.clock.now().getTime();
-    res.cookie(SESSION_COOKIE, issued.token, { ...cookieOptions(true), maxAge });
-    // Readable by the SPA, which echoes it in X-CSRF-Token; useless without the session cookie.
-    res.cookie(CSRF_COOKIE, deriveCsrfToken(issued.session.id, config.auth.token_secret), {
-      ...cookieOptions(false),
-      maxAge,
-    });
-  }
-
-  function clearSessionCookies(res: Response): void {
-    res.clearCookie(SESSION_COOKIE, cookieOptions(true));
-    res.clearCookie(CSRF_COOKIE, cookieOptions(false));
-  }
+  const sessionCookies = createSessionCookies(ctx);
+  const setSessionCookies = sessionCookies.set;
+  const clearSessionCookies = sessionCookies.clear;
 
   mount('jwtLogin', async (req, res) => {
     const body = req.body as LoginRequest;
@@ -56,6 +46,11 @@ export function mountAuthRoutes(mount: MountRoute, ctx: AppContext, authService:
     const auth = getRequestAuth(res);
     await authService.logout(auth.session.id, auth.user.id);
     clearSessionCookies(res);
+    const endSessionUrl = await findEndSessionUrl(auth.session);
+    if (endSessionUrl) {
+      res.json({ end_session_url: endSessionUrl } satisfies LogoutResponse);
+      return;
+    }
     res.status(204).end();
   });
 
@@ -66,7 +61,8 @@ export function mountAuthRoutes(mount: MountRoute, ctx: AppContext, authService:
 
   mount('authMetadata', (_req, res) => {
     const metadata: AuthMetadata = {
-      oauth_providers: config.auth.openid_connect.filter((p) => p.enabled).map((p) => p.name),
+      oauth_providers: listEnabledProviders(config).map((p) => p.name),
+      oidc_providers: listEnabledProviders(config).map((p) => describeProvider(config, p)),
       registration_enabled: config.auth.registration_enabled,
       password_login_enabled: config.auth.password_login_enabled,
       email_password_resets: config.auth.email_password_resets,

@@ -16,6 +16,23 @@ const EXAMPLE_CONFIG = resolve(HERE, '../../../../config.example.toml');
 const SECRET = '9b1f3c5e7a9d2b4f6e8a0c2d4f6b8e0a1c3e5f7b9d1a3c5e7f9b2d4a6c8e0f2b';
 const MINIMAL_TOML = `[auth]\ntoken_secret = "${SECRET}"\nadmin_emails = []\n`;
 
+/** Every Gatehouse-only OpenID Connect provider key at its default. */
+const OIDC_PROVIDER_DEFAULTS = {
+  scopes: 'openid email profile',
+  button_text: 'Sign in with {name}',
+  icon_url: '',
+  auto_register: true,
+  auto_launch: false,
+  username_claim: 'preferred_username',
+  groups_claim: 'groups',
+  admin_groups: [],
+  allowed_groups: [],
+  token_endpoint_auth_method: 'client_secret_basic',
+  timeout: 10,
+  end_session: true,
+  callback: 'provider',
+};
+
 const temporaryDirs: string[] = [];
 
 afterAll(() => {
@@ -298,6 +315,7 @@ describe('a MediaManager config.toml', () => {
         client_secret: '',
         configuration_endpoint: 'https://openid.example.com/.well-known/openid-configuration',
         name: 'OpenID',
+        ...OIDC_PROVIDER_DEFAULTS,
       },
     ]);
     expect(config.notifications.smtp_config).toEqual({
@@ -307,6 +325,11 @@ describe('a MediaManager config.toml', () => {
       smtp_password: 'admin',
       from_email: 'mediamanager@example.com',
       use_tls: true,
+      implicit_tls: false,
+      ca_file: '',
+      from_name: 'Gatehouse',
+      connection_timeout: 10,
+      send_timeout: 30,
     });
   });
 
@@ -366,6 +389,7 @@ describe('environment overrides', () => {
         client_secret: '',
         configuration_endpoint: 'https://id.example.com/.well-known/openid-configuration',
         name: 'OpenID',
+        ...OIDC_PROVIDER_DEFAULTS,
       },
     ]);
     expect(config.notifications.smtp_config).toMatchObject({ smtp_host: 'smtp.example.com', smtp_port: 587 });
@@ -480,6 +504,70 @@ describe('OpenID Connect providers', () => {
     expect(error.message).toContain('auth.openid_connect.name in');
     expect(error.message).toContain('part of the redirect URI');
   });
+
+  it('reads every Gatehouse provider key, from the file and from the environment', () => {
+    const { config } = loadToml(
+      `${MINIMAL_TOML}[[auth.openid_connect]]\nname = "Keycloak"\n${ENABLED}` +
+        'scopes = " openid   email profile groups "\nbutton_text = "Use {name}"\nicon_url = "https://kc.example/icon.svg"\n' +
+        'auto_register = false\nauto_launch = true\nusername_claim = "email"\ngroups_claim = "roles"\n' +
+        'admin_groups = ["admins"]\nallowed_groups = ["media", "admins"]\ntoken_endpoint_auth_method = "client_secret_post"\n' +
+        'timeout = 5\nend_session = false\ncallback = "oauth"\n',
+      { GATEHOUSE_AUTH__OPENID_CONNECT__ADMIN_GROUPS: 'admins, media-admins', GATEHOUSE_AUTH__OPENID_CONNECT__TIMEOUT: '7' },
+    );
+    expect(config.auth.openid_connect[0]).toEqual({
+      enabled: true,
+      client_id: 'gatehouse',
+      client_secret: '',
+      configuration_endpoint: 'https://id.example.com/.well-known/openid-configuration',
+      name: 'Keycloak',
+      scopes: 'openid email profile groups',
+      button_text: 'Use {name}',
+      icon_url: 'https://kc.example/icon.svg',
+      auto_register: false,
+      auto_launch: true,
+      username_claim: 'email',
+      groups_claim: 'roles',
+      admin_groups: ['admins', 'media-admins'],
+      allowed_groups: ['media', 'admins'],
+      token_endpoint_auth_method: 'client_secret_post',
+      timeout: 7,
+      end_session: false,
+      callback: 'oauth',
+    });
+  });
+
+  it('refuses scopes without openid, unknown enum values and icons the page could not show', () => {
+    const error = catchConfigError(() =>
+      loadToml(
+        `${MINIMAL_TOML}[auth.openid_connect]\nscopes = "email profile"\nusername_claim = "upn"\n` +
+          'token_endpoint_auth_method = "private_key_jwt"\nicon_url = "http://insecure.example/icon.png"\ncallback = "Oauth"\n',
+      ),
+    );
+    expect(error.message).toMatch(/auth\.openid_connect\.scopes in .* must be a space-separated list of scopes that includes "openid"/);
+    expect(error.message).toMatch(/auth\.openid_connect\.username_claim in .* must be one of "preferred_username", "name", "nickname", "email"/);
+    expect(error.message).toMatch(/auth\.openid_connect\.token_endpoint_auth_method in .* must be one of "client_secret_basic", "client_secret_post", "none"/);
+    expect(error.message).toMatch(/auth\.openid_connect\.icon_url in .* must be empty, an https:\/\/ URL/);
+    expect(error.message).toMatch(/auth\.openid_connect\.callback in .* must be one of "provider", "oauth"/);
+  });
+
+  it('allows auto_launch on one enabled provider only, and callback = "oauth" only with one enabled provider', () => {
+    const error = catchConfigError(() =>
+      loadToml(
+        `${MINIMAL_TOML}[[auth.openid_connect]]\nname = "A"\n${ENABLED}auto_launch = true\ncallback = "oauth"\n` +
+          `[[auth.openid_connect]]\nname = "B"\n${ENABLED}auto_launch = true\n`,
+      ),
+    );
+    expect(error.problems).toEqual([
+      expect.stringMatching(/auto_launch is true for "A" and "B"; .* set it on at most one\.$/),
+      expect.stringMatching(/callback = "oauth" \("A"\) .* 2 providers are enabled\. Use callback = "provider"/),
+    ]);
+    // A disabled provider does not count.
+    const { config } = loadToml(
+      `${MINIMAL_TOML}[[auth.openid_connect]]\nname = "A"\n${ENABLED}auto_launch = true\ncallback = "oauth"\n` +
+        '[[auth.openid_connect]]\nname = "B"\nauto_launch = true\n',
+    );
+    expect(config.auth.openid_connect.map((provider) => provider.callback)).toEqual(['oauth', 'provider']);
+  });
 });
 
 describe('defaults and normalisation', () => {
@@ -497,6 +585,8 @@ describe('defaults and normalisation', () => {
         password_login_enabled: true,
         bcrypt_cost: 12,
         setup_link_lifetime: 86400,
+        reset_link_lifetime: 3600,
+        password_reset_subject: 'Reset your password',
         openid_connect: [],
       },
       notifications: { smtp_config: null },
@@ -518,7 +608,7 @@ describe('defaults and normalisation', () => {
       `${MINIMAL_TOML}[auth.openid_connect]\n[notifications.smtp_config]\nsmtp_host = "mail"\nfrom_email = "a@b.co"\n`,
     );
     expect(config.auth.openid_connect).toEqual([
-      { enabled: false, client_id: '', client_secret: '', configuration_endpoint: '', name: 'OpenID' },
+      { enabled: false, client_id: '', client_secret: '', configuration_endpoint: '', name: 'OpenID', ...OIDC_PROVIDER_DEFAULTS },
     ]);
     expect(config.notifications.smtp_config).toEqual({
       smtp_host: 'mail',
@@ -527,6 +617,11 @@ describe('defaults and normalisation', () => {
       smtp_password: '',
       from_email: 'a@b.co',
       use_tls: true,
+      implicit_tls: false,
+      ca_file: '',
+      from_name: 'Gatehouse',
+      connection_timeout: 10,
+      send_timeout: 30,
     });
   });
 

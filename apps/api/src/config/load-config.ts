@@ -529,6 +529,28 @@ function checkSettingsAgree(file: ValidatedConfigFile, origins: Origins): string
         'but no [auth.openid_connect] provider is enabled, so nobody could sign in.',
     );
   }
+  problems.push(...checkOidcProvidersAgree(file, origins));
+  return problems;
+}
+
+function checkOidcProvidersAgree(file: ValidatedConfigFile, origins: Origins): string[] {
+  const problems: string[] = [];
+  const enabled = file.auth.openid_connect.filter((provider) => provider.enabled);
+  const autoLaunched = enabled.filter((provider) => provider.auto_launch).map((provider) => `"${provider.name}"`);
+  if (autoLaunched.length > 1) {
+    problems.push(
+      `auth.openid_connect in ${origins.file}: auto_launch is true for ${autoLaunched.join(' and ')}; ` +
+        'the login page can send visitors to one provider only, so set it on at most one.',
+    );
+  }
+  const oauthCallback = enabled.filter((provider) => provider.callback === 'oauth').map((provider) => `"${provider.name}"`);
+  if (oauthCallback.length > 0 && enabled.length > 1) {
+    problems.push(
+      `auth.openid_connect in ${origins.file}: callback = "oauth" (${oauthCallback.join(', ')}) uses the one ` +
+        'redirect URI /api/v1/auth/oauth/callback, which cannot tell providers apart, but ' +
+        `${enabled.length} providers are enabled. Use callback = "provider" (the default) with several providers.`,
+    );
+  }
   return problems;
 }
 
@@ -756,12 +778,27 @@ function buildConfig(file: ValidatedConfigFile): Config {
       password_login_enabled: auth.password_login_enabled,
       bcrypt_cost: auth.bcrypt_cost,
       setup_link_lifetime: auth.setup_link_lifetime,
+      reset_link_lifetime: auth.reset_link_lifetime,
+      password_reset_subject: auth.password_reset_subject,
       openid_connect: auth.openid_connect.map((provider) => ({
         enabled: provider.enabled,
         client_id: provider.client_id,
         client_secret: provider.client_secret,
         configuration_endpoint: provider.configuration_endpoint,
         name: provider.name,
+        scopes: provider.scopes.trim().split(/\s+/).join(' '),
+        button_text: provider.button_text,
+        icon_url: provider.icon_url,
+        auto_register: provider.auto_register,
+        auto_launch: provider.auto_launch,
+        username_claim: provider.username_claim,
+        groups_claim: provider.groups_claim,
+        admin_groups: [...provider.admin_groups],
+        allowed_groups: [...provider.allowed_groups],
+        token_endpoint_auth_method: provider.token_endpoint_auth_method,
+        timeout: provider.timeout,
+        end_session: provider.end_session,
+        callback: provider.callback,
       })),
     },
     notifications: {
@@ -775,6 +812,11 @@ function buildConfig(file: ValidatedConfigFile): Config {
               smtp_password: smtp.smtp_password,
               from_email: smtp.from_email,
               use_tls: smtp.use_tls,
+              implicit_tls: smtp.implicit_tls,
+              ca_file: smtp.ca_file,
+              from_name: smtp.from_name,
+              connection_timeout: smtp.connection_timeout,
+              send_timeout: smtp.send_timeout,
             },
     },
     // Stored without a trailing slash so callers can append "/api/v1/..." directly.

@@ -58,6 +58,39 @@ const OIDC_PROVIDER_SCHEMA: SchemaObject = {
       pattern: '^[^/?#%\\\\]+$',
       description: 'a name without "/", "?", "#", "%" or "\\" (it is part of the redirect URI)',
     },
+    scopes: {
+      type: 'string',
+      default: 'openid email profile',
+      pattern: '(^|\\s)openid(\\s|$)',
+      description: 'a space-separated list of scopes that includes "openid"',
+    },
+    button_text: { type: 'string', default: 'Sign in with {name}', minLength: 1, maxLength: 100 },
+    icon_url: {
+      type: 'string',
+      default: '',
+      maxLength: 4096,
+      // The web UI's Content-Security-Policy allows images from these only.
+      pattern: '^(|https://\\S+|data:image/\\S+|/[^/\\\\]\\S*)$',
+      description: 'empty, an https:// URL, a data:image/ URI or a path on this server (the page allows no other images)',
+    },
+    auto_register: { type: 'boolean', default: true },
+    auto_launch: { type: 'boolean', default: false },
+    username_claim: {
+      type: 'string',
+      enum: ['preferred_username', 'name', 'nickname', 'email'],
+      default: 'preferred_username',
+    },
+    groups_claim: { type: 'string', minLength: 1, default: 'groups' },
+    admin_groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    allowed_groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    token_endpoint_auth_method: {
+      type: 'string',
+      enum: ['client_secret_basic', 'client_secret_post', 'none'],
+      default: 'client_secret_basic',
+    },
+    timeout: { type: 'integer', minimum: 1, maximum: 120, default: 10 },
+    end_session: { type: 'boolean', default: true },
+    callback: { type: 'string', enum: ['provider', 'oauth'], default: 'provider' },
   },
   // A disabled provider may be a half-filled template (MediaManager ships one); only check it once on.
   if: { properties: { enabled: { const: true } }, required: ['enabled'] },
@@ -82,6 +115,11 @@ const SMTP_SCHEMA: SchemaObject = {
     smtp_password: { type: 'string', default: '', secret: true },
     from_email: { type: 'string', minLength: 1 },
     use_tls: { type: 'boolean', default: true },
+    implicit_tls: { type: 'boolean', default: false },
+    ca_file: { type: 'string', default: '' },
+    from_name: { type: 'string', default: 'Gatehouse', maxLength: 100 },
+    connection_timeout: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
+    send_timeout: { type: 'integer', minimum: 1, maximum: 600, default: 30 },
   },
 };
 
@@ -124,6 +162,8 @@ export const CONFIG_SCHEMA: SchemaObject = {
         password_login_enabled: { type: 'boolean', default: true },
         bcrypt_cost: { type: 'integer', minimum: 10, maximum: 15, default: 12 },
         setup_link_lifetime: { type: 'integer', minimum: 60, default: 86400 },
+        reset_link_lifetime: { type: 'integer', minimum: 60, maximum: 86400, default: 3600 },
+        password_reset_subject: { type: 'string', minLength: 1, maxLength: 200, default: 'Reset your password' },
         // The file may hold one table or an array of tables; load-config.ts wraps a single table in
         // an array before validation because ajv applies no defaults inside oneOf/anyOf branches.
         openid_connect: { type: 'array', default: [], items: OIDC_PROVIDER_SCHEMA },
@@ -172,6 +212,8 @@ export interface ValidatedConfigFile {
     password_login_enabled: boolean;
     bcrypt_cost: number;
     setup_link_lifetime: number;
+    reset_link_lifetime: number;
+    password_reset_subject: string;
     openid_connect: OidcProviderConfig[];
   };
   notifications: { smtp_config?: SmtpConfig };

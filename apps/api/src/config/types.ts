@@ -29,7 +29,40 @@ export interface OidcProviderConfig {
   readonly configuration_endpoint: string;
   /** Case-sensitive; part of the redirect URI. Default "OpenID". */
   readonly name: string;
+  /** Gatehouse: space-separated scopes; must contain "openid". Default "openid email profile". */
+  readonly scopes: string;
+  /** Gatehouse: login button label; "{name}" is replaced by the name. Default "Sign in with {name}". */
+  readonly button_text: string;
+  /** Gatehouse: icon shown on the login button. Default "" (none). */
+  readonly icon_url: string;
+  /** Gatehouse: create accounts for unknown users. Default true (as MediaManager). */
+  readonly auto_register: boolean;
+  /** Gatehouse: send login-page visitors straight to this provider (?local=1 bypasses). Default false. */
+  readonly auto_launch: boolean;
+  /** Gatehouse: claim a new user's username is made from. Default "preferred_username". */
+  readonly username_claim: OidcUsernameClaim;
+  /** Gatehouse: claim listing the user's groups. Default "groups". */
+  readonly groups_claim: string;
+  /** Gatehouse: members of any of these groups are admins (checked at every sign-in). Default []. */
+  readonly admin_groups: readonly string[];
+  /** Gatehouse: only members of these groups may sign in; [] lets everyone in. Default []. */
+  readonly allowed_groups: readonly string[];
+  /** Gatehouse: how Gatehouse authenticates at the token endpoint. Default "client_secret_basic". */
+  readonly token_endpoint_auth_method: OidcTokenEndpointAuthMethod;
+  /** Gatehouse: seconds to wait for the provider's answers. Default 10. */
+  readonly timeout: number;
+  /** Gatehouse: signing out of Gatehouse also signs out at the provider (when it supports it). Default true. */
+  readonly end_session: boolean;
+  /**
+   * Gatehouse: which redirect URI to use. "provider" (default): {frontend_url}/api/v1/auth/cookie/{name}/callback;
+   * "oauth": {frontend_url}/api/v1/auth/oauth/callback (one enabled provider only).
+   */
+  readonly callback: OidcCallbackForm;
 }
+
+export type OidcUsernameClaim = 'preferred_username' | 'name' | 'nickname' | 'email';
+export type OidcTokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+export type OidcCallbackForm = 'provider' | 'oauth';
 
 export interface SmtpConfig {
   readonly smtp_host: string;
@@ -40,6 +73,16 @@ export interface SmtpConfig {
   readonly from_email: string;
   /** STARTTLS. Default true. */
   readonly use_tls: boolean;
+  /** Gatehouse: TLS from the first byte (port 465) instead of STARTTLS. Default false. */
+  readonly implicit_tls: boolean;
+  /** Gatehouse: PEM file of a private CA to trust for the SMTP server's certificate. Default "" (system CAs). */
+  readonly ca_file: string;
+  /** Gatehouse: display name of the sender. Default "Gatehouse". */
+  readonly from_name: string;
+  /** Gatehouse: seconds to wait for the SMTP connection and greeting. Default 10. */
+  readonly connection_timeout: number;
+  /** Gatehouse: seconds a whole send may take. Default 30. */
+  readonly send_timeout: number;
 }
 
 export interface AuthConfig {
@@ -59,6 +102,10 @@ export interface AuthConfig {
   readonly bcrypt_cost: number;
   /** Gatehouse: seconds a first-start / admin-issued setup link stays valid. Default 86400. */
   readonly setup_link_lifetime: number;
+  /** Gatehouse: seconds a password-reset link stays valid. Default 3600. */
+  readonly reset_link_lifetime: number;
+  /** Gatehouse: subject of the password-reset email. Default "Reset your password". */
+  readonly password_reset_subject: string;
   /**
    * `[auth.openid_connect]` (one table, MediaManager's form) or `[[auth.openid_connect]]`
    * (several), normalised to a list. Empty when absent.

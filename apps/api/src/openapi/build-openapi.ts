@@ -55,12 +55,16 @@ function buildErrorResponses(errors: readonly ErrorCode[]): JsonObject {
 }
 
 function buildOperation(name: string, spec: RouteSpec): JsonObject {
-  const parameters = [...spec.path.matchAll(/:([A-Za-z_]+)/g)].map((match) => ({
+  const parameters: JsonObject[] = [...spec.path.matchAll(/:([A-Za-z_]+)/g)].map((match) => ({
     name: match[1],
     in: 'path',
     required: true,
-    schema: { type: 'string', format: 'uuid' },
+    // Ids are uuids; other parameters (an OIDC provider's name) are plain, case-sensitive strings.
+    schema: match[1] === 'id' ? { type: 'string', format: 'uuid' } : { type: 'string' },
   }));
+  for (const param of spec.query ?? []) {
+    parameters.push({ name: param.name, in: 'query', required: false, description: param.description, schema: { type: 'string' } });
+  }
   const errors: ErrorCode[] = [...spec.errors];
   if (spec.request) errors.push('MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
   // The CSRF guard checks Sec-Fetch-Site/Origin on every state-changing request, bearer ones too.
@@ -87,6 +91,15 @@ function buildOperation(name: string, spec: RouteSpec): JsonObject {
       : {}),
     responses: {
       [String(spec.response.status)]: success,
+      ...Object.fromEntries(
+        (spec.otherResponses ?? []).map((other) => [
+          String(other.status),
+          {
+            description: other.description,
+            ...(other.schema ? { content: { 'application/json': { schema: schemaRef(other.schema) } } } : {}),
+          },
+        ]),
+      ),
       ...buildErrorResponses([...new Set(errors)]),
     },
   };

@@ -1,11 +1,22 @@
-import type { ResetPasswordRequest } from '@gatehouse/shared';
+import type { ForgotPasswordRequest, ForgotPasswordResponse, ResetPasswordRequest } from '@gatehouse/shared';
 import type { MountRoute } from '../http/mount-route.js';
-import type { PasswordTokenService } from './service.js';
+import { readClientInfo } from '../http/client-info.js';
+import { FORGOT_PASSWORD_MESSAGE, type PasswordResetService } from './reset-by-email.js';
 
-export function mountPasswordResetRoutes(mount: MountRoute, passwordTokens: PasswordTokenService): void {
+export function mountPasswordResetRoutes(mount: MountRoute, passwordReset: PasswordResetService): void {
+  mount('forgotPassword', async (req, res) => {
+    const body = req.body as ForgotPasswordRequest;
+    await passwordReset.requestReset(body.email, readClientInfo(req));
+    res.status(202).json({ message: FORGOT_PASSWORD_MESSAGE } satisfies ForgotPasswordResponse);
+  });
+
   mount('resetPassword', async (req, res) => {
     const body = req.body as ResetPasswordRequest;
-    await passwordTokens.resetPassword(body.token, body.password);
+    await passwordReset.resetPassword(body.token, body.password, readClientInfo(req));
     res.status(204).end();
+  });
+
+  mount('sendPasswordReset', async (req, res) => {
+    res.json(await passwordReset.sendResetLinkAsAdmin(String(req.params.id)));
   });
 }

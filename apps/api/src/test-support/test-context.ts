@@ -16,6 +16,8 @@ import type { AppContext } from '../context.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
 import { applyMigrations, readMigrationFiles } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
+import { createBackgroundTasks } from '../background-tasks.js';
+import type { Mailer } from '../mail/mailer.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
 // Read through a variable so this harness is the one place tests look at the environment.
@@ -41,7 +43,9 @@ export function createTestClock(start = new Date()): TestClock {
   };
 }
 
-type DeepPartial<T> = { -readonly [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  -readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
   const base: Config = {
@@ -55,6 +59,8 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       password_login_enabled: true,
       bcrypt_cost: 10,
       setup_link_lifetime: 86400,
+      reset_link_lifetime: 3600,
+      password_reset_subject: 'Reset your password',
       openid_connect: [],
     },
     notifications: { smtp_config: null },
@@ -120,6 +126,9 @@ export interface TestContextOptions {
   bcryptCost?: number;
   hasher?: (inner: PasswordHasher) => PasswordHasher;
   migrate?: boolean;
+  /** Builds the mailer from the test's config (e.g. createMailer(config.notifications.smtp_config!)). */
+  mailer?: (config: Config) => Mailer | null;
+  mailRetryDelaysMs?: readonly number[];
 }
 
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
@@ -144,6 +153,9 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     logger,
     clock,
     passwordHasher,
+    mailer: options.mailer ? options.mailer(config) : null,
+    mailRetryDelaysMs: options.mailRetryDelaysMs ?? [],
+    tasks: createBackgroundTasks(logger),
     version: 'test',
     webDistDir: null,
   };
@@ -162,6 +174,8 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
         .filter(Boolean)
         .map((line) => JSON.parse(line) as Record<string, unknown>),
     close: async () => {
+      await ctx.tasks.idle();
+      ctx.mailer?.close();
       await innerHasher.close();
       await drop();
     },

@@ -7,11 +7,17 @@ import type {
   AdminCreateUserResponse,
   AdminUpdateUserRequest,
   AuthMetadata,
+  LinkedAccountRead,
+  LogoutResponse,
+  OidcAuthorizeResponse,
   ErrorResponse,
   Health,
   LoginRequest,
   RegisterRequest,
   ResetPasswordRequest,
+  ForgotPasswordRequest,
+  ForgotPasswordResponse,
+  AdminPasswordResetResponse,
   ROUTES,
   RouteName,
   SchemaName,
@@ -28,6 +34,9 @@ interface SchemaTypes {
   AdminCreateUserRequest: AdminCreateUserRequest;
   AdminUpdateUserRequest: AdminUpdateUserRequest;
   ResetPasswordRequest: ResetPasswordRequest;
+  ForgotPasswordRequest: ForgotPasswordRequest;
+  ForgotPasswordResponse: ForgotPasswordResponse;
+  AdminPasswordResetResponse: AdminPasswordResetResponse;
   UserRead: UserRead;
   UserList: UserRead[];
   AdminCreateUserResponse: AdminCreateUserResponse;
@@ -35,6 +44,10 @@ interface SchemaTypes {
   SessionRead: SessionRead;
   SessionList: SessionRead[];
   AuthMetadata: AuthMetadata;
+  OidcAuthorizeResponse: OidcAuthorizeResponse;
+  LogoutResponse: LogoutResponse;
+  LinkedAccountRead: LinkedAccountRead;
+  LinkedAccountList: LinkedAccountRead[];
   Health: Health;
   ErrorResponse: ErrorResponse;
 }

@@ -4,6 +4,7 @@ import { AdminUsersPage } from '../features/admin-users/admin-users-page';
 import { LoginPage } from '../features/auth/login-page';
 import { RegisterPage } from '../features/auth/register-page';
 import { ResetPasswordPage } from '../features/auth/reset-password-page';
+import { ForgotPasswordPage } from '../features/auth/forgot-password-page';
 import { AppLayout } from './app-layout';
 import { NotFoundPage } from './not-found-page';
 import { RequireAuth } from './require-auth';
@@ -16,6 +17,7 @@ export function createAppRouter() {
         { path: 'login', element: <LoginPage /> },
         { path: 'register', element: <RegisterPage /> },
         { path: 'reset-password', element: <ResetPasswordPage /> },
+        { path: 'forgot-password', element: <ForgotPasswordPage /> },
         {
           element: <RequireAuth />,
           children: [

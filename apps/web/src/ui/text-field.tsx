@@ -53,3 +53,24 @@ export function CheckboxField({ id, label, ...inputProps }: CheckboxFieldProps) 
     </div>
   );
 }
+
+/** The account email field: the same keyboard, autofill and spelling behaviour on every form. */
+export function EmailField({
+  autoComplete = 'email',
+  ...props
+}: Omit<TextFieldProps, 'id' | 'name' | 'label' | 'type'> & { id?: string; label?: string }) {
+  return (
+    <TextField
+      id="email"
+      name="email"
+      type="email"
+      label="Email"
+      autoComplete={autoComplete}
+      inputMode="email"
+      autoCapitalize="none"
+      spellCheck={false}
+      required
+      {...props}
+    />
+  );
+}

@@ -2,6 +2,7 @@ import { useDocumentTitle } from '../../ui/use-document-title';
 import { useSignedInUser } from '../auth/signed-in-user';
 import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
+import { LinkedAccountsSection } from './linked-accounts-section';
 import { ProfileForm } from './profile-form';
 import { SessionsSection } from './sessions-section';
 
@@ -26,6 +27,7 @@ export function AccountPage() {
       <ProfileForm user={user} />
       <ChangeEmailForm user={user} />
       <ChangePasswordForm user={user} />
+      <LinkedAccountsSection />
       <SessionsSection />
     </div>
   );

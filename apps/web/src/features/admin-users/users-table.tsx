@@ -4,6 +4,7 @@ import type { AdminUpdateUserRequest, UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, StatusMessage } from '../../ui/messages';
+import { ResetLinkResult } from './reset-link-result';
 
 type Flag = 'is_active' | 'is_verified' | 'is_superuser';
 
@@ -53,13 +54,23 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
     onSettled: (_data, _error, user) => refresh(user.id),
   });
 
+  const sendReset = useMutation({
+    mutationFn: (user: UserRead) => api.call('sendPasswordReset', { params: { id: user.id } }),
+    onMutate: () => {
+      setNotice(null);
+      updateUser.reset();
+      deleteUser.reset();
+    },
+  });
+
   // One alert for the table: the latest refusal (e.g. the API's "last administrator" message).
-  const error = updateUser.error ?? deleteUser.error;
+  const error = updateUser.error ?? deleteUser.error ?? sendReset.error;
 
   return (
     <div className="stack">
       <ErrorAlert error={error} />
       {notice && !error && <StatusMessage>{notice}</StatusMessage>}
+      {sendReset.isSuccess && <ResetLinkResult email={sendReset.variables.email} result={sendReset.data} />}
       <div className="table-scroll">
         <table className="users-table">
           <caption className="visually-hidden">All users</caption>
@@ -134,19 +145,30 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                         </button>
                       </div>
                     ) : (
-                      <button
-                        type="button"
-                        className="button button-secondary"
-                        aria-label={`Delete ${user.email}`}
-                        disabled={isBusy}
-                        onClick={() => {
-                          updateUser.reset();
-                          deleteUser.reset();
-                          setConfirmingDeleteId(user.id);
-                        }}
-                      >
-                        Delete
-                      </button>
+                      <>
+                        <button
+                          type="button"
+                          className="button button-secondary"
+                          aria-label={`Send reset link to ${user.email}`}
+                          disabled={isBusy || (sendReset.isPending && sendReset.variables.id === user.id)}
+                          onClick={() => sendReset.mutate(user)}
+                        >
+                          Send reset link
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-secondary"
+                          aria-label={`Delete ${user.email}`}
+                          disabled={isBusy}
+                          onClick={() => {
+                            updateUser.reset();
+                            deleteUser.reset();
+                            setConfirmingDeleteId(user.id);
+                          }}
+                        >
+                          Delete
+                        </button>
+                      </>
                     )}
                   </td>
                 </tr>

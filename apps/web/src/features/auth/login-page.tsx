@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import type { LoginRequest, UserRead } from '@gatehouse/shared';
@@ -10,7 +10,7 @@ import { readField } from '../../ui/form-data';
 import { ErrorAlert, Loading } from '../../ui/messages';
 import { TextField } from '../../ui/text-field';
 import { useDocumentTitle } from '../../ui/use-document-title';
-import { oauthAuthorizeUrl } from './oauth';
+import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorMessage } from './oauth';
 import { sanitizeReturnTo } from './return-to';
 
 const COOKIE_NOT_KEPT =
@@ -42,7 +42,27 @@ export function LoginPage() {
     },
   });
 
+  // A failed single sign-on comes back as ?oidc_error=CODE; only the code's own message is shown.
+  const oidcError = readOidcErrorMessage(searchParams);
+  // auto_launch: a visitor who is not signed in goes straight to the provider (?local=1 stays here).
+  const autoLaunch =
+    metadata.data && currentUser.data === null ? findAutoLaunchProvider(metadata.data.oidc_providers, searchParams) : null;
+  useEffect(() => {
+    if (autoLaunch) window.location.assign(oauthAuthorizeUrl(autoLaunch, returnTo));
+  }, [autoLaunch, returnTo]);
+
   if (currentUser.data && !signIn.isPending) return <Navigate to={returnTo} replace />;
+  if (autoLaunch) {
+    return (
+      <div className="narrow">
+        <h1>Sign in</h1>
+        <Loading label={`Taking you to ${autoLaunch.name}…`} />
+        <p className="aside">
+          <a href="/login?local=1">Sign in another way</a>
+        </p>
+      </div>
+    );
+  }
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -57,6 +77,7 @@ export function LoginPage() {
       <h1>Sign in</h1>
       {metadata.isPending && <Loading />}
       <ErrorAlert error={metadata.error} />
+      <ErrorAlert error={oidcError} />
       {options && (
         <>
           {options.password_login_enabled ? (
@@ -84,20 +105,26 @@ export function LoginPage() {
               <button type="submit" className="button" disabled={signIn.isPending} aria-busy={signIn.isPending}>
                 Sign in
               </button>
+              {options.email_password_resets && (
+                <p className="aside">
+                  <Link to="/forgot-password">Forgot your password?</Link>
+                </p>
+              )}
             </form>
           ) : (
-            options.oauth_providers.length === 0 && (
+            options.oidc_providers.length === 0 && (
               <p>No way to sign in is enabled on this server. Ask the administrator.</p>
             )
           )}
 
-          {options.oauth_providers.length > 0 && (
+          {options.oidc_providers.length > 0 && (
             <div className="stack oauth-providers">
               {options.password_login_enabled && <p className="divider">or</p>}
-              {options.oauth_providers.map((provider) => (
+              {options.oidc_providers.map((provider) => (
                 // A plain link: the API redirects the whole page to the identity provider.
-                <a key={provider} className="button button-secondary" href={oauthAuthorizeUrl(provider)}>
-                  Sign in with {provider}
+                <a key={provider.name} className="button button-secondary" href={oauthAuthorizeUrl(provider, returnTo)}>
+                  {provider.icon_url && <img className="provider-icon" src={provider.icon_url} alt="" width={20} height={20} />}
+                  {provider.button_text}
                 </a>
               ))}
             </div>

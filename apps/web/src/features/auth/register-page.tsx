@@ -7,7 +7,7 @@ import { useApi } from '../../api/api-context';
 import { useAuthMetadata } from '../../api/hooks';
 import { readField } from '../../ui/form-data';
 import { ErrorAlert, Loading, StatusMessage } from '../../ui/messages';
-import { TextField } from '../../ui/text-field';
+import { EmailField, TextField } from '../../ui/text-field';
 import { useDocumentTitle } from '../../ui/use-document-title';
 import { findPasswordProblem, NEW_PASSWORD_HINT } from './password-check';
 
@@ -67,18 +67,7 @@ export function RegisterPage() {
         metadata.data && (
           <form className="stack" onSubmit={handleSubmit} noValidate>
             <ErrorAlert error={register.error} />
-            <TextField
-              id="email"
-              name="email"
-              type="email"
-              label="Email"
-              autoComplete="email"
-              inputMode="email"
-              autoCapitalize="none"
-              spellCheck={false}
-              required
-              error={fieldError('email')}
-            />
+            <EmailField error={fieldError('email')} />
             <TextField
               id="display-name"
               name="display_name"

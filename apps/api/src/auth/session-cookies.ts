@@ -1,0 +1,38 @@
+import type { CookieOptions, Response } from 'express';
+import { CSRF_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import { deriveCsrfToken } from './session-token.js';
+import type { IssuedSession } from './service.js';
+
+/**
+ * The browser's side of a session, the same whichever way it signed in (password or an identity
+ * provider): the HttpOnly session cookie and the readable CSRF cookie the SPA echoes back.
+ */
+export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) {
+  const isSecure = new URL(ctx.config.misc.frontend_url).protocol === 'https:';
+  const cookieOptions = (httpOnly: boolean): CookieOptions => ({
+    httpOnly,
+    secure: isSecure,
+    sameSite: 'lax',
+    path: '/',
+  });
+
+  return {
+    set(res: Response, issued: IssuedSession): void {
+      const maxAge = issued.session.expiresAt.getTime() - ctx.clock.now().getTime();
+      res.cookie(SESSION_COOKIE, issued.token, { ...cookieOptions(true), maxAge });
+      // Readable by the SPA, which echoes it in X-CSRF-Token; useless without the session cookie.
+      res.cookie(CSRF_COOKIE, deriveCsrfToken(issued.session.id, ctx.config.auth.token_secret), {
+        ...cookieOptions(false),
+        maxAge,
+      });
+    },
+
+    clear(res: Response): void {
+      res.clearCookie(SESSION_COOKIE, cookieOptions(true));
+      res.clearCookie(CSRF_COOKIE, cookieOptions(false));
+    },
+  };
+}
+
+export type SessionCookies = ReturnType<typeof createSessionCookies>;

@@ -1,0 +1,96 @@
+import type { CookieOptions, Request, Response } from 'express';
+import {
+  API_PREFIX,
+  OIDC_ERROR_PARAM,
+  OIDC_TRANSACTION_COOKIE,
+  type OidcAuthorizeResponse,
+  type OidcErrorCode,
+} from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import type { SessionCookies } from '../auth/session-cookies.js';
+import type { MountRoute } from '../http/mount-route.js';
+import { getRequestAuth, readCookie } from '../http/auth-guard.js';
+import { readClientInfo } from '../http/client-info.js';
+import { OidcFailure } from './openid-adapter.js';
+import type { OidcService } from './service.js';
+import { TRANSACTION_LIFETIME_MS } from './transaction.js';
+
+export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcService, sessionCookies: SessionCookies): void {
+  const { config, logger } = ctx;
+  // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
+  // Path: only the auth routes (authorize and both callbacks) ever see it.
+  const transactionCookieOptions: CookieOptions = {
+    httpOnly: true,
+    secure: new URL(config.misc.frontend_url).protocol === 'https:',
+    sameSite: 'lax',
+    path: `${API_PREFIX}/auth`,
+  };
+
+  /** Absolute, from frontend_url: never from the request's Host header. */
+  const loginUrlWithError = (code: OidcErrorCode) => `${config.misc.frontend_url}/login?${OIDC_ERROR_PARAM}=${code}`;
+
+  function logFailure(req: Request, provider: string | null, error: unknown): OidcErrorCode {
+    if (error instanceof OidcFailure) {
+      logger.warn(
+        { provider, code: error.code, path: req.path, ...error.details },
+        `OpenID Connect sign-in${provider ? ` with "${provider.slice(0, 100)}"` : ''} failed (${error.code}): ${error.adminHint}`,
+      );
+      return error.code;
+    }
+    logger.error({ err: error, provider, path: req.path }, 'OpenID Connect sign-in failed unexpectedly');
+    return 'OIDC_LOGIN_FAILED';
+  }
+
+  mount('oidcAuthorize', async (req, res) => {
+    const name = String(req.params.name);
+    const isRedirect = req.query.redirect === 'true';
+    let started;
+    try {
+      started = await oidc.startSignIn(name, req.query.returnTo);
+    } catch (error) {
+      if (!(error instanceof OidcFailure)) throw error;
+      const code = logFailure(req, name, error);
+      if (isRedirect) {
+        res.redirect(302, loginUrlWithError(code));
+        return;
+      }
+      throw oidc.toAppError(error);
+    }
+    res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
+    if (isRedirect) {
+      res.redirect(302, started.authorizationUrl);
+      return;
+    }
+    res.json({ authorization_url: started.authorizationUrl } satisfies OidcAuthorizeResponse);
+  });
+
+  async function handleCallback(req: Request, res: Response, providerName: string | null): Promise<void> {
+    // The transaction is spent whatever happens next.
+    res.clearCookie(OIDC_TRANSACTION_COOKIE, transactionCookieOptions);
+    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
+    try {
+      const { issued, returnTo } = await oidc.finishSignIn({
+        providerName,
+        query: rawQuery,
+        transactionCookie: readCookie(req, OIDC_TRANSACTION_COOKIE),
+        client: readClientInfo(req),
+      });
+      sessionCookies.set(res, issued);
+      res.redirect(302, config.misc.frontend_url + returnTo);
+    } catch (error) {
+      res.redirect(302, loginUrlWithError(logFailure(req, providerName, error)));
+    }
+  }
+
+  mount('oidcCallback', (req, res) => handleCallback(req, res, String(req.params.name)));
+  mount('oidcOAuthCallback', (req, res) => handleCallback(req, res, null));
+
+  mount('listMyLinkedAccounts', async (_req, res) => {
+    res.json(await oidc.listLinkedAccounts(getRequestAuth(res).user.id));
+  });
+
+  mount('unlinkMyLinkedAccount', async (req, res) => {
+    await oidc.unlinkAccount(getRequestAuth(res).user, String(req.params.id));
+    res.status(204).end();
+  });
+}

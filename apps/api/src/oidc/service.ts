@@ -1,0 +1,469 @@
+/**
+ * OpenID Connect sign-in: start a flow, finish it, turn the provider's word about a person into a
+ * Gatehouse account and session, and end the provider's session on logout.
+ *
+ * Rules that matter for safety:
+ * - A person is (issuer, subject) in linked_accounts, never an email alone. An existing account is
+ *   linked by email only when the provider says email_verified: true; otherwise anyone who can set
+ *   an unverified address at some provider could take that account over.
+ * - Nothing is written before every check has passed: a refused sign-in leaves no user, no link
+ *   and no session behind (only the id of its spent transaction).
+ * - admin_emails grants admin here only on a verified email; admin_groups follows the groups claim
+ *   at every sign-in, both ways, but never demotes an admin_emails admin or the last active admin.
+ */
+import { OIDC_ERROR_MESSAGES, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import type { OidcProviderConfig } from '../config/types.js';
+import type { AuthService, ClientInfo, IssuedSession } from '../auth/service.js';
+import type { Session } from '../auth/repo.js';
+import { AppError } from '../http/app-error.js';
+import { createUserRepo, type User } from '../users/repo.js';
+import { normalizeEmail } from '../users/email.js';
+import { isUuid } from '../db/uuid.js';
+import {
+  OidcFailure,
+  createPkcePair,
+  createRandomNonce,
+  createRandomState,
+  discoverOidcClient,
+  type Claims,
+  type OidcClient,
+} from './openid-adapter.js';
+import { buildPostLogoutRedirectUri, buildRedirectUri, findEnabledProvider, listEnabledProviders } from './providers.js';
+import { createOidcRepo, isUniqueViolationOn } from './repo.js';
+import { TRANSACTION_LIFETIME_MS, createTransactionSealer } from './transaction.js';
+import { chooseUsername, withRandomSuffix } from './username.js';
+
+/** After a failed discovery, wait this long before asking the provider again. */
+export const DISCOVERY_RETRY_MS = 15_000;
+const USERNAME_ATTEMPTS = 5;
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+
+export interface StartedSignIn {
+  authorizationUrl: string;
+  /** Value of the transaction cookie to set. */
+  transaction: string;
+}
+
+export interface FinishedSignIn {
+  issued: IssuedSession;
+  returnTo: string;
+}
+
+export interface CallbackInput {
+  /** The provider named by the callback path, or null for /auth/oauth/callback. */
+  providerName: string | null;
+  /** The query string the provider sent back, without "?". */
+  query: string;
+  transactionCookie: string | undefined;
+  client: ClientInfo;
+}
+
+/** What the provider says about the person, after validation. */
+interface Identity {
+  issuer: string;
+  subject: string;
+  email: string | null;
+  isEmailVerified: boolean;
+  groups: string[];
+  claims: Claims;
+}
+
+export function createOidcService(ctx: AppContext, authService: AuthService) {
+  const { config, logger } = ctx;
+  const repo = createOidcRepo(ctx.db.prisma);
+  const users = createUserRepo(ctx.db.prisma);
+  const sealer = createTransactionSealer(config.auth.token_secret);
+  const clients = createClientRegistry(ctx);
+
+  const fail = (hint: string, details: Record<string, unknown> = {}) => new OidcFailure('OIDC_LOGIN_FAILED', hint, details);
+
+  function requireProvider(name: string): OidcProviderConfig {
+    const provider = findEnabledProvider(config, name);
+    if (!provider) {
+      const configured = listEnabledProviders(config).map((p) => `"${p.name}"`);
+      throw new OidcFailure(
+        'OIDC_PROVIDER_NOT_FOUND',
+        `No enabled provider is named "${name.slice(0, 100)}" (names are case-sensitive and exact; ` +
+          `configured: ${configured.join(', ') || 'none'}).`,
+      );
+    }
+    return provider;
+  }
+
+  /** The provider a callback is for: by path, or the single one that uses /auth/oauth/callback. */
+  function resolveCallbackProvider(name: string | null): OidcProviderConfig {
+    if (name === null) {
+      const provider = listEnabledProviders(config).find((p) => p.callback === 'oauth');
+      if (!provider) {
+        throw fail(
+          'A provider sent the browser to /api/v1/auth/oauth/callback, but no enabled provider has callback = "oauth". ' +
+            'Register the redirect URI shown in the start-up log instead, or set callback = "oauth".',
+        );
+      }
+      return provider;
+    }
+    const provider = findEnabledProvider(config, name);
+    if (!provider) {
+      const expected = listEnabledProviders(config).map((p) => buildRedirectUri(config, p));
+      throw fail(
+        `A provider sent the browser to the callback of "${name.slice(0, 100)}", which is not an enabled provider. ` +
+          'The name in the redirect URI is case-sensitive and must match exactly. Registered redirect URIs should be: ' +
+          `${expected.join(', ') || '(no provider enabled)'}.`,
+      );
+    }
+    if (provider.callback === 'oauth') {
+      throw fail(
+        `"${provider.name}" has callback = "oauth", so its redirect URI is ${buildRedirectUri(config, provider)}, ` +
+          'but the provider sent the browser to the per-provider callback.',
+      );
+    }
+    return provider;
+  }
+
+  function readIdentity(provider: OidcProviderConfig, issuer: string, idClaims: Claims, userinfo: Claims | null): Identity {
+    const subject = idClaims['sub'];
+    if (typeof subject !== 'string' || subject === '') throw fail('The ID token has no subject (sub).');
+    // email and email_verified are read as a pair, from userinfo when it has an email.
+    const emailSource = userinfo && typeof userinfo['email'] === 'string' ? userinfo : idClaims;
+    const rawEmail = emailSource['email'];
+    const email = typeof rawEmail === 'string' && EMAIL_SHAPE.test(rawEmail.trim()) ? normalizeEmail(rawEmail) : null;
+    const claims: Claims = { ...idClaims, ...(userinfo ?? {}) };
+    return {
+      issuer,
+      subject,
+      email,
+      isEmailVerified: emailSource['email_verified'] === true,
+      groups: readGroups(claims[provider.groups_claim]),
+      claims,
+    };
+  }
+
+  function isListedAdminEmail(email: string | null): boolean {
+    return email !== null && config.auth.admin_emails.includes(email);
+  }
+
+  /** Should this sign-in make the user admin (true), take admin away (false), or leave it (null)? */
+  function decideAdmin(provider: OidcProviderConfig, identity: Identity, user: User | null): boolean | null {
+    const isAdminByEmail = identity.isEmailVerified && isListedAdminEmail(identity.email);
+    if (provider.admin_groups.length === 0) return isAdminByEmail ? true : null;
+    const isAdminByGroup = identity.groups.some((group) => provider.admin_groups.includes(group));
+    if (isAdminByGroup || isAdminByEmail) return true;
+    // Leaving the group removes admin, except from those admin_emails names.
+    if (user && isListedAdminEmail(user.email)) return null;
+    return false;
+  }
+
+  async function applyAdminDecision(user: User, decision: boolean | null, provider: OidcProviderConfig): Promise<User> {
+    if (decision === null || decision === user.isSuperuser) return user;
+    return users.withAdminLock(async (tx) => {
+      if (!decision && user.isActive && (await users.countActiveAdmins(tx)) <= 1) {
+        logger.warn(
+          { userId: user.id, provider: provider.name },
+          'OpenID Connect: the last active administrator is no longer in admin_groups; admin was NOT removed. ' +
+            'Promote someone else first.',
+        );
+        return user;
+      }
+      const updated = await users.update(user.id, { isSuperuser: decision }, tx);
+      logger.info(
+        { userId: user.id, provider: provider.name, is_superuser: decision },
+        decision ? 'OpenID Connect sign-in granted admin' : 'OpenID Connect sign-in removed admin (not in admin_groups)',
+      );
+      return updated;
+    });
+  }
+
+  async function createAccount(provider: OidcProviderConfig, identity: Identity, email: string): Promise<User> {
+    const isSuperuser = decideAdmin(provider, identity, null) === true;
+    const displayName = typeof identity.claims['name'] === 'string' ? identity.claims['name'].slice(0, 100) : null;
+    const link = { provider: provider.name, issuer: identity.issuer, subject: identity.subject, email, lastLoginAt: ctx.clock.now() };
+    let username = chooseUsername(identity.claims, provider.username_claim, email);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const user = await repo.createUserWithLink(
+          { email, username, displayName, hashedPassword: null, isActive: true, isSuperuser, isVerified: true },
+          link,
+        );
+        logger.info({ userId: user.id, provider: provider.name, username }, 'Account created through OpenID Connect');
+        return user;
+      } catch (error) {
+        if (isUniqueViolationOn(error, 'username') && attempt < USERNAME_ATTEMPTS) {
+          username = withRandomSuffix(chooseUsername(identity.claims, provider.username_claim, email));
+          continue;
+        }
+        // Someone else signed up with this email or subject at the same moment: let them retry.
+        if (isUniqueViolationOn(error, 'email') || isUniqueViolationOn(error, 'subject')) {
+          throw fail('Another sign-in created this account at the same moment; signing in again will work.');
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** The account for this identity: linked, linked now by verified email, or new. */
+  async function resolveAccount(provider: OidcProviderConfig, identity: Identity): Promise<User> {
+    const now = ctx.clock.now();
+    const linked = await repo.findLinkWithUser(identity.issuer, identity.subject);
+    if (linked) {
+      if (!linked.user.isActive) {
+        throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${linked.user.id} is deactivated; an admin can activate it.`);
+      }
+      await repo.recordLinkLogin(linked.id, identity.email, now);
+      return applyAdminDecision(linked.user, decideAdmin(provider, identity, linked.user), provider);
+    }
+    if (identity.email === null) {
+      throw new OidcFailure(
+        'OIDC_EMAIL_MISSING',
+        `The provider sent no usable email claim. Add the "email" scope (scopes = "${provider.scopes}") and give the ` +
+          'user an email address at the provider.',
+      );
+    }
+    const existing = await users.findByEmail(identity.email);
+    if (existing) {
+      if (!identity.isEmailVerified) {
+        throw new OidcFailure(
+          'OIDC_EMAIL_NOT_VERIFIED',
+          `An account with this email exists, but the provider did not say email_verified: true, so it was not linked. ` +
+            'Mark the email as verified at the provider.',
+        );
+      }
+      if (!existing.isActive) {
+        throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${existing.id} is deactivated; an admin can activate it.`);
+      }
+      await repo.createLink({
+        userId: existing.id,
+        provider: provider.name,
+        issuer: identity.issuer,
+        subject: identity.subject,
+        email: identity.email,
+        lastLoginAt: now,
+      });
+      logger.info({ userId: existing.id, provider: provider.name }, 'Linked an existing account by verified email');
+      return applyAdminDecision(existing, decideAdmin(provider, identity, existing), provider);
+    }
+    if (!provider.auto_register) {
+      throw new OidcFailure(
+        'OIDC_REGISTRATION_DISABLED',
+        `No account for this person and auto_register is false for "${provider.name}". Create the account ` +
+          '(same email) in the users page, or set auto_register = true.',
+      );
+    }
+    return createAccount(provider, identity, identity.email);
+  }
+
+  return {
+    async startSignIn(providerName: string, rawReturnTo: unknown): Promise<StartedSignIn> {
+      const provider = requireProvider(providerName);
+      const client = await clients.get(provider);
+      const [{ verifier, challenge }, state, nonce] = [await createPkcePair(), createRandomState(), createRandomNonce()];
+      const transaction = sealer.seal({
+        id: createRandomState(),
+        provider: provider.name,
+        state,
+        nonce,
+        pkceVerifier: verifier,
+        returnTo: sanitizeReturnTo(rawReturnTo),
+        expiresAt: ctx.clock.now().getTime() + TRANSACTION_LIFETIME_MS,
+      });
+      const authorizationUrl = client.buildAuthorizationUrl({
+        redirectUri: buildRedirectUri(config, provider),
+        scope: provider.scopes,
+        state,
+        nonce,
+        codeChallenge: challenge,
+      });
+      return { authorizationUrl, transaction };
+    },
+
+    async finishSignIn(input: CallbackInput): Promise<FinishedSignIn> {
+      const provider = resolveCallbackProvider(input.providerName);
+      if (!input.transactionCookie) {
+        throw fail(
+          'The callback came without the sign-in transaction cookie: the flow was started in another browser or ' +
+            'more than 10 minutes ago, cookies are blocked, or the browser opened Gatehouse at an address other than ' +
+            `misc.frontend_url (${config.misc.frontend_url}).`,
+        );
+      }
+      const now = ctx.clock.now();
+      const transaction = sealer.open(input.transactionCookie, now);
+      if (!transaction) throw fail('The sign-in transaction cookie is invalid or expired (older than 10 minutes).');
+      if (transaction.provider !== provider.name) {
+        throw fail(`The sign-in was started with "${transaction.provider}" but came back to "${provider.name}".`);
+      }
+      if (!(await repo.markTransactionUsed(transaction.id, new Date(transaction.expiresAt)))) {
+        throw fail('This sign-in transaction was already used: a replayed or repeated callback was refused.');
+      }
+      const params = new URLSearchParams(input.query);
+      if (params.get('state') !== transaction.state) {
+        throw fail('The state returned by the provider does not match this browser’s sign-in (a forged or crossed callback).');
+      }
+      const oauthError = params.get('error');
+      if (oauthError !== null) throw describeAuthorizationError(provider, oauthError, config);
+
+      const client = await clients.get(provider);
+      const callbackUrl = new URL(buildRedirectUri(config, provider));
+      callbackUrl.search = input.query;
+      const result = await client.exchangeCode(callbackUrl, {
+        state: transaction.state,
+        nonce: transaction.nonce,
+        pkceVerifier: transaction.pkceVerifier,
+      });
+      const identity = readIdentity(provider, client.issuer, result.idTokenClaims, result.userinfo);
+      if (provider.allowed_groups.length > 0 && !identity.groups.some((group) => provider.allowed_groups.includes(group))) {
+        throw new OidcFailure(
+          'OIDC_USER_NOT_ALLOWED',
+          `The user is in none of allowed_groups (${provider.allowed_groups.join(', ')}) according to the ` +
+            `"${provider.groups_claim}" claim. Add them to one at the provider, or check groups_claim and that the scope ` +
+            'releasing it is in scopes.',
+        );
+      }
+      const user = await resolveAccount(provider, identity);
+      const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client);
+      await repo.storeSessionIdToken(issued.session.id, result.idToken);
+      logger.info({ userId: user.id, provider: provider.name }, 'User signed in with OpenID Connect');
+      return { issued, returnTo: transaction.returnTo };
+    },
+
+    /** RP-initiated logout URL for a session a provider started (end_session on and supported). */
+    async findEndSessionUrl(session: Session): Promise<string | null> {
+      if (!session.authMethod.startsWith('oidc:') || !session.oidcIdToken) return null;
+      const provider = findEnabledProvider(config, session.authMethod.slice('oidc:'.length));
+      if (!provider?.end_session) return null;
+      try {
+        const client = await clients.get(provider);
+        if (!client.hasEndSessionEndpoint) return null;
+        return client.buildEndSessionUrl(session.oidcIdToken, buildPostLogoutRedirectUri(config));
+      } catch (error) {
+        // Signing out of Gatehouse has happened; the provider's side is best effort.
+        logger.warn(
+          { provider: provider.name, hint: error instanceof OidcFailure ? error.adminHint : String(error) },
+          'Could not build the identity provider logout URL; signed out of Gatehouse only',
+        );
+        return null;
+      }
+    },
+
+    async listLinkedAccounts(userId: string): Promise<LinkedAccountRead[]> {
+      return (await repo.listLinksOfUser(userId)).map((link) => ({
+        id: link.id,
+        provider: link.provider,
+        issuer: link.issuer,
+        email: link.email,
+        created_at: link.createdAt.toISOString(),
+        last_login_at: link.lastLoginAt?.toISOString() ?? null,
+      }));
+    },
+
+    /** Unlinks, unless it is the user's last way in (no usable password and no other enabled provider). */
+    async unlinkAccount(user: User, linkId: string): Promise<void> {
+      const links = await repo.listLinksOfUser(user.id);
+      const link = isUuid(linkId) ? links.find((candidate) => candidate.id === linkId) : undefined;
+      if (!link) throw new AppError('LINKED_ACCOUNT_NOT_FOUND', 'No linked account with this id.');
+      const hasPasswordWay = user.hashedPassword !== null && config.auth.password_login_enabled;
+      const hasOtherLink = links.some((other) => other.id !== link.id && findEnabledProvider(config, other.provider));
+      if (!hasPasswordWay && !hasOtherLink) {
+        throw new AppError(
+          'LAST_SIGN_IN_METHOD',
+          'This is your only way to sign in. Set a password (or link another provider) before unlinking it.',
+        );
+      }
+      await repo.deleteLinkOfUser(link.id, user.id);
+      logger.info({ userId: user.id, provider: link.provider }, 'Linked account removed');
+    },
+
+    /** For routes: the user-facing AppError for a failure at the authorize step. */
+    toAppError(failure: OidcFailure): AppError {
+      return new AppError(failure.code, OIDC_ERROR_MESSAGES[failure.code]);
+    },
+  };
+}
+
+export type OidcService = ReturnType<typeof createOidcService>;
+
+/**
+ * A groups claim: a list of names, one name, or an object whose keys are the names (Zitadel's
+ * project roles). Anything else counts as no groups.
+ */
+function readGroups(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((item): item is string => typeof item === 'string');
+  if (typeof value === 'object' && value !== null) return Object.keys(value);
+  return [];
+}
+
+/** `?error=` on the callback (RFC 6749 4.1.2.1) -> the user's code and the admin's fix. */
+function describeAuthorizationError(provider: OidcProviderConfig, error: string, config: AppContext['config']): OidcFailure {
+  const shown = error.replace(/[^\w.-]/g, '').slice(0, 64);
+  switch (error) {
+    case 'access_denied':
+      return new OidcFailure('OIDC_ACCESS_DENIED', 'The user cancelled or the provider refused access (access_denied).');
+    case 'invalid_client':
+    case 'unauthorized_client':
+      return new OidcFailure(
+        'OIDC_INVALID_CLIENT',
+        `The provider refused the client (${shown}). Check client_id and that the client may use the authorization code flow.`,
+      );
+    case 'redirect_uri_mismatch':
+    case 'invalid_redirect_uri':
+      return new OidcFailure(
+        'OIDC_REDIRECT_URI_MISMATCH',
+        `The provider refused the redirect URI (${shown}). Register exactly ${buildRedirectUri(config, provider)} with it.`,
+      );
+    case 'invalid_scope':
+      return new OidcFailure('OIDC_LOGIN_FAILED', `The provider refused the scopes "${provider.scopes}" (invalid_scope). Fix scopes.`);
+    default:
+      return new OidcFailure('OIDC_LOGIN_FAILED', `The provider answered the authorization request with the error "${shown}".`);
+  }
+}
+
+/**
+ * Discovery, lazily and once per provider (the provider may be down when Gatehouse starts). A
+ * failure is remembered for DISCOVERY_RETRY_MS so a down provider is not asked on every click.
+ */
+function createClientRegistry(ctx: AppContext) {
+  interface Entry {
+    client?: OidcClient;
+    pending?: Promise<OidcClient>;
+    failure?: { error: OidcFailure; at: number };
+  }
+  const entries = new Map<string, Entry>();
+  return {
+    get(provider: OidcProviderConfig): Promise<OidcClient> {
+      let entry = entries.get(provider.name);
+      if (!entry) {
+        entry = {};
+        entries.set(provider.name, entry);
+      }
+      if (entry.client) return Promise.resolve(entry.client);
+      if (entry.pending) return entry.pending;
+      const now = ctx.clock.now().getTime();
+      if (entry.failure && now - entry.failure.at < DISCOVERY_RETRY_MS) return Promise.reject(entry.failure.error);
+      const current = entry;
+      current.pending = discoverOidcClient(provider, ctx.logger).then(
+        (client) => {
+          current.client = client;
+          current.failure = undefined;
+          current.pending = undefined;
+          ctx.logger.info({ provider: provider.name, issuer: client.issuer }, `OpenID Connect provider "${provider.name}" discovered`);
+          return client;
+        },
+        (error: unknown) => {
+          const failure =
+            error instanceof OidcFailure
+              ? error
+              : new OidcFailure('OIDC_PROVIDER_UNREACHABLE', `Discovery failed unexpectedly: ${String(error)}`);
+          current.failure = { error: failure, at: ctx.clock.now().getTime() };
+          current.pending = undefined;
+          throw failure;
+        },
+      );
+      return current.pending;
+    },
+  };
+}
+
+/** Housekeeping for main.ts: spent transaction ids past their expiry can no longer be replayed anyway. */
+export async function purgeSpentOidcTransactions(ctx: Pick<AppContext, 'db' | 'clock'>): Promise<number> {
+  return (await createOidcRepo(ctx.db.prisma).purgeUsedTransactions(ctx.clock.now())).count;
+}

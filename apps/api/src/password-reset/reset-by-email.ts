@@ -1,0 +1,132 @@
+import type { AdminPasswordResetResponse } from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import type { ClientInfo } from '../auth/service.js';
+import { AppError } from '../http/app-error.js';
+import type { MailMessage } from '../mail/mailer.js';
+import { createRateLimiter, type RateLimitRule } from '../rate-limit/service.js';
+import { normalizeEmail } from '../users/email.js';
+import { createUserRepo } from '../users/repo.js';
+import { isUuid } from '../db/uuid.js';
+import { buildResetEmail } from './reset-email.js';
+import { createPasswordTokenService } from './service.js';
+
+const HOUR_MS = 60 * 60_000;
+/** Forgot-password: a few per address (the owner retrying), more per client (a shared NAT). */
+export const FORGOT_PER_EMAIL: RateLimitRule = { name: 'forgot-email', limit: 5, windowMs: HOUR_MS };
+export const FORGOT_PER_CLIENT: RateLimitRule = { name: 'forgot-client', limit: 20, windowMs: HOUR_MS };
+/** Reset-password: failed token uses per client (tokens are unguessable; this stops hammering). */
+export const RESET_FAILURES_PER_CLIENT: RateLimitRule = { name: 'reset-client', limit: 20, windowMs: 15 * 60_000 };
+
+export const FORGOT_PASSWORD_MESSAGE =
+  'If an account with that email exists and password resets by email are enabled, a link to reset ' +
+  'the password is on its way. It expires soon; check your spam folder if it does not arrive.';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+/**
+ * "Forgot password" by email. The request is answered 202 before the account is even looked up,
+ * so neither the answer nor its timing tells whether the account exists, and an SMTP outage never
+ * turns into an error or a slow answer for the user: the email goes out in the background, with
+ * retries, and failures go to the log for the admin.
+ */
+export function createPasswordResetService(ctx: AppContext) {
+  const tokens = createPasswordTokenService(ctx);
+  const users = createUserRepo(ctx.db.prisma);
+  const rateLimiter = createRateLimiter(ctx);
+  const { auth, misc } = ctx.config;
+
+  function buildMessage(to: string, resetUrl: string): MailMessage {
+    return buildResetEmail({
+      to,
+      subject: auth.password_reset_subject,
+      resetUrl,
+      lifetimeSeconds: auth.reset_link_lifetime,
+      siteUrl: misc.frontend_url,
+    });
+  }
+
+  function logDeliveryFailure(userId: string, error: unknown, retryInMs: number | undefined): void {
+    const cause = error instanceof Error ? error.message : String(error);
+    ctx.logger.error(
+      { userId, cause, retry_in_ms: retryInMs ?? null },
+      `Could not send a password reset email: ${cause}. ` +
+        (retryInMs === undefined
+          ? 'Giving up; the user can ask again once mail works. '
+          : `Retrying in ${Math.round(retryInMs / 1000)} s (the link stays valid). `) +
+        'Check [notifications.smtp_config] and try `npm run gatehouse -- send-test-email --to <you>`.',
+    );
+  }
+
+  /** First attempt now, then one per configured delay; the token stays valid meanwhile. */
+  async function deliverWithRetries(userId: string, message: MailMessage): Promise<void> {
+    const mailer = ctx.mailer!;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await mailer.send(message);
+        ctx.logger.info({ userId, attempt: attempt + 1 }, 'Password reset email sent');
+        return;
+      } catch (error) {
+        const retryInMs = ctx.mailRetryDelaysMs[attempt];
+        logDeliveryFailure(userId, error, retryInMs);
+        if (retryInMs === undefined) return;
+        await sleep(retryInMs);
+      }
+    }
+  }
+
+  return {
+    async requestReset(email: string, client: ClientInfo): Promise<void> {
+      const normalized = normalizeEmail(email);
+      await rateLimiter.consume(FORGOT_PER_CLIENT, client.ipAddress ?? 'unknown');
+      await rateLimiter.consume(FORGOT_PER_EMAIL, normalized);
+      ctx.tasks.run('password-reset-email', async () => {
+        if (!auth.email_password_resets || !ctx.mailer) {
+          ctx.logger.info('Password reset by email requested, but email_password_resets is off; nothing sent');
+          return;
+        }
+        const user = await users.findByEmail(normalized);
+        if (!user || !user.isActive) {
+          ctx.logger.info('Password reset requested for an unknown or disabled account; nothing sent');
+          return;
+        }
+        const { url } = await tokens.issue(user.id, 'reset', auth.reset_link_lifetime);
+        await deliverWithRetries(user.id, buildMessage(user.email, url));
+      });
+    },
+
+    /** Admin-issued link: emailed when SMTP is configured, otherwise handed back to the admin. */
+    async sendResetLinkAsAdmin(userId: string): Promise<AdminPasswordResetResponse> {
+      const user = isUuid(userId) ? await users.findById(userId) : null;
+      if (!user) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
+      const lifetime = user.hashedPassword === null ? auth.setup_link_lifetime : auth.reset_link_lifetime;
+      const { url, expiresAt } = await tokens.issue(user.id, user.hashedPassword === null ? 'setup' : 'reset', lifetime);
+      const result = { expires_at: expiresAt.toISOString() };
+      if (!ctx.mailer) return { ...result, sent: false, reset_url: url, delivery_error: null };
+      try {
+        await ctx.mailer.send(buildMessage(user.email, url));
+        ctx.logger.info({ userId }, 'Admin sent a password reset email');
+        return { ...result, sent: true, reset_url: null, delivery_error: null };
+      } catch (error) {
+        logDeliveryFailure(userId, error, undefined);
+        const cause = error instanceof Error ? error.message : String(error);
+        return { ...result, sent: false, reset_url: url, delivery_error: cause };
+      }
+    },
+
+    /** POST /auth/reset-password, with failed attempts counted per client. */
+    async resetPassword(token: string, password: string, client: ClientInfo): Promise<void> {
+      const subject = client.ipAddress ?? 'unknown';
+      await rateLimiter.assertUnderLimit(RESET_FAILURES_PER_CLIENT, subject);
+      try {
+        await tokens.resetPassword(token, password);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'RESET_PASSWORD_BAD_TOKEN') {
+          await rateLimiter.record(RESET_FAILURES_PER_CLIENT, subject);
+        }
+        throw error;
+      }
+    },
+  };
+}
+
+export type PasswordResetService = ReturnType<typeof createPasswordResetService>;

@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { OIDC_ERROR_MESSAGES } from '@gatehouse/shared';
+import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorMessage, type OidcProviderOption } from './oauth';
+
+const provider = (name: string, autoLaunch = false): OidcProviderOption => ({
+  name,
+  button_text: `Sign in with ${name}`,
+  icon_url: '',
+  auto_launch: autoLaunch,
+  authorize_url: `/api/v1/auth/cookie/${name}/authorize?redirect=true`,
+  redirect_uri: `https://media.example.com/api/v1/auth/cookie/${name}/callback`,
+});
+
+describe('oauthAuthorizeUrl', () => {
+  it('carries the path to come back to, encoded', () => {
+    expect(oauthAuthorizeUrl(provider('Authentik'), '/admin/users?page=2')).toBe(
+      '/api/v1/auth/cookie/Authentik/authorize?redirect=true&returnTo=%2Fadmin%2Fusers%3Fpage%3D2',
+    );
+    expect(oauthAuthorizeUrl(provider('Authentik'), '/')).toBe('/api/v1/auth/cookie/Authentik/authorize?redirect=true');
+  });
+});
+
+describe('findAutoLaunchProvider', () => {
+  const providers = [provider('A'), provider('B', true)];
+  it('picks the provider with auto_launch', () => {
+    expect(findAutoLaunchProvider(providers, new URLSearchParams(''))?.name).toBe('B');
+    expect(findAutoLaunchProvider([provider('A')], new URLSearchParams(''))).toBeNull();
+  });
+  it('is bypassed by ?local=1 and after a failed attempt', () => {
+    expect(findAutoLaunchProvider(providers, new URLSearchParams('local=1'))).toBeNull();
+    expect(findAutoLaunchProvider(providers, new URLSearchParams('oidc_error=OIDC_ACCESS_DENIED'))).toBeNull();
+  });
+});
+
+describe('readOidcErrorMessage', () => {
+  it('shows the message for a known code', () => {
+    expect(readOidcErrorMessage(new URLSearchParams('oidc_error=OIDC_EMAIL_NOT_VERIFIED'))).toBe(OIDC_ERROR_MESSAGES.OIDC_EMAIL_NOT_VERIFIED);
+  });
+  it('never reflects unknown text', () => {
+    const message = readOidcErrorMessage(new URLSearchParams('oidc_error=<script>alert(1)</script>'));
+    expect(message).toBe(OIDC_ERROR_MESSAGES.OIDC_LOGIN_FAILED);
+    expect(readOidcErrorMessage(new URLSearchParams(''))).toBeNull();
+  });
+});
