@@ -113,6 +113,29 @@ describe('password sign-in and sessions', () => {
     }
   });
 
+  it('refuses every password sign-in when password_login_enabled is false, and says so in the metadata', async () => {
+    const ssoOnly = await createTestContext({ config: { auth: { password_login_enabled: false } } });
+    try {
+      await createUser(ssoOnly.ctx, { email: 'carol@example.com' });
+      const metadata = await request(ssoOnly.app).get('/api/v1/auth/metadata');
+      expect(metadata.body.password_login_enabled).toBe(false);
+      const cookie = await request(ssoOnly.app)
+        .post('/api/v1/auth/cookie/login')
+        .send({ username: 'carol@example.com', password: STRONG_PASSWORD });
+      const jwt = await request(ssoOnly.app)
+        .post('/api/v1/auth/jwt/login')
+        .type('form')
+        .send({ username: 'carol@example.com', password: STRONG_PASSWORD });
+      for (const res of [cookie, jwt]) {
+        expect(res.status).toBe(403);
+        expect(res.body.detail).toBe('PASSWORD_LOGIN_DISABLED');
+        expect(res.headers['set-cookie']).toBeUndefined();
+      }
+    } finally {
+      await ssoOnly.close();
+    }
+  });
+
   it('ends the session for real on logout (bearer and cookie)', async () => {
     const token = await loginBearer(t.app, 'alice@example.com');
     const out = await request(t.app).post('/api/v1/auth/jwt/logout').set('Authorization', `Bearer ${token}`);

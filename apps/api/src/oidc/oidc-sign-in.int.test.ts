@@ -325,6 +325,28 @@ describe('OpenID Connect sign-in with a real provider', () => {
       expect(line.msg).toMatch(/Check client_id, client_secret and token_endpoint_auth_method/);
       expect(t.logText()).not.toContain(SECRET);
     });
+
+    it('redirect_uri_mismatch from the provider (as Google answers it): the page says so, the log names the URI to register', async () => {
+      idp.setAccount('rita-sub', { email: 'rita@example.com', email_verified: true });
+      const browser = newBrowser(t);
+      idp.loginAs('rita-sub');
+      const flow = await browser.follow(authorizeUrl('TestIdP'), (next) => next.pathname.endsWith('/callback'));
+      const callback = new URL(flow.final.location!);
+      const state = callback.searchParams.get('state')!;
+      // What the provider sends back instead of a code; its own description is never shown.
+      const refused = new URL(callback.pathname, callback.origin);
+      refused.searchParams.set('error', 'redirect_uri_mismatch');
+      refused.searchParams.set('error_description', '<script>alert(1)</script>');
+      refused.searchParams.set('state', state);
+      const before = await countAccountRows(t);
+      const res = await browser.request(refused.href);
+      expect(res.location).toBe(`${GATEHOUSE_ORIGIN}/login?oidc_error=OIDC_REDIRECT_URI_MISMATCH`);
+      expect(browser.sessionCookie()).toBeUndefined();
+      expect(await countAccountRows(t)).toEqual(before);
+      const line = t.logLines().find((entry) => entry.code === 'OIDC_REDIRECT_URI_MISMATCH')!;
+      expect(line.msg).toContain(`Register exactly ${callbackUri('TestIdP')}`);
+      expect(t.logText()).not.toContain('<script>');
+    });
   });
 
   describe('RP-initiated logout and key rotation', () => {
