@@ -18,6 +18,8 @@ import { mountPasswordResetRoutes } from './password-reset/routes.js';
 import { mountSystemRoutes } from './system/routes.js';
 import { createUserService } from './users/service.js';
 import { mountUserRoutes } from './users/routes.js';
+import { createAuditLog } from './audit/service.js';
+import { mountAuditRoutes } from './audit/routes.js';
 
 /** Request bodies here are a few fields; anything bigger is not a legitimate client. */
 const BODY_LIMIT = '16kb';
@@ -64,6 +66,7 @@ export function createApp(ctx: AppContext): Express {
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx));
   mountPasswordResetRoutes(mount, createPasswordResetService(ctx));
   mountUserRoutes(mount, createUserService(ctx));
+  mountAuditRoutes(mount, createAuditLog(ctx));
   mountSystemRoutes(mount, ctx);
   api.use(createMethodNotAllowedHandler());
   api.use(notFoundApiHandler);

@@ -15,6 +15,7 @@ import { logOidcProviders } from './oidc/providers.js';
 import { purgeSpentOidcTransactions } from './oidc/service.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
+import { createAuditLog } from './audit/service.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -92,8 +93,10 @@ async function main(): Promise<void> {
   }
 
   const authService = createAuthService(ctx);
+  const auditLog = createAuditLog(ctx);
+  // Also prunes the audit trail past [audit] retention_days: now, then every hour.
   const purgeSessions = () =>
-    Promise.all([authService.purgeExpired(), purgeSpentOidcTransactions(ctx)]).catch((error: unknown) =>
+    Promise.all([authService.purgeExpired(), purgeSpentOidcTransactions(ctx), auditLog.prune()]).catch((error: unknown) =>
       logger.warn({ err: error }, 'Purging expired sessions failed'),
     );
   await purgeSessions();

@@ -1,3 +1,4 @@
+export * from './audit.js';
 export * from './errors.js';
 export * from './oidc.js';
 export * from './password-policy.js';

@@ -309,6 +309,21 @@ export const ROUTES = {
     response: { status: 204, description: 'User deleted.' },
     errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF'],
   },
+  listAuditEvents: {
+    method: 'get',
+    path: '/audit',
+    summary: 'The audit trail, newest first, filtered and paged (admin).',
+    tag: 'users',
+    auth: 'admin',
+    query: [
+      { name: 'user', description: 'Only events by or about this user id.' },
+      { name: 'type', description: 'Only events of this type (e.g. sign_in.failed).' },
+      { name: 'before', description: 'Cursor: only events older than this id (next_before of the previous page).' },
+      { name: 'limit', description: 'Page size, 1 to 200 (default 50).' },
+    ],
+    response: { status: 200, schema: 'AuditEventPage', description: 'One page of events.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_ERROR'],
+  },
   health: {
     method: 'get',
     path: '/health',

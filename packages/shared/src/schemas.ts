@@ -4,6 +4,7 @@
  * TypeScript types below are inferred from them, so the three can never drift apart.
  */
 import type { FromSchema } from 'json-schema-to-ts';
+import { AUDIT_ACTOR_TYPES, AUDIT_EVENT_TYPES } from './audit.js';
 
 // Surrounding whitespace is allowed here and trimmed by the server's normalisation (trim, NFC,
 // lower-case); the address itself needs one @ and no inner whitespace.
@@ -337,6 +338,57 @@ export const HealthSchema = {
   additionalProperties: false,
 } as const;
 
+export const AuditEventSchema = {
+  $id: 'AuditEvent',
+  title: 'AuditEvent',
+  description:
+    'One entry of the audit trail. `actor_*` is who did it, `user_*` the account it is about (the same ' +
+    'person for a sign-in). Never carries a password, token or secret.',
+  type: 'object',
+  properties: {
+    id: { type: 'string', pattern: '^[0-9]+$', description: 'Increasing; pass as `before` for the next page.' },
+    created_at: dateTime,
+    type: { type: 'string', enum: AUDIT_EVENT_TYPES },
+    actor_type: { type: 'string', enum: AUDIT_ACTOR_TYPES },
+    actor_id: { type: ['string', 'null'], format: 'uuid' },
+    actor_email: { type: ['string', 'null'] },
+    user_id: { type: ['string', 'null'], format: 'uuid' },
+    user_email: { type: ['string', 'null'] },
+    method: { type: ['string', 'null'], description: 'Sign-ins: "password" or "oidc".' },
+    provider: { type: ['string', 'null'], description: 'The identity provider’s configured name.' },
+    ip_address: { type: ['string', 'null'] },
+    details: { type: 'object', description: 'What changed, why it failed, … (event-specific).' },
+  },
+  required: [
+    'id',
+    'created_at',
+    'type',
+    'actor_type',
+    'actor_id',
+    'actor_email',
+    'user_id',
+    'user_email',
+    'method',
+    'provider',
+    'ip_address',
+    'details',
+  ],
+  additionalProperties: false,
+} as const;
+
+export const AuditEventPageSchema = {
+  $id: 'AuditEventPage',
+  title: 'AuditEventPage',
+  description: 'Newest first. `next_before` is the cursor for the next (older) page, or null at the end.',
+  type: 'object',
+  properties: {
+    events: { type: 'array', items: AuditEventSchema },
+    next_before: { type: ['string', 'null'] },
+  },
+  required: ['events', 'next_before'],
+  additionalProperties: false,
+} as const;
+
 export const ErrorResponseSchema = {
   $id: 'ErrorResponse',
   title: 'ErrorResponse',
@@ -381,6 +433,8 @@ export const SCHEMAS = {
   LinkedAccountRead: LinkedAccountReadSchema,
   LinkedAccountList: LinkedAccountListSchema,
   Health: HealthSchema,
+  AuditEvent: AuditEventSchema,
+  AuditEventPage: AuditEventPageSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
 
@@ -404,3 +458,5 @@ export type OidcAuthorizeResponse = FromSchema<typeof OidcAuthorizeResponseSchem
 export type LogoutResponse = FromSchema<typeof LogoutResponseSchema>;
 export type LinkedAccountRead = FromSchema<typeof LinkedAccountReadSchema>;
 export type Health = FromSchema<typeof HealthSchema>;
+export type AuditEvent = FromSchema<typeof AuditEventSchema>;
+export type AuditEventPage = FromSchema<typeof AuditEventPageSchema>;

@@ -31,7 +31,7 @@ export function mountAuthRoutes(
 
   mount('jwtLogout', async (_req, res) => {
     const auth = getRequestAuth(res);
-    await authService.logout(auth.session.id, auth.user.id);
+    await authService.logout(auth.session.id, auth.user);
     res.status(204).end();
   });
 
@@ -44,7 +44,7 @@ export function mountAuthRoutes(
 
   mount('cookieLogout', async (_req, res) => {
     const auth = getRequestAuth(res);
-    await authService.logout(auth.session.id, auth.user.id);
+    await authService.logout(auth.session.id, auth.user);
     clearSessionCookies(res);
     const endSessionUrl = await findEndSessionUrl(auth.session);
     if (endSessionUrl) {

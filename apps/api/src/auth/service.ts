@@ -8,6 +8,7 @@ import { createSessionRepo, type Session } from './repo.js';
 import { findPasswordProblem } from './password-policy.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
 import { createRateLimiter, type RateLimitRule } from '../rate-limit/service.js';
+import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
 
 export type SessionTransport = 'cookie' | 'bearer';
 
@@ -42,6 +43,7 @@ export function createAuthService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const sessions = createSessionRepo(ctx.db.prisma);
   const rateLimiter = createRateLimiter(ctx);
+  const audit = createAuditLog(ctx);
   const { auth } = ctx.config;
 
   const badCredentials = () =>
@@ -90,20 +92,37 @@ export function createAuthService(ctx: AppContext) {
       const normalizedEmail = normalizeEmail(email);
       await rateLimiter.assertUnderLimit(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
       if (client.ipAddress) await rateLimiter.assertUnderLimit(LOGIN_FAILURES_PER_CLIENT, client.ipAddress);
-      const fail = async (): Promise<never> => {
+      const fail = async (reason: string, userId: string | null = null): Promise<never> => {
         await rateLimiter.record(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
         if (client.ipAddress) await rateLimiter.record(LOGIN_FAILURES_PER_CLIENT, client.ipAddress);
+        // The audit trail (admins only) may say why; the answer to the caller never does.
+        await audit.record({
+          type: 'sign_in.failed',
+          actor: ANONYMOUS_ACTOR,
+          user: { id: userId, email: normalizedEmail },
+          method: 'password',
+          ipAddress: client.ipAddress,
+          details: { reason },
+        });
         throw badCredentials();
       };
       const user = await users.findByEmail(normalizedEmail);
       if (!user || user.hashedPassword === null) {
         await ctx.passwordHasher.verifyDummy(password);
-        return fail();
+        return fail(user ? 'no_password_set' : 'unknown_email', user?.id);
       }
       const isMatch = await ctx.passwordHasher.verify(password, user.hashedPassword);
-      if (!isMatch || !user.isActive) return fail();
+      if (!isMatch || !user.isActive) return fail(isMatch ? 'account_disabled' : 'wrong_password', user.id);
       await rateLimiter.reset(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
       ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
+      await audit.record({
+        type: 'sign_in.succeeded',
+        actor: actorOf(user),
+        user,
+        method: 'password',
+        ipAddress: client.ipAddress,
+        details: { transport },
+      });
       return issueSession(user, transport, 'password', client);
     },
 
@@ -136,8 +155,15 @@ export function createAuthService(ctx: AppContext) {
       return { user, session };
     },
 
-    async logout(sessionId: string, userId: string): Promise<void> {
-      await sessions.revokeOne(sessionId, userId, ctx.clock.now());
+    async logout(sessionId: string, user: User): Promise<void> {
+      await sessions.revokeOne(sessionId, user.id, ctx.clock.now());
+      await audit.record({ type: 'sign_out', actor: actorOf(user), user });
+    },
+
+    /** Clears the account's sign-in throttling (an admin or the CLI vouches for its owner). */
+    async unlockAccount(actor: AuditActor, user: User): Promise<void> {
+      await rateLimiter.reset(LOGIN_FAILURES_PER_ACCOUNT, user.email);
+      await audit.record({ type: 'admin.user_unlocked', actor, user });
     },
 
     /**
@@ -164,6 +190,7 @@ export function createAuthService(ctx: AppContext) {
           passwordChangedAt: ctx.clock.now(),
         });
         ctx.logger.info({ userId: user.id }, 'User registered');
+        await audit.record({ type: 'account.registered', actor: actorOf(user), user, method: 'password' });
         return user;
       } catch (error) {
         if (isUniqueViolation(error)) {

@@ -600,7 +600,14 @@ describe('defaults and normalisation', () => {
         dbname: 'MediaManager',
         data_dir: './data',
       },
+      audit: { retention_days: 90 },
     });
+  });
+
+  it('reads [audit] retention_days and refuses a retention below one day', () => {
+    expect(loadToml(`${MINIMAL_TOML}[audit]\nretention_days = 365\n`).config.audit.retention_days).toBe(365);
+    const error = catchConfigError(() => loadToml(`${MINIMAL_TOML}[audit]\nretention_days = 0\n`));
+    expect(error.message).toContain('audit.retention_days');
   });
 
   it('fills in provider and smtp defaults', () => {

@@ -821,6 +821,7 @@ function buildConfig(file: ValidatedConfigFile): Config {
     },
     // Stored without a trailing slash so callers can append "/api/v1/..." directly.
     misc: { frontend_url: misc.frontend_url.replace(/\/+$/, '') },
+    audit: { retention_days: file.audit.retention_days },
     database: {
       url: database.url,
       host: database.host,

@@ -12,7 +12,7 @@ import addFormats from 'ajv-formats';
 import type { LogLevel, OidcProviderConfig, SmtpConfig } from './types.js';
 
 /** The top-level sections Gatehouse reads. Every other top-level section is MediaManager's. */
-export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications'] as const;
+export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications', 'audit'] as const;
 
 /** MediaManager sections we know of, so a typo check never mistakes them for ours. */
 export const KNOWN_FOREIGN_SECTIONS: readonly string[] = ['torrents', 'indexers', 'metadata'];
@@ -183,6 +183,14 @@ export const CONFIG_SCHEMA: SchemaObject = {
         frontend_url: { type: 'string', format: 'http-url', default: 'http://localhost:8000' },
       },
     },
+    audit: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        retention_days: { type: 'integer', minimum: 1, maximum: 36500, default: 90 },
+      },
+    },
     database: {
       type: 'object',
       default: {},
@@ -218,6 +226,7 @@ export interface ValidatedConfigFile {
   };
   notifications: { smtp_config?: SmtpConfig };
   misc: { frontend_url: string };
+  audit: { retention_days: number };
   database: {
     url: string | null;
     host: string | null;

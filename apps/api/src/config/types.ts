@@ -136,6 +136,8 @@ export interface Config {
   /** `frontend_url`: the public base URL, no trailing slash. Default "http://localhost:8000". */
   readonly misc: { readonly frontend_url: string };
   readonly database: DatabaseConfig;
+  /** `[audit]`: days an audit event is kept before it is pruned. Default 90. */
+  readonly audit: { readonly retention_days: number };
 }
 
 export interface LoadedConfig {

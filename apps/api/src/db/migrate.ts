@@ -88,6 +88,29 @@ export async function applyMigrations(
   });
 }
 
+export interface MigrationStatus {
+  name: string;
+  /** When it was applied, or null while it is pending. */
+  appliedAt: Date | null;
+}
+
+/** Which of the migrations the database has applied (for `gatehouse migrate status` and doctor). */
+export async function readMigrationStatus(db: Database, migrations: readonly MigrationFile[]): Promise<MigrationStatus[]> {
+  return db.withConnection(async (connection) => {
+    const [table] = await connection.query<{ name: string | null }>(`SELECT to_regclass('"_prisma_migrations"')::text AS name`);
+    const rows = table?.name
+      ? await connection.query<MigrationRow>(
+          'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" WHERE finished_at IS NOT NULL',
+        )
+      : [];
+    const applied = new Map(rows.map((row) => [row.migration_name, row.finished_at]));
+    return migrations.map((migration) => {
+      const finishedAt = applied.get(migration.name);
+      return { name: migration.name, appliedAt: finishedAt ? new Date(finishedAt) : null };
+    });
+  });
+}
+
 async function applyPending(
   connection: SqlConnection,
   migrations: readonly MigrationFile[],

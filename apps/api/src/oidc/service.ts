@@ -33,6 +33,7 @@ import { buildPostLogoutRedirectUri, buildRedirectUri, findEnabledProvider, list
 import { createOidcRepo, isUniqueViolationOn } from './repo.js';
 import { TRANSACTION_LIFETIME_MS, createTransactionSealer } from './transaction.js';
 import { chooseUsername, withRandomSuffix } from './username.js';
+import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, actorOf, createAuditLog } from '../audit/service.js';
 
 /** After a failed discovery, wait this long before asking the provider again. */
 export const DISCOVERY_RETRY_MS = 15_000;
@@ -75,6 +76,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   const users = createUserRepo(ctx.db.prisma);
   const sealer = createTransactionSealer(config.auth.token_secret);
   const clients = createClientRegistry(ctx);
+  const audit = createAuditLog(ctx);
 
   const fail = (hint: string, details: Record<string, unknown> = {}) => new OidcFailure('OIDC_LOGIN_FAILED', hint, details);
 
@@ -156,7 +158,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
 
   async function applyAdminDecision(user: User, decision: boolean | null, provider: OidcProviderConfig): Promise<User> {
     if (decision === null || decision === user.isSuperuser) return user;
-    return users.withAdminLock(async (tx) => {
+    const result = await users.withAdminLock(async (tx) => {
       if (!decision && user.isActive && (await users.countActiveAdmins(tx)) <= 1) {
         logger.warn(
           { userId: user.id, provider: provider.name },
@@ -172,6 +174,16 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       );
       return updated;
     });
+    if (result.isSuperuser !== user.isSuperuser) {
+      await audit.record({
+        type: 'admin.user_updated',
+        actor: SYSTEM_ACTOR,
+        user: result,
+        provider: provider.name,
+        details: { is_superuser: result.isSuperuser, reason: 'admin_groups' },
+      });
+    }
+    return result;
   }
 
   async function createAccount(provider: OidcProviderConfig, identity: Identity, email: string): Promise<User> {
@@ -186,6 +198,8 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
           link,
         );
         logger.info({ userId: user.id, provider: provider.name, username }, 'Account created through OpenID Connect');
+        await audit.record({ type: 'account.registered', actor: actorOf(user), user, method: 'oidc', provider: provider.name });
+        await audit.record({ type: 'account.linked', actor: actorOf(user), user, provider: provider.name, details: { issuer: identity.issuer } });
         return user;
       } catch (error) {
         if (isUniqueViolationOn(error, 'username') && attempt < USERNAME_ATTEMPTS) {
@@ -240,6 +254,13 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         lastLoginAt: now,
       });
       logger.info({ userId: existing.id, provider: provider.name }, 'Linked an existing account by verified email');
+      await audit.record({
+        type: 'account.linked',
+        actor: actorOf(existing),
+        user: existing,
+        provider: provider.name,
+        details: { issuer: identity.issuer, by: 'verified_email' },
+      });
       return applyAdminDecision(existing, decideAdmin(provider, identity, existing), provider);
     }
     if (!provider.auto_register) {
@@ -252,7 +273,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     return createAccount(provider, identity, identity.email);
   }
 
-  return {
+  const service = {
     async startSignIn(providerName: string, rawReturnTo: unknown): Promise<StartedSignIn> {
       const provider = requireProvider(providerName);
       const client = await clients.get(provider);
@@ -370,6 +391,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       }
       await repo.deleteLinkOfUser(link.id, user.id);
       logger.info({ userId: user.id, provider: link.provider }, 'Linked account removed');
+      await audit.record({ type: 'account.unlinked', actor: actorOf(user), user, provider: link.provider, details: { issuer: link.issuer } });
     },
 
     /** For routes: the user-facing AppError for a failure at the authorize step. */
@@ -377,6 +399,35 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       return new AppError(failure.code, OIDC_ERROR_MESSAGES[failure.code]);
     },
   };
+
+  /** Every callback ends in the audit trail, as a sign-in or as a failure with its code. */
+  async function finishSignInAudited(input: CallbackInput): Promise<FinishedSignIn> {
+    try {
+      const finished = await service.finishSignIn(input);
+      const { user, session } = finished.issued;
+      await audit.record({
+        type: 'sign_in.succeeded',
+        actor: actorOf(user),
+        user,
+        method: 'oidc',
+        provider: session.authMethod.slice('oidc:'.length),
+        ipAddress: input.client.ipAddress,
+      });
+      return finished;
+    } catch (error) {
+      await audit.record({
+        type: 'sign_in.failed',
+        actor: ANONYMOUS_ACTOR,
+        method: 'oidc',
+        provider: input.providerName ?? undefined,
+        ipAddress: input.client.ipAddress,
+        details: { reason: error instanceof OidcFailure ? error.code : 'OIDC_LOGIN_FAILED' },
+      });
+      throw error;
+    }
+  }
+
+  return { ...service, finishSignIn: finishSignInAudited };
 }
 
 export type OidcService = ReturnType<typeof createOidcService>;

@@ -8,6 +8,7 @@ import { normalizeEmail } from '../users/email.js';
 import { createUserRepo } from '../users/repo.js';
 import { isUuid } from '../db/uuid.js';
 import { buildResetEmail } from './reset-email.js';
+import { createAuditLog, type AuditActor } from '../audit/service.js';
 import { createPasswordTokenService } from './service.js';
 
 const HOUR_MS = 60 * 60_000;
@@ -33,6 +34,7 @@ export function createPasswordResetService(ctx: AppContext) {
   const tokens = createPasswordTokenService(ctx);
   const users = createUserRepo(ctx.db.prisma);
   const rateLimiter = createRateLimiter(ctx);
+  const audit = createAuditLog(ctx);
   const { auth, misc } = ctx.config;
 
   function buildMessage(to: string, resetUrl: string): MailMessage {
@@ -95,20 +97,27 @@ export function createPasswordResetService(ctx: AppContext) {
     },
 
     /** Admin-issued link: emailed when SMTP is configured, otherwise handed back to the admin. */
-    async sendResetLinkAsAdmin(userId: string): Promise<AdminPasswordResetResponse> {
+    async sendResetLinkAsAdmin(actor: AuditActor, userId: string): Promise<AdminPasswordResetResponse> {
       const user = isUuid(userId) ? await users.findById(userId) : null;
       if (!user) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
       const lifetime = user.hashedPassword === null ? auth.setup_link_lifetime : auth.reset_link_lifetime;
       const { url, expiresAt } = await tokens.issue(user.id, user.hashedPassword === null ? 'setup' : 'reset', lifetime);
       const result = { expires_at: expiresAt.toISOString() };
-      if (!ctx.mailer) return { ...result, sent: false, reset_url: url, delivery_error: null };
+      const recordIssued = (isEmailed: boolean) =>
+        audit.record({ type: 'admin.reset_link_issued', actor, user, details: { emailed: isEmailed } });
+      if (!ctx.mailer) {
+        await recordIssued(false);
+        return { ...result, sent: false, reset_url: url, delivery_error: null };
+      }
       try {
         await ctx.mailer.send(buildMessage(user.email, url));
         ctx.logger.info({ userId }, 'Admin sent a password reset email');
+        await recordIssued(true);
         return { ...result, sent: true, reset_url: null, delivery_error: null };
       } catch (error) {
         logDeliveryFailure(userId, error, undefined);
         const cause = error instanceof Error ? error.message : String(error);
+        await recordIssued(false);
         return { ...result, sent: false, reset_url: url, delivery_error: cause };
       }
     },

@@ -2,6 +2,8 @@ import type { ForgotPasswordRequest, ForgotPasswordResponse, ResetPasswordReques
 import type { MountRoute } from '../http/mount-route.js';
 import { readClientInfo } from '../http/client-info.js';
 import { FORGOT_PASSWORD_MESSAGE, type PasswordResetService } from './reset-by-email.js';
+import { getRequestAuth } from '../http/auth-guard.js';
+import { actorOf } from '../audit/service.js';
 
 export function mountPasswordResetRoutes(mount: MountRoute, passwordReset: PasswordResetService): void {
   mount('forgotPassword', async (req, res) => {
@@ -17,6 +19,6 @@ export function mountPasswordResetRoutes(mount: MountRoute, passwordReset: Passw
   });
 
   mount('sendPasswordReset', async (req, res) => {
-    res.json(await passwordReset.sendResetLinkAsAdmin(String(req.params.id)));
+    res.json(await passwordReset.sendResetLinkAsAdmin(actorOf(getRequestAuth(res).user), String(req.params.id)));
   });
 }

@@ -5,6 +5,7 @@ import { AppError } from '../http/app-error.js';
 import { findPasswordProblem } from '../auth/password-policy.js';
 import { createUserRepo } from '../users/repo.js';
 import { createPasswordTokenRepo } from './repo.js';
+import { actorOf, createAuditLog } from '../audit/service.js';
 
 export type PasswordTokenPurpose = 'setup' | 'reset';
 
@@ -28,6 +29,7 @@ export function hashPasswordToken(token: string): string {
 export function createPasswordTokenService(ctx: AppContext) {
   const tokens = createPasswordTokenRepo(ctx.db.prisma);
   const users = createUserRepo(ctx.db.prisma);
+  const audit = createAuditLog(ctx);
   const badToken = () =>
     new AppError(
       'RESET_PASSWORD_BAD_TOKEN',
@@ -69,6 +71,8 @@ export function createPasswordTokenService(ctx: AppContext) {
       const isDone = await tokens.consumeAndSetPassword(row, hashedPassword, now);
       if (!isDone) throw badToken();
       ctx.logger.info({ userId: user.id, purpose: row.purpose }, 'Password set with a one-time link');
+      // Whoever holds the link acts as the account's owner.
+      await audit.record({ type: 'password.reset', actor: actorOf(user), user, details: { link: row.purpose } });
     },
   };
 }

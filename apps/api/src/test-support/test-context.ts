@@ -74,6 +74,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       dbname: 'MediaManager',
       data_dir: './data',
     },
+    audit: { retention_days: 90 },
   };
   return {
     server: { ...base.server, ...overrides.server },
@@ -81,6 +82,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
     notifications: { ...base.notifications, ...(overrides.notifications as Partial<Config['notifications']>) },
     misc: { ...base.misc, ...overrides.misc },
     database: { ...base.database, ...overrides.database },
+    audit: { ...base.audit, ...overrides.audit },
   };
 }
 

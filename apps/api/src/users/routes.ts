@@ -9,6 +9,7 @@ import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth } from '../http/auth-guard.js';
 import type { UserService } from './service.js';
 import { toUserRead } from './user-read.js';
+import { actorOf } from '../audit/service.js';
 
 export function mountUserRoutes(mount: MountRoute, users: UserService): void {
   // Order matters: /users/me and /users/all must be mounted before /users/:id.
@@ -44,7 +45,7 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
 
   mount('revokeMySession', async (req, res) => {
     const auth = getRequestAuth(res);
-    await users.revokeSession(auth.user.id, String(req.params.id));
+    await users.revokeSession(auth.user, String(req.params.id));
     res.status(204).end();
   });
 
@@ -53,7 +54,7 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
   });
 
   mount('createUser', async (req, res) => {
-    const { user, setupUrl } = await users.create(req.body as AdminCreateUserRequest);
+    const { user, setupUrl } = await users.create(actorOf(getRequestAuth(res).user), req.body as AdminCreateUserRequest);
     res.status(201).json({ user: toUserRead(user), setup_url: setupUrl } satisfies AdminCreateUserResponse);
   });
 
@@ -63,13 +64,13 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
 
   mount('updateUser', async (req, res) => {
     const auth = getRequestAuth(res);
-    const user = await users.update(auth.user, String(req.params.id), req.body as AdminUpdateUserRequest);
+    const user = await users.update(actorOf(auth.user), String(req.params.id), req.body as AdminUpdateUserRequest);
     res.json(toUserRead(user));
   });
 
   mount('deleteUser', async (req, res) => {
     const auth = getRequestAuth(res);
-    await users.delete(auth.user, String(req.params.id));
+    await users.delete(actorOf(auth.user), String(req.params.id));
     res.status(204).end();
   });
 }

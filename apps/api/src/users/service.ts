@@ -14,11 +14,13 @@ import { normalizeEmail } from './email.js';
 import { isUuid } from '../db/uuid.js';
 import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
 
 export function createUserService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const sessions = createSessionRepo(ctx.db.prisma);
   const passwordTokens = createPasswordTokenService(ctx);
+  const audit = createAuditLog(ctx);
 
   async function hashNewPassword(password: string, email: string, code: ErrorCode): Promise<string> {
     const problem = findPasswordProblem(password, email);
@@ -70,21 +72,45 @@ export function createUserService(ctx: AppContext) {
         await sessions.revokeAllForUser(user.id, now, currentSessionId);
         await passwordTokens.voidAll(user.id);
         ctx.logger.info({ userId: user.id }, 'User changed their password; other sessions ended');
+        await audit.record({ type: 'password.changed', actor: actorOf(user), user: updated });
+      }
+      if (updated.email !== user.email) {
+        await audit.record({
+          type: 'email.changed',
+          actor: actorOf(updated),
+          user: updated,
+          details: { from: user.email, to: updated.email },
+        });
       }
       return updated;
     },
 
     listSessions: (userId: string) => sessions.listLive(userId, ctx.clock.now()),
 
-    async revokeSession(userId: string, sessionId: string): Promise<void> {
-      const isRevoked = isUuid(sessionId) && (await sessions.revokeOne(sessionId, userId, ctx.clock.now()));
+    async revokeSession(user: User, sessionId: string): Promise<void> {
+      const isRevoked = isUuid(sessionId) && (await sessions.revokeOne(sessionId, user.id, ctx.clock.now()));
       if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such active session.');
+      await audit.record({ type: 'session.revoked', actor: actorOf(user), user, details: { session_id: sessionId } });
+    },
+
+    /** Admin (or CLI): ends every session of the user. */
+    async revokeAllSessions(actor: AuditActor, id: string): Promise<number> {
+      const target = await findUserOrThrow(id);
+      const { count } = await sessions.revokeAllForUser(target.id, ctx.clock.now());
+      await audit.record({ type: 'admin.sessions_revoked', actor, user: target, details: { sessions: count } });
+      return count;
+    },
+
+    async getByEmail(email: string): Promise<User> {
+      const user = await users.findByEmail(normalizeEmail(email));
+      if (!user) throw new AppError('USER_NOT_FOUND', 'No user with this email.');
+      return user;
     },
 
     listAll: () => users.listAll(),
     getById: findUserOrThrow,
 
-    async create(input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {
+    async create(actor: AuditActor, input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {
       const email = normalizeEmail(input.email);
       const hashedPassword =
         input.password !== undefined
@@ -112,6 +138,17 @@ export function createUserService(ctx: AppContext) {
           ? (await passwordTokens.issue(user.id, 'setup', ctx.config.auth.setup_link_lifetime)).url
           : null;
       ctx.logger.info({ userId: user.id, isSuperuser: user.isSuperuser }, 'Admin created a user');
+      await audit.record({
+        type: 'admin.user_created',
+        actor,
+        user,
+        details: {
+          is_superuser: user.isSuperuser,
+          is_active: user.isActive,
+          is_verified: user.isVerified,
+          setup_link_issued: setupUrl !== null,
+        },
+      });
       return { user, setupUrl };
     },
 
@@ -119,9 +156,9 @@ export function createUserService(ctx: AppContext) {
      * Admin edit. An admin cannot demote or deactivate themselves, and nobody can remove the
      * last active admin; the check and the write share one locked transaction.
      */
-    async update(actor: User, id: string, input: AdminUpdateUserRequest): Promise<User> {
+    async update(actor: AuditActor, id: string, input: AdminUpdateUserRequest): Promise<User> {
       const target = await findUserOrThrow(id);
-      const isSelf = actor.id === target.id;
+      const isSelf = actor.type === 'user' && actor.id === target.id;
       if (isSelf && (input.is_superuser === false || input.is_active === false)) {
         throw new AppError('CANNOT_MODIFY_SELF', 'You cannot demote or deactivate your own account. Ask another administrator.');
       }
@@ -152,12 +189,13 @@ export function createUserService(ctx: AppContext) {
         })
         .catch(rethrowEmailTaken);
       if (input.password !== undefined) await passwordTokens.voidAll(id);
-      ctx.logger.info({ actorId: actor.id, userId: id, changes: Object.keys(input) }, 'Admin updated a user');
+      ctx.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id, changes: Object.keys(input) }, 'Admin updated a user');
+      await audit.record({ type: 'admin.user_updated', actor, user: updated, details: describeChanges(target, input) });
       return updated;
     },
 
-    async delete(actor: User, id: string): Promise<void> {
-      if (actor.id === id) {
+    async delete(actor: AuditActor, id: string): Promise<void> {
+      if (actor.type === 'user' && actor.id === id) {
         throw new AppError('CANNOT_MODIFY_SELF', 'You cannot delete your own account. Ask another administrator.');
       }
       const target = await findUserOrThrow(id);
@@ -170,9 +208,22 @@ export function createUserService(ctx: AppContext) {
           throw error;
         });
       });
-      ctx.logger.info({ actorId: actor.id, userId: id }, 'Admin deleted a user');
+      ctx.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id }, 'Admin deleted a user');
+      await audit.record({ type: 'admin.user_deleted', actor, user: target });
     },
   };
 }
 
 export type UserService = ReturnType<typeof createUserService>;
+
+/** What an admin edit changed, for the audit trail: new values, and the names of all fields set. */
+function describeChanges(before: User, input: AdminUpdateUserRequest): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  if (input.email !== undefined) changes['email'] = { from: before.email, to: normalizeEmail(input.email) };
+  if (input.display_name !== undefined) changes['display_name'] = input.display_name;
+  if (input.is_active !== undefined) changes['is_active'] = input.is_active;
+  if (input.is_verified !== undefined) changes['is_verified'] = input.is_verified;
+  if (input.is_superuser !== undefined) changes['is_superuser'] = input.is_superuser;
+  // Field names only for the password: its value never reaches the trail.
+  return { ...changes, fields: Object.keys(input) };
+}
