@@ -325,6 +325,19 @@ export const LinkedAccountListSchema = {
   items: LinkedAccountReadSchema,
 } as const;
 
+export const ReadinessSchema = {
+  $id: 'Readiness',
+  title: 'Readiness',
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not_ready'] },
+    database: { type: 'string', enum: ['ok', 'unreachable'] },
+    migrations: { type: 'string', enum: ['ok', 'pending', 'unknown'] },
+  },
+  required: ['status', 'database', 'migrations'],
+  additionalProperties: false,
+} as const;
+
 export const HealthSchema = {
   $id: 'Health',
   title: 'Health',
@@ -381,6 +394,7 @@ export const SCHEMAS = {
   LinkedAccountRead: LinkedAccountReadSchema,
   LinkedAccountList: LinkedAccountListSchema,
   Health: HealthSchema,
+  Readiness: ReadinessSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
 
@@ -404,3 +418,4 @@ export type OidcAuthorizeResponse = FromSchema<typeof OidcAuthorizeResponseSchem
 export type LogoutResponse = FromSchema<typeof LogoutResponseSchema>;
 export type LinkedAccountRead = FromSchema<typeof LinkedAccountReadSchema>;
 export type Health = FromSchema<typeof HealthSchema>;
+export type Readiness = FromSchema<typeof ReadinessSchema>;
