@@ -3,6 +3,9 @@ import { defineConfig } from 'vite';
 // Vite 8 transforms TSX with Oxc; the automatic runtime imports react/jsx-runtime itself, so no
 // React plugin is needed (we do without Fast Refresh: edits reload the page).
 export default defineConfig({
+  // Asset URLs relative to index.html's <base href>, which the server sets to frontend_url's
+  // sub-path ("/auth/"), so one build serves at the root or under any sub-path.
+  base: './',
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'react' },
   },

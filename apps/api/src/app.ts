@@ -15,7 +15,9 @@ import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-
 import { compileRequestValidators } from './http/validate.js';
 import { createPasswordResetService } from './password-reset/reset-by-email.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
-import { mountSystemRoutes } from './system/routes.js';
+import { mountSystemRoutes, mountProbeRoutes } from './system/routes.js';
+import { mountForwardAuthRoutes } from './forward-auth/routes.js';
+import { readPublicUrl } from './http/public-url.js';
 import { createUserService } from './users/service.js';
 import { mountUserRoutes } from './users/routes.js';
 import { createAuditLog } from './audit/service.js';
@@ -28,7 +30,8 @@ const BODY_LIMIT = '16kb';
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', ctx.config.server.trust_proxy);
+  // X-Forwarded-For/-Proto/-Host count only from these peers (req.ip for rate limits and logs).
+  app.set('trust proxy', [...ctx.config.server.trusted_proxies]);
   // Paths are matched exactly: the OIDC callback path is case-sensitive and has no trailing slash.
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
@@ -44,7 +47,7 @@ export function createApp(ctx: AppContext): Express {
           'upgrade-insecure-requests': null,
         },
       },
-      strictTransportSecurity: new URL(ctx.config.misc.frontend_url).protocol === 'https:',
+      strictTransportSecurity: readPublicUrl(ctx.config).isSecure,
     }),
   );
 
@@ -67,12 +70,22 @@ export function createApp(ctx: AppContext): Express {
   mountPasswordResetRoutes(mount, createPasswordResetService(ctx));
   mountUserRoutes(mount, createUserService(ctx));
   mountAuditRoutes(mount, createAuditLog(ctx));
+  mountForwardAuthRoutes(mount, ctx);
   mountSystemRoutes(mount, ctx);
   api.use(createMethodNotAllowedHandler());
   api.use(notFoundApiHandler);
 
-  app.use(API_PREFIX, api);
-  if (ctx.webDistDir) app.use(createWebUiHandler(ctx.webDistDir));
+  // Under a sub-path frontend_url (https://media.example.com/auth) everything lives below it: the
+  // proxy passes the path on unchanged. The health probes also answer at the root, for container
+  // health checks and orchestrators that call the process directly.
+  const { basePath } = readPublicUrl(ctx.config);
+  if (basePath !== '') {
+    const probes = express.Router({ caseSensitive: true, strict: true });
+    mountProbeRoutes(createRouteMounter(probes, compileRequestValidators()), ctx);
+    app.use(API_PREFIX, probes);
+  }
+  app.use(basePath + API_PREFIX, api);
+  if (ctx.webDistDir) app.use(basePath || '/', createWebUiHandler(ctx.webDistDir, basePath));
   app.use(notFoundApiHandler);
   app.use(createErrorMiddleware(ctx.logger));
   return app;
@@ -80,11 +93,20 @@ export function createApp(ctx: AppContext): Express {
 
 /**
  * Serves the built SPA: its files, and index.html for any other GET outside the API so that
- * client-side routes (/login, /admin/users, /reset-password) survive a reload.
+ * client-side routes (/login, /admin/users, /reset-password) survive a reload. The bundle refers
+ * to its assets relatively; the <base href> written into index.html here makes them (and the
+ * SPA's router and API calls, which read it) resolve under the sub-path of frontend_url.
  */
-function createWebUiHandler(distDir: string): RequestHandler {
+function createWebUiHandler(distDir: string, basePath: string): RequestHandler {
   const indexFile = path.join(distDir, 'index.html');
   const serveStatic = express.static(distDir, { index: false, maxAge: '1h' });
+  let indexHtml: string | null = null;
+  const readIndexHtml = (): string | null => {
+    if (indexHtml === null && fs.existsSync(indexFile)) {
+      indexHtml = insertBaseHref(fs.readFileSync(indexFile, 'utf8'), `${basePath}/`);
+    }
+    return indexHtml;
+  };
   return (req, res, next) => {
     if (req.path === API_PREFIX || req.path.startsWith(`${API_PREFIX}/`)) {
       next();
@@ -93,12 +115,20 @@ function createWebUiHandler(distDir: string): RequestHandler {
     serveStatic(req, res, () => {
       // A missing file (/assets/old-build.js) is a 404, not the app shell.
       const isFileRequest = path.posix.basename(req.path).includes('.');
-      if ((req.method !== 'GET' && req.method !== 'HEAD') || isFileRequest || !fs.existsSync(indexFile)) {
+      const html = readIndexHtml();
+      if ((req.method !== 'GET' && req.method !== 'HEAD') || isFileRequest || html === null) {
         next();
         return;
       }
       res.set('Cache-Control', 'no-cache');
-      res.sendFile(indexFile);
+      res.type('html').send(html);
     });
   };
+}
+
+/** Adds (or replaces) <base href> as the first element of <head>. */
+export function insertBaseHref(html: string, href: string): string {
+  const tag = `<base href="${href.replace(/[&"<>]/g, '')}" />`;
+  const withoutBase = html.replace(/<base\s[^>]*>\s*/i, '');
+  return withoutBase.replace(/<head>/i, `<head>\n    ${tag}`);
 }

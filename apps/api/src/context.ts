@@ -21,4 +21,6 @@ export interface AppContext {
   readonly version: string;
   /** The built web UI (apps/web/dist), served on the same port; null to serve the API only. */
   readonly webDistDir: string | null;
+  /** Names of the migrations this build ships: readiness waits until all are applied. */
+  readonly expectedMigrations: readonly string[];
 }

@@ -16,6 +16,7 @@ import { purgeSpentOidcTransactions } from './oidc/service.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { createAuditLog } from './audit/service.js';
+import { describeInsecureFrontendUrl } from './http/public-url.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
   // What to register at each identity provider, ready to paste (discovery itself waits for the
   // first sign-in, so a provider that is down does not keep Gatehouse from starting).
   logOidcProviders(config, logger);
+  const insecureUrlWarning = describeInsecureFrontendUrl(config);
+  if (insecureUrlWarning) logger.warn({ frontend_url: config.misc.frontend_url }, insecureUrlWarning);
 
   const target = resolveDatabaseTarget(config.database, process.cwd());
   const db = await openDatabase(target).catch((error: unknown) => {
@@ -69,6 +72,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const tasks = createBackgroundTasks(logger);
+  const migrations = readMigrationFiles(MIGRATIONS_DIR);
   const ctx: AppContext = {
     config,
     db,
@@ -80,10 +84,11 @@ async function main(): Promise<void> {
     tasks,
     version: readVersion(),
     webDistDir,
+    expectedMigrations: migrations.map((migration) => migration.name),
   };
 
   try {
-    await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), logger, () => ensureAdminAccounts(ctx));
+    await applyMigrations(db, migrations, logger, () => ensureAdminAccounts(ctx));
   } catch (error) {
     const message = error instanceof MigrationError ? error.message : 'Database migration failed';
     logger.fatal({ err: error instanceof MigrationError ? undefined : error }, `Gatehouse cannot start: ${message}`);

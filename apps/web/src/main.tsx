@@ -7,14 +7,17 @@ import { ApiProvider } from './api/api-context';
 import { createApiClient } from './api/client';
 import { createQueryClient } from './api/query-client';
 import { createAppRouter } from './routes/router';
+import { readBasePath } from './base-path';
 import './styles.css';
 
+const basePath = readBasePath(document.querySelector('base')?.getAttribute('href') ?? null);
 const apiClient = createApiClient({
   fetch: (input, init) => window.fetch(input, init),
   readCookies: () => document.cookie,
+  basePath,
 });
 const queryClient = createQueryClient();
-const router = createAppRouter();
+const router = createAppRouter(basePath);
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');

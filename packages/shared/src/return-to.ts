@@ -3,7 +3,16 @@
  * `?returnTo=`, and the server applies it again, because after single sign-on the value round-trips
  * through the identity provider and ends in a redirect the server sends.
  */
+import { apiPath } from './routes.js';
+
 export const DEFAULT_RETURN_PATH = '/';
+
+/**
+ * The one API path a sign-in may return to: ForwardAuth's way back to the protected app it sent
+ * the browser from (the server checks that app's host against auth.forward_auth.allowed_hosts).
+ * The web client opens it as a page load, not a client-side route.
+ */
+export const FORWARD_AUTH_RETURN_PATH = apiPath('forwardAuthReturn');
 
 // Any whitespace or control character: browsers strip tabs and newlines from URLs, so
 // "/\t/evil.example" would become the protocol-relative "//evil.example". Backslashes are refused
@@ -31,6 +40,7 @@ export function sanitizeReturnTo(raw: unknown): string {
   const path = resolved.pathname + resolved.search + resolved.hash;
   // Dot segments can collapse into a new leading "//" ("/..//evil").
   if (path.startsWith('//')) return DEFAULT_RETURN_PATH;
+  if (resolved.pathname === FORWARD_AUTH_RETURN_PATH) return path;
   // Back to the login page (or into the API) would only loop or show JSON.
   if (resolved.pathname === '/login' || resolved.pathname === '/api' || resolved.pathname.startsWith('/api/')) {
     return DEFAULT_RETURN_PATH;

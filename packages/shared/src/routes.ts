@@ -324,13 +324,53 @@ export const ROUTES = {
     response: { status: 200, schema: 'AuditEventPage', description: 'One page of events.' },
     errors: ['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_ERROR'],
   },
+  forwardAuth: {
+    method: 'get',
+    path: '/auth/forward',
+    summary:
+      "Traefik ForwardAuth: is the request's user signed in (and allowed on the X-Forwarded-Host)? " +
+      'Answers only requests from server.trusted_proxies.',
+    tag: 'auth',
+    auth: 'none',
+    query: [
+      { name: 'admin', description: '"true": only administrators pass.' },
+      { name: 'group', description: 'Comma-separated groups; only members of one of them pass.' },
+    ],
+    response: {
+      status: 200,
+      description: 'Allowed; Remote-User, Remote-Email, Remote-Name and Remote-Groups name the user.',
+    },
+    otherResponses: [
+      { status: 302, description: 'A browser that is not signed in: to the sign-in page, which sends it back afterwards.' },
+    ],
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'FORWARD_AUTH_HOST_NOT_ALLOWED', 'VALIDATION_ERROR'],
+  },
+  forwardAuthReturn: {
+    method: 'get',
+    path: '/auth/forward/return',
+    summary: 'After sign-in, back to the protected page ForwardAuth sent the browser from.',
+    tag: 'auth',
+    auth: 'none',
+    query: [{ name: 'rd', description: 'The original URL; its host must be in auth.forward_auth.allowed_hosts.' }],
+    response: { status: 302, description: 'To rd.' },
+    errors: ['FORWARD_AUTH_HOST_NOT_ALLOWED'],
+  },
   health: {
     method: 'get',
     path: '/health',
-    summary: 'Process up and database reachable.',
+    summary: 'Liveness: the process answers (and whether the database is reachable).',
     tag: 'system',
     auth: 'none',
-    response: { status: 200, schema: 'Health', description: 'Healthy (503 with the same body when not).' },
+    response: { status: 200, schema: 'Health', description: 'Healthy (503 with the same body when the database is not).' },
+    errors: [],
+  },
+  healthReady: {
+    method: 'get',
+    path: '/health/ready',
+    summary: 'Readiness: the database is reachable and every migration is applied.',
+    tag: 'system',
+    auth: 'none',
+    response: { status: 200, schema: 'Readiness', description: 'Ready (503 with the same body when not).' },
     errors: [],
   },
   openapi: {

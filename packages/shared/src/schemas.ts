@@ -326,6 +326,19 @@ export const LinkedAccountListSchema = {
   items: LinkedAccountReadSchema,
 } as const;
 
+export const ReadinessSchema = {
+  $id: 'Readiness',
+  title: 'Readiness',
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ready', 'not_ready'] },
+    database: { type: 'string', enum: ['ok', 'unreachable'] },
+    migrations: { type: 'string', enum: ['ok', 'pending', 'unknown'] },
+  },
+  required: ['status', 'database', 'migrations'],
+  additionalProperties: false,
+} as const;
+
 export const HealthSchema = {
   $id: 'Health',
   title: 'Health',
@@ -435,6 +448,7 @@ export const SCHEMAS = {
   Health: HealthSchema,
   AuditEvent: AuditEventSchema,
   AuditEventPage: AuditEventPageSchema,
+  Readiness: ReadinessSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
 
@@ -460,3 +474,4 @@ export type LinkedAccountRead = FromSchema<typeof LinkedAccountReadSchema>;
 export type Health = FromSchema<typeof HealthSchema>;
 export type AuditEvent = FromSchema<typeof AuditEventSchema>;
 export type AuditEventPage = FromSchema<typeof AuditEventPageSchema>;
+export type Readiness = FromSchema<typeof ReadinessSchema>;

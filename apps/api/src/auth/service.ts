@@ -36,6 +36,9 @@ export interface Authenticated {
 export const LOGIN_FAILURES_PER_ACCOUNT: RateLimitRule = { name: 'login-account', limit: 10, windowMs: 15 * 60_000 };
 export const LOGIN_FAILURES_PER_CLIENT: RateLimitRule = { name: 'login-client', limit: 100, windowMs: 15 * 60_000 };
 
+/** A groups claim beyond this is cut: the list travels in ForwardAuth's Remote-Groups header. */
+const MAX_SESSION_GROUPS = 100;
+
 /** Only bump last_seen_at this often, so authenticated reads do not all turn into writes. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
@@ -54,6 +57,7 @@ export function createAuthService(ctx: AppContext) {
     transport: SessionTransport,
     authMethod: string,
     client: ClientInfo,
+    groups: readonly string[] = [],
   ): Promise<IssuedSession> {
     const now = ctx.clock.now();
     const expiresAt = new Date(now.getTime() + auth.session_lifetime * 1000);
@@ -66,6 +70,7 @@ export function createAuthService(ctx: AppContext) {
       createdAt: now,
       lastSeenAt: now,
       expiresAt,
+      groups: [...new Set(groups)].slice(0, MAX_SESSION_GROUPS).map((group) => group.slice(0, 200)),
     });
     const token = signSessionToken({ sub: user.id, sid: session.id }, auth.token_secret, now, expiresAt);
     return { token, session, user };

@@ -1,6 +1,7 @@
 import type { CookieOptions, Response } from 'express';
 import { CSRF_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
+import { readPublicUrl, readSessionCookiePath } from '../http/public-url.js';
 import { deriveCsrfToken } from './session-token.js';
 import type { IssuedSession } from './service.js';
 
@@ -9,12 +10,16 @@ import type { IssuedSession } from './service.js';
  * provider): the HttpOnly session cookie and the readable CSRF cookie the SPA echoes back.
  */
 export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) {
-  const isSecure = new URL(ctx.config.misc.frontend_url).protocol === 'https:';
+  // Secure follows frontend_url, not the request: behind a TLS-terminating proxy the hop to
+  // Gatehouse is plain http, yet the browser only ever talks https.
+  const { isSecure } = readPublicUrl(ctx.config);
+  const { cookie_domain: cookieDomain } = ctx.config.auth;
   const cookieOptions = (httpOnly: boolean): CookieOptions => ({
     httpOnly,
     secure: isSecure,
     sameSite: 'lax',
-    path: '/',
+    path: readSessionCookiePath(ctx.config),
+    ...(cookieDomain === '' ? {} : { domain: cookieDomain }),
   });
 
   return {

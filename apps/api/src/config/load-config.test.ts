@@ -149,7 +149,7 @@ describe('unknown keys', () => {
 
   it('lists the known keys when nothing is close', () => {
     const error = catchConfigError(() => loadToml(`${MINIMAL_TOML}[server]\nwibble = 1\n`));
-    expect(error.message).toContain('Keys in [server]: host, port, trust_proxy, log_level.');
+    expect(error.message).toContain('Keys in [server]: host, port, trusted_proxies, log_level.');
   });
 
   it('treats a misspelt owned section as an error, not a MediaManager section', () => {
@@ -348,7 +348,7 @@ describe('environment overrides', () => {
       GATEHOUSE_AUTH__EMAIL_PASSWORD_RESETS: 'no',
       GATEHOUSE_AUTH__ADMIN_EMAILS: ' Admin@Example.com , other@example.com',
       GATEHOUSE_MISC__FRONTEND_URL: 'https://media.example.com/',
-      GATEHOUSE_SERVER__TRUST_PROXY: '2',
+      GATEHOUSE_SERVER__TRUSTED_PROXIES: '10.1.0.0/16, 127.0.0.1',
       GATEHOUSE_DATABASE__URL: 'postgres://u:p@db:5432/gatehouse',
     });
     expect(config.server.port).toBe(9000);
@@ -357,17 +357,17 @@ describe('environment overrides', () => {
     expect(config.auth.email_password_resets).toBe(false);
     expect(config.auth.admin_emails).toEqual(['admin@example.com', 'other@example.com']);
     expect(config.misc.frontend_url).toBe('https://media.example.com');
-    expect(config.server.trust_proxy).toBe(2);
+    expect(config.server.trusted_proxies).toEqual(['10.1.0.0/16', '127.0.0.1']);
     expect(config.database.url).toBe('postgres://u:p@db:5432/gatehouse');
   });
 
-  it('accept JSON arrays, booleans for trust_proxy and lower-case names', () => {
+  it('accept JSON arrays and lower-case names', () => {
     const { config } = loadToml(MINIMAL_TOML, {
       gatehouse_auth__admin_emails: '["a@example.com", "A@example.com"]',
-      GATEHOUSE_SERVER__TRUST_PROXY: 'true',
+      GATEHOUSE_SERVER__TRUSTED_PROXIES: '["loopback", "fd00::/8"]',
     });
     expect(config.auth.admin_emails).toEqual(['a@example.com']);
-    expect(config.server.trust_proxy).toBe(true);
+    expect(config.server.trusted_proxies).toEqual(['loopback', 'fd00::/8']);
   });
 
   it('can supply the whole [auth] section, and smtp_config and a provider that the file lacks', () => {
@@ -575,7 +575,12 @@ describe('defaults and normalisation', () => {
     const { config, notices } = loadToml(MINIMAL_TOML);
     expect(notices).toEqual([]);
     expect(config).toEqual({
-      server: { host: '0.0.0.0', port: 8000, trust_proxy: 'loopback, linklocal, uniquelocal', log_level: 'info' },
+      server: {
+        host: '0.0.0.0',
+        port: 8000,
+        trusted_proxies: ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'],
+        log_level: 'info',
+      },
       auth: {
         token_secret: SECRET,
         session_lifetime: 86400,
@@ -587,6 +592,8 @@ describe('defaults and normalisation', () => {
         setup_link_lifetime: 86400,
         reset_link_lifetime: 3600,
         password_reset_subject: 'Reset your password',
+        cookie_domain: '',
+        forward_auth: { allowed_hosts: [], rules: [] },
         openid_connect: [],
       },
       notifications: { smtp_config: null },
@@ -599,6 +606,8 @@ describe('defaults and normalisation', () => {
         password: 'MediaManager',
         dbname: 'MediaManager',
         data_dir: './data',
+        pool_size: 10,
+        pool_timeout: 5,
       },
       audit: { retention_days: 90 },
     });
@@ -700,11 +709,62 @@ describe('config.example.toml', () => {
   });
 
   it('stays valid with every commented-out setting switched on', () => {
-    const uncommented = example.replace(/^# ((\[[a-z_.]+\])|([a-z_]+ = .*))$/gm, '$1');
+    const uncommented = example.replace(/^# ((\[\[?[a-z_.]+\]\]?)|([a-z_]+ = .*))$/gm, '$1');
     expect(uncommented).toContain('\n[database]\n');
     expect(uncommented).toContain('\n[notifications.smtp_config]\n');
     const { config } = loadToml(uncommented, { GATEHOUSE_AUTH__TOKEN_SECRET: SECRET });
     expect(config.database.host).toBe('db');
     expect(config.notifications.smtp_config?.smtp_host).toBe('smtp.example.com');
+    expect(config.auth.forward_auth.rules).toEqual([{ host: 'sonarr.example.com', groups: ['media-admins'], admin_only: false }]);
+  });
+});
+
+describe('reverse proxy, sub-path and ForwardAuth settings', () => {
+  it('reads trusted_proxies, a sub-path frontend_url, cookie_domain, forward_auth rules and pool settings', () => {
+    const { config } = loadToml(
+      `${MINIMAL_TOML}[server]\ntrusted_proxies = ["10.0.0.0/8", "loopback"]\n` +
+        '[misc]\nfrontend_url = "https://media.example.com/auth/"\n' +
+        '[database]\npool_size = 4\npool_timeout = 2\n' +
+        '[auth.forward_auth]\nallowed_hosts = ["Sonarr.example.com", "*.example.com"]\n' +
+        '[[auth.forward_auth.rules]]\nhost = "sonarr.example.com"\ngroups = ["media"]\n' +
+        '[[auth.forward_auth.rules]]\nhost = "*.admin.example.com"\nadmin_only = true\n',
+      { GATEHOUSE_AUTH__COOKIE_DOMAIN: '.Example.com' },
+    );
+    expect(config.server.trusted_proxies).toEqual(['10.0.0.0/8', 'loopback']);
+    expect(config.misc.frontend_url).toBe('https://media.example.com/auth');
+    expect(config.auth.cookie_domain).toBe('example.com');
+    expect(config.auth.forward_auth).toEqual({
+      allowed_hosts: ['sonarr.example.com', '*.example.com'],
+      rules: [
+        { host: 'sonarr.example.com', admin_only: false, groups: ['media'] },
+        { host: '*.admin.example.com', admin_only: true, groups: [] },
+      ],
+    });
+    expect(config.database.pool_size).toBe(4);
+    expect(config.database.pool_timeout).toBe(2);
+  });
+
+  it('refuses a trusted_proxies entry that is no address or range, naming it', () => {
+    const error = catchConfigError(() => loadToml(`${MINIMAL_TOML}[server]\ntrusted_proxies = ["10.0.0.0/8", "traefik"]\n`));
+    expect(error.problems).toEqual([expect.stringContaining('"traefik" is not an IP address, a CIDR range')]);
+  });
+
+  it('refuses a cookie_domain that does not contain frontend_url\'s host', () => {
+    const error = catchConfigError(() =>
+      loadToml(`${MINIMAL_TOML}[misc]\nfrontend_url = "https://auth.example.org"\n`, { GATEHOUSE_AUTH__COOKIE_DOMAIN: 'example.com' }),
+    );
+    expect(error.problems).toEqual([expect.stringContaining('auth.example.org is not in it')]);
+  });
+
+  it('refuses a frontend_url with a query', () => {
+    const error = catchConfigError(() => loadToml(`${MINIMAL_TOML}[misc]\nfrontend_url = "https://media.example.com/auth?x=1"\n`));
+    expect(error.problems).toEqual([expect.stringMatching(/^misc\.frontend_url .* no query, fragment or user info\.$/)]);
+  });
+
+  it('refuses a forward_auth host given as a URL', () => {
+    const error = catchConfigError(() =>
+      loadToml(`${MINIMAL_TOML}[auth.forward_auth]\nallowed_hosts = ["https://app.example.com"]\n`),
+    );
+    expect(error.problems).toEqual([expect.stringMatching(/^auth\.forward_auth\.allowed_hosts\[0\] .* must be a host name/)]);
   });
 });

@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 
 import TOML from '@iarna/toml';
 import { distance } from 'fastest-levenshtein';
+import proxyAddr from 'proxy-addr';
 
 import {
   FORMAT_DESCRIPTIONS,
@@ -367,7 +368,6 @@ function coerceEnvValue(value: string, setting: SettingInfo): unknown {
   const trimmed = value.trim();
   if (types.includes('array')) return parseListValue(value);
   if (types.includes('boolean')) {
-    // trust_proxy (boolean | integer | string): only true/false are booleans, "1" is a hop count.
     const isOnlyBoolean = types.length === 1;
     const word = trimmed.toLowerCase();
     if (isOnlyBoolean) return BOOLEAN_WORDS.get(word) ?? value;
@@ -530,6 +530,39 @@ function checkSettingsAgree(file: ValidatedConfigFile, origins: Origins): string
     );
   }
   problems.push(...checkOidcProvidersAgree(file, origins));
+  problems.push(...checkProxySettingsAgree(file, origins));
+  return problems;
+}
+
+/** trusted_proxies entries proxy-addr understands; frontend_url and cookie_domain that fit together. */
+function checkProxySettingsAgree(file: ValidatedConfigFile, origins: Origins): string[] {
+  const problems: string[] = [];
+  for (const entry of file.server.trusted_proxies) {
+    try {
+      proxyAddr.compile(entry);
+    } catch {
+      problems.push(
+        `server.trusted_proxies ${describeWhere('/server/trusted_proxies', origins)}: "${entry}" is not an IP ` +
+          'address, a CIDR range (e.g. "10.0.0.0/8") or one of "loopback", "linklocal", "uniquelocal".',
+      );
+    }
+  }
+  const frontendUrl = new URL(file.misc.frontend_url);
+  if (frontendUrl.search !== '' || frontendUrl.hash !== '' || frontendUrl.username !== '' || frontendUrl.password !== '') {
+    problems.push(
+      `misc.frontend_url ${describeWhere('/misc/frontend_url', origins)} must be a plain address with an optional ` +
+        'path, like "https://media.example.com" or "https://media.example.com/auth": no query, fragment or user info.',
+    );
+  }
+  const cookieDomain = file.auth.cookie_domain.replace(/^\./, '').toLowerCase();
+  const host = frontendUrl.hostname.toLowerCase();
+  if (cookieDomain !== '' && host !== cookieDomain && !host.endsWith(`.${cookieDomain}`)) {
+    problems.push(
+      `auth.cookie_domain ${describeWhere('/auth/cookie_domain', origins)} is "${cookieDomain}", but ` +
+        `misc.frontend_url's host ${host} is not in it, so browsers would refuse the session cookie. ` +
+        `Use a parent domain of ${host}, or leave cookie_domain empty.`,
+    );
+  }
   return problems;
 }
 
@@ -766,7 +799,7 @@ function buildConfig(file: ValidatedConfigFile): Config {
     server: {
       host: server.host,
       port: server.port,
-      trust_proxy: server.trust_proxy,
+      trusted_proxies: [...server.trusted_proxies],
       log_level: server.log_level,
     },
     auth: {
@@ -780,6 +813,15 @@ function buildConfig(file: ValidatedConfigFile): Config {
       setup_link_lifetime: auth.setup_link_lifetime,
       reset_link_lifetime: auth.reset_link_lifetime,
       password_reset_subject: auth.password_reset_subject,
+      cookie_domain: auth.cookie_domain.replace(/^\./, '').toLowerCase(),
+      forward_auth: {
+        allowed_hosts: auth.forward_auth.allowed_hosts.map((host) => host.toLowerCase()),
+        rules: auth.forward_auth.rules.map((rule) => ({
+          host: rule.host.toLowerCase(),
+          admin_only: rule.admin_only,
+          groups: [...rule.groups],
+        })),
+      },
       openid_connect: auth.openid_connect.map((provider) => ({
         enabled: provider.enabled,
         client_id: provider.client_id,
@@ -830,6 +872,8 @@ function buildConfig(file: ValidatedConfigFile): Config {
       password: database.password,
       dbname: database.dbname,
       data_dir: database.data_dir,
+      pool_size: database.pool_size,
+      pool_timeout: database.pool_timeout,
     },
   };
 }

@@ -9,7 +9,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-import type { LogLevel, OidcProviderConfig, SmtpConfig } from './types.js';
+import type { ForwardAuthRule, LogLevel, OidcProviderConfig, SmtpConfig } from './types.js';
 
 /** The top-level sections Gatehouse reads. Every other top-level section is MediaManager's. */
 export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications', 'audit'] as const;
@@ -104,6 +104,46 @@ const OIDC_PROVIDER_SCHEMA: SchemaObject = {
   },
 };
 
+/** Loopback and the private ranges: Traefik on the same host or on a Docker/Kubernetes network. */
+export const DEFAULT_TRUSTED_PROXIES: readonly string[] = [
+  '127.0.0.0/8',
+  '::1/128',
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  'fc00::/7',
+];
+
+const HOST_PATTERN = {
+  type: 'string',
+  maxLength: 253,
+  pattern: '^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?$',
+  description: 'a host name, optionally with a port, or "*.example.com" for every host under example.com',
+} as const;
+
+const FORWARD_AUTH_SCHEMA: SchemaObject = {
+  type: 'object',
+  default: {},
+  additionalProperties: false,
+  properties: {
+    allowed_hosts: { type: 'array', items: HOST_PATTERN, default: [] },
+    rules: {
+      type: 'array',
+      default: [],
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['host'],
+        properties: {
+          host: HOST_PATTERN,
+          admin_only: { type: 'boolean', default: false },
+          groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+        },
+      },
+    },
+  },
+};
+
 const SMTP_SCHEMA: SchemaObject = {
   type: 'object',
   additionalProperties: false,
@@ -136,10 +176,11 @@ export const CONFIG_SCHEMA: SchemaObject = {
       properties: {
         host: { type: 'string', minLength: 1, default: '0.0.0.0' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
-        trust_proxy: {
-          type: ['boolean', 'integer', 'string'],
-          minimum: 0,
-          default: 'loopback, linklocal, uniquelocal',
+        // Checked further in load-config.ts (each entry must be an address, a CIDR or a proxy-addr name).
+        trusted_proxies: {
+          type: 'array',
+          items: { type: 'string', minLength: 1, maxLength: 64 },
+          default: [...DEFAULT_TRUSTED_PROXIES],
         },
         log_level: { type: 'string', enum: LOG_LEVELS, default: 'info' },
       },
@@ -164,6 +205,13 @@ export const CONFIG_SCHEMA: SchemaObject = {
         setup_link_lifetime: { type: 'integer', minimum: 60, default: 86400 },
         reset_link_lifetime: { type: 'integer', minimum: 60, maximum: 86400, default: 3600 },
         password_reset_subject: { type: 'string', minLength: 1, maxLength: 200, default: 'Reset your password' },
+        cookie_domain: {
+          type: 'string',
+          default: '',
+          pattern: '^(|\\.?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+)$',
+          description: 'empty, or a domain name such as "example.com" (no scheme, port or path)',
+        },
+        forward_auth: FORWARD_AUTH_SCHEMA,
         // The file may hold one table or an array of tables; load-config.ts wraps a single table in
         // an array before validation because ajv applies no defaults inside oneOf/anyOf branches.
         openid_connect: { type: 'array', default: [], items: OIDC_PROVIDER_SCHEMA },
@@ -203,6 +251,8 @@ export const CONFIG_SCHEMA: SchemaObject = {
         password: { type: 'string', default: 'MediaManager', secret: true },
         dbname: { type: 'string', default: 'MediaManager' },
         data_dir: { type: 'string', minLength: 1, default: './data' },
+        pool_size: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+        pool_timeout: { type: 'integer', minimum: 1, maximum: 60, default: 5 },
       },
     },
   },
@@ -210,7 +260,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
 
 /** What the schema guarantees once validation (with defaults) has passed. */
 export interface ValidatedConfigFile {
-  server: { host: string; port: number; trust_proxy: boolean | number | string; log_level: LogLevel };
+  server: { host: string; port: number; trusted_proxies: string[]; log_level: LogLevel };
   auth: {
     token_secret: string;
     session_lifetime: number;
@@ -222,6 +272,8 @@ export interface ValidatedConfigFile {
     setup_link_lifetime: number;
     reset_link_lifetime: number;
     password_reset_subject: string;
+    cookie_domain: string;
+    forward_auth: { allowed_hosts: string[]; rules: ForwardAuthRule[] };
     openid_connect: OidcProviderConfig[];
   };
   notifications: { smtp_config?: SmtpConfig };
@@ -235,6 +287,8 @@ export interface ValidatedConfigFile {
     password: string;
     dbname: string;
     data_dir: string;
+    pool_size: number;
+    pool_timeout: number;
   };
 }
 
@@ -293,7 +347,12 @@ function buildSettings(): ReadonlyMap<string, SettingInfo> {
 export const SETTINGS: ReadonlyMap<string, SettingInfo> = buildSettings();
 
 /** Dotted paths of the tables inside owned sections, offered as did-you-mean targets too. */
-export const SUBSECTION_PATHS: readonly string[] = ['auth.openid_connect', 'notifications.smtp_config'];
+export const SUBSECTION_PATHS: readonly string[] = [
+  'auth.openid_connect',
+  'auth.forward_auth',
+  'auth.forward_auth.rules',
+  'notifications.smtp_config',
+];
 
 function compileConfigValidator(): ValidateFunction<ValidatedConfigFile> {
   // Both packages are CommonJS: under NodeNext the default import is `module.exports`, and the

@@ -12,11 +12,13 @@ export interface ServerConfig {
   /** Port for API + web UI. Default 8000. */
   readonly port: number;
   /**
-   * Express "trust proxy" setting, used only to learn the client address (session list, rate
-   * limits). Default "loopback, linklocal, uniquelocal" (Traefik on a Docker network).
-   * Never used to build URLs: those come from misc.frontend_url.
+   * Addresses and CIDRs (or proxy-addr's names "loopback", "linklocal", "uniquelocal") of the
+   * reverse proxies whose X-Forwarded-For/-Proto/-Host are believed: the client address for rate
+   * limits, logs and the session list, and the original URL ForwardAuth redirects back to.
+   * Default: loopback and the private ranges (Traefik on the same host or a Docker network).
+   * Never used to build Gatehouse's own URLs: those come from misc.frontend_url.
    */
-  readonly trust_proxy: boolean | number | string;
+  readonly trusted_proxies: readonly string[];
   /** Default "info". */
   readonly log_level: LogLevel;
 }
@@ -107,10 +109,36 @@ export interface AuthConfig {
   /** Gatehouse: subject of the password-reset email. Default "Reset your password". */
   readonly password_reset_subject: string;
   /**
+   * Gatehouse: Domain of the session cookie, e.g. "example.com" so that one sign-in covers every
+   * *.example.com app behind ForwardAuth. Default "" (the cookie stays on frontend_url's host).
+   */
+  readonly cookie_domain: string;
+  /** Gatehouse: `[auth.forward_auth]`, for Traefik's ForwardAuth middleware. */
+  readonly forward_auth: ForwardAuthConfig;
+  /**
    * `[auth.openid_connect]` (one table, MediaManager's form) or `[[auth.openid_connect]]`
    * (several), normalised to a list. Empty when absent.
    */
   readonly openid_connect: readonly OidcProviderConfig[];
+}
+
+export interface ForwardAuthRule {
+  /** "app.example.com" or "*.example.com" (port optional). */
+  readonly host: string;
+  /** Only administrators pass. Default false. */
+  readonly admin_only: boolean;
+  /** Only members of any of these groups pass; [] = every signed-in user. Default []. */
+  readonly groups: readonly string[];
+}
+
+export interface ForwardAuthConfig {
+  /**
+   * Hosts whose URLs ForwardAuth may send a browser back to after sign-in, and the only hosts it
+   * answers for ("app.example.com", "*.example.com"). Default [] (ForwardAuth refuses every host).
+   */
+  readonly allowed_hosts: readonly string[];
+  /** Per-host requirements; the first rule whose host matches applies. Default []. */
+  readonly rules: readonly ForwardAuthRule[];
 }
 
 export interface DatabaseConfig {
@@ -127,6 +155,13 @@ export interface DatabaseConfig {
   readonly dbname: string;
   /** Gatehouse: where the embedded database keeps its files. Default "./data". */
   readonly data_dir: string;
+  /** Gatehouse: most connections to Postgres per process. Default 10. */
+  readonly pool_size: number;
+  /**
+   * Gatehouse: seconds a request waits for a free connection (or for Postgres to answer a new
+   * connection) before it is answered 503. Default 5.
+   */
+  readonly pool_timeout: number;
 }
 
 export interface Config {

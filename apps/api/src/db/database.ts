@@ -26,13 +26,23 @@ export interface Database {
   close(): Promise<void>;
 }
 
+export interface PoolOptions {
+  /** Most connections this process opens. */
+  readonly size: number;
+  /** How long a query waits for a free connection, or for the server to accept a new one. */
+  readonly timeoutMs: number;
+}
+
+const DEFAULT_POOL: PoolOptions = { size: 10, timeoutMs: 5_000 };
+
 export type DatabaseTarget =
   | { kind: 'embedded'; dataDir: string }
-  | { kind: 'postgres'; url: string };
+  | { kind: 'postgres'; url: string; pool?: PoolOptions };
 
 /** [database] with url or host -> Postgres; neither -> the embedded database under data_dir. */
 export function resolveDatabaseTarget(config: DatabaseConfig, cwd: string): DatabaseTarget {
-  if (config.url) return { kind: 'postgres', url: config.url };
+  const pool: PoolOptions = { size: config.pool_size, timeoutMs: config.pool_timeout * 1000 };
+  if (config.url) return { kind: 'postgres', url: config.url, pool };
   if (config.host) {
     const url = new URL('postgres://placeholder');
     url.hostname = config.host;
@@ -40,7 +50,7 @@ export function resolveDatabaseTarget(config: DatabaseConfig, cwd: string): Data
     url.username = config.user;
     url.password = config.password;
     url.pathname = `/${config.dbname}`;
-    return { kind: 'postgres', url: url.toString() };
+    return { kind: 'postgres', url: url.toString(), pool };
   }
   return { kind: 'embedded', dataDir: path.resolve(cwd, config.data_dir, 'pglite') };
 }
@@ -58,7 +68,7 @@ export function describeUrlWithoutPassword(url: string): string {
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'embedded'
     ? openEmbeddedDatabase(target.dataDir)
-    : openPostgresDatabase(target.url);
+    : openPostgresDatabase(target.url, target.pool);
 }
 
 /**
@@ -93,8 +103,20 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   };
 }
 
-export async function openPostgresDatabase(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000 });
+/**
+ * A pool that fails fast when Postgres is away or every connection is busy: a request waits at
+ * most `timeoutMs` for a connection and then gets an error the API answers with 503, instead of
+ * queueing without end. Connections that die with the server are dropped and replaced by the
+ * next query, so service resumes by itself when Postgres is back.
+ */
+export async function openPostgresDatabase(url: string, options: PoolOptions = DEFAULT_POOL): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.size,
+    connectionTimeoutMillis: options.timeoutMs,
+    // TCP keepalive notices a server that vanished without closing the connection.
+    keepAlive: true,
+  });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

@@ -8,6 +8,7 @@
 import { apiPath, type AuthMetadata } from '@gatehouse/shared';
 import type { Config, OidcProviderConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
+import { readPublicUrl } from '../http/public-url.js';
 
 export type OidcProviderMetadata = AuthMetadata['oidc_providers'][number];
 
@@ -30,9 +31,9 @@ export function buildPostLogoutRedirectUri(config: Config): string {
   return `${config.misc.frontend_url}/login`;
 }
 
-/** Path of the redirecting authorize route, for the login page's buttons. */
-export function buildAuthorizeLinkPath(provider: OidcProviderConfig): string {
-  return `${apiPath('oidcAuthorize', { name: provider.name })}?redirect=true`;
+/** Path of the redirecting authorize route, for the login page's buttons (under the sub-path). */
+export function buildAuthorizeLinkPath(config: Config, provider: OidcProviderConfig): string {
+  return `${readPublicUrl(config).basePath}${apiPath('oidcAuthorize', { name: provider.name })}?redirect=true`;
 }
 
 export function describeProvider(config: Config, provider: OidcProviderConfig): OidcProviderMetadata {
@@ -41,7 +42,7 @@ export function describeProvider(config: Config, provider: OidcProviderConfig): 
     button_text: provider.button_text.replaceAll('{name}', provider.name),
     icon_url: provider.icon_url,
     auto_launch: provider.auto_launch,
-    authorize_url: buildAuthorizeLinkPath(provider),
+    authorize_url: buildAuthorizeLinkPath(config, provider),
     redirect_uri: buildRedirectUri(config, provider),
   };
 }

@@ -11,19 +11,21 @@ import type { SessionCookies } from '../auth/session-cookies.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
+import { readPublicUrl } from '../http/public-url.js';
 import { OidcFailure } from './openid-adapter.js';
 import type { OidcService } from './service.js';
 import { TRANSACTION_LIFETIME_MS } from './transaction.js';
 
 export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcService, sessionCookies: SessionCookies): void {
   const { config, logger } = ctx;
+  const publicUrl = readPublicUrl(config);
   // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
-  // Path: only the auth routes (authorize and both callbacks) ever see it.
+  // Path: only the auth routes (authorize and both callbacks) ever see it, under the sub-path.
   const transactionCookieOptions: CookieOptions = {
     httpOnly: true,
-    secure: new URL(config.misc.frontend_url).protocol === 'https:',
+    secure: publicUrl.isSecure,
     sameSite: 'lax',
-    path: `${API_PREFIX}/auth`,
+    path: `${publicUrl.basePath}${API_PREFIX}/auth`,
   };
 
   /** Absolute, from frontend_url: never from the request's Host header. */

@@ -340,7 +340,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         );
       }
       const user = await resolveAccount(provider, identity);
-      const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client);
+      const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
       await repo.storeSessionIdToken(issued.session.id, result.idToken);
       logger.info({ userId: user.id, provider: provider.name }, 'User signed in with OpenID Connect');
       return { issued, returnTo: transaction.returnTo };

@@ -1,25 +1,58 @@
-import type { Health } from '@gatehouse/shared';
+import type { Health, Readiness } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { buildOpenApiDocument } from '../openapi/build-openapi.js';
 
 const HEALTH_DB_TIMEOUT_MS = 3000;
 
-export function mountSystemRoutes(mount: MountRoute, ctx: AppContext): void {
+/** Resolves `fallback` if `promise` has not settled (or has failed) within the timeout. */
+function withinTimeout<T>(promise: Promise<T>, fallback: T): Promise<T> {
+  return Promise.race([
+    promise.catch(() => fallback),
+    new Promise<T>((resolve) => setTimeout(resolve, HEALTH_DB_TIMEOUT_MS, fallback).unref()),
+  ]);
+}
+
+/**
+ * Liveness (/health: the process answers) and readiness (/health/ready: the database answers and
+ * every migration this build ships is applied). Both are bounded in time: a database that hangs
+ * makes them answer 503 after 3 s, never hang an orchestrator's probe.
+ */
+export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
+  const pingDatabase = () => withinTimeout(ctx.db.ping().then(() => true), false);
+
   mount('health', async (_req, res) => {
-    const isDatabaseUp = await Promise.race([
-      ctx.db.ping().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((resolve) => setTimeout(resolve, HEALTH_DB_TIMEOUT_MS, false).unref()),
-    ]);
+    const isDatabaseUp = await pingDatabase();
     const body: Health = isDatabaseUp
       ? { status: 'ok', database: 'ok' }
       : { status: 'unavailable', database: 'unreachable' };
     res.status(isDatabaseUp ? 200 : 503).json(body);
   });
 
+  mount('healthReady', async (_req, res) => {
+    const isDatabaseUp = await pingDatabase();
+    // No migrations table yet (a first start still migrating) counts as pending.
+    const applied = isDatabaseUp ? await withinTimeout(listAppliedMigrations(ctx), new Set<string>()) : null;
+    const migrations: Readiness['migrations'] =
+      applied === null ? 'unknown' : ctx.expectedMigrations.every((name) => applied.has(name)) ? 'ok' : 'pending';
+    const isReady = migrations === 'ok';
+    const body: Readiness = {
+      status: isReady ? 'ready' : 'not_ready',
+      database: isDatabaseUp ? 'ok' : 'unreachable',
+      migrations,
+    };
+    res.status(isReady ? 200 : 503).json(body);
+  });
+}
+
+async function listAppliedMigrations(ctx: AppContext): Promise<Set<string>> {
+  const rows = await ctx.db.prisma.$queryRaw<{ migration_name: string }[]>`
+    SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  return new Set(rows.map((row) => row.migration_name));
+}
+
+export function mountSystemRoutes(mount: MountRoute, ctx: AppContext): void {
+  mountProbeRoutes(mount, ctx);
   const openApiDocument = buildOpenApiDocument(ctx.version);
   mount('openapi', (_req, res) => {
     res.json(openApiDocument);

@@ -49,7 +49,7 @@ type DeepPartial<T> = {
 
 export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
   const base: Config = {
-    server: { host: '127.0.0.1', port: 0, trust_proxy: false, log_level: 'info' },
+    server: { host: '127.0.0.1', port: 0, trusted_proxies: ['loopback'], log_level: 'info' },
     auth: {
       token_secret: crypto.randomBytes(32).toString('hex'),
       session_lifetime: 86400,
@@ -61,6 +61,8 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       setup_link_lifetime: 86400,
       reset_link_lifetime: 3600,
       password_reset_subject: 'Reset your password',
+      cookie_domain: '',
+      forward_auth: { allowed_hosts: [], rules: [] },
       openid_connect: [],
     },
     notifications: { smtp_config: null },
@@ -73,6 +75,8 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       password: 'MediaManager',
       dbname: 'MediaManager',
       data_dir: './data',
+      pool_size: 10,
+      pool_timeout: 5,
     },
     audit: { retention_days: 90 },
   };
@@ -131,6 +135,8 @@ export interface TestContextOptions {
   /** Builds the mailer from the test's config (e.g. createMailer(config.notifications.smtp_config!)). */
   mailer?: (config: Config) => Mailer | null;
   mailRetryDelaysMs?: readonly number[];
+  /** Serve a built web UI from this directory (default: API only). */
+  webDistDir?: string;
 }
 
 export async function createTestContext(options: TestContextOptions = {}): Promise<TestContext> {
@@ -149,6 +155,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   const { db, drop } = await openTestDatabase();
   const innerHasher = await createPasswordHasher({ cost: options.bcryptCost ?? 4, maxThreads: 2 });
   const passwordHasher = options.hasher ? options.hasher(innerHasher) : innerHasher;
+  const migrations = readMigrationFiles(MIGRATIONS_DIR);
   const ctx: AppContext = {
     config,
     db,
@@ -159,10 +166,11 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     mailRetryDelaysMs: options.mailRetryDelaysMs ?? [],
     tasks: createBackgroundTasks(logger),
     version: 'test',
-    webDistDir: null,
+    webDistDir: options.webDistDir ?? null,
+    expectedMigrations: migrations.map((migration) => migration.name),
   };
   if (options.migrate !== false) {
-    await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), logger);
+    await applyMigrations(db, migrations, logger);
   }
   return {
     ctx,

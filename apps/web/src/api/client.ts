@@ -12,6 +12,8 @@ export interface ApiClientDeps {
   fetch: (input: string, init: RequestInit) => Promise<Response>;
   /** Returns the current `document.cookie` string; read on every call, as the token can rotate. */
   readCookies: () => string;
+  /** The sub-path Gatehouse is served under ("/auth"); "" (the default) at the root. */
+  basePath?: string;
 }
 
 export type CallOptions<R extends RouteName> = (ParamsOf<R> extends undefined
@@ -43,7 +45,7 @@ async function readJson(response: Response): Promise<unknown> {
   return JSON.parse(text) as unknown;
 }
 
-export function createApiClient({ fetch, readCookies }: ApiClientDeps): ApiClient {
+export function createApiClient({ fetch, readCookies, basePath = '' }: ApiClientDeps): ApiClient {
   async function call<R extends RouteName>(name: R, ...args: CallArgs<R>): Promise<ResponseOf<R>> {
     const options: LooseOptions = args[0] ?? {};
     const method = ROUTES[name].method.toUpperCase();
@@ -58,7 +60,7 @@ export function createApiClient({ fetch, readCookies }: ApiClientDeps): ApiClien
 
     let response: Response;
     try {
-      response = await fetch(apiPath(name, options.params), {
+      response = await fetch(basePath + apiPath(name, options.params), {
         method,
         headers,
         credentials: 'same-origin',

@@ -12,6 +12,7 @@ import type {
   OidcAuthorizeResponse,
   ErrorResponse,
   Health,
+  Readiness,
   LoginRequest,
   RegisterRequest,
   ResetPasswordRequest,
@@ -49,6 +50,7 @@ interface SchemaTypes {
   LinkedAccountRead: LinkedAccountRead;
   LinkedAccountList: LinkedAccountRead[];
   Health: Health;
+  Readiness: Readiness;
   ErrorResponse: ErrorResponse;
 }
 

@@ -9,7 +9,8 @@ import { AppLayout } from './app-layout';
 import { NotFoundPage } from './not-found-page';
 import { RequireAuth } from './require-auth';
 
-export function createAppRouter() {
+/** `basePath`: the sub-path of frontend_url ("" at the root), as the server's <base href> says. */
+export function createAppRouter(basePath = '') {
   return createBrowserRouter([
     {
       element: <AppLayout />,
@@ -28,5 +29,5 @@ export function createAppRouter() {
         { path: '*', element: <NotFoundPage /> },
       ],
     },
-  ]);
+  ], { basename: basePath || '/' });
 }

@@ -11,7 +11,7 @@ import { ErrorAlert, Loading } from '../../ui/messages';
 import { TextField } from '../../ui/text-field';
 import { useDocumentTitle } from '../../ui/use-document-title';
 import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorMessage } from './oauth';
-import { sanitizeReturnTo } from './return-to';
+import { isServerReturn, sanitizeReturnTo, toServerReturnUrl } from './return-to';
 
 const COOKIE_NOT_KEPT =
   'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
@@ -38,6 +38,10 @@ export function LoginPage() {
         setCookieProblem(true);
         return;
       }
+      if (isServerReturn(returnTo)) {
+        window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
+        return;
+      }
       navigate(returnTo, { replace: true });
     },
   });
@@ -50,7 +54,13 @@ export function LoginPage() {
   useEffect(() => {
     if (autoLaunch) window.location.assign(oauthAuthorizeUrl(autoLaunch, returnTo));
   }, [autoLaunch, returnTo]);
+  // Already signed in and sent here by ForwardAuth: straight back to the app that asked.
+  const isLeavingForServer = Boolean(currentUser.data) && !signIn.isPending && isServerReturn(returnTo);
+  useEffect(() => {
+    if (isLeavingForServer) window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
+  }, [isLeavingForServer, returnTo]);
 
+  if (isLeavingForServer) return <Loading label="Taking you back…" />;
   if (currentUser.data && !signIn.isPending) return <Navigate to={returnTo} replace />;
   if (autoLaunch) {
     return (
@@ -58,7 +68,7 @@ export function LoginPage() {
         <h1>Sign in</h1>
         <Loading label={`Taking you to ${autoLaunch.name}…`} />
         <p className="aside">
-          <a href="/login?local=1">Sign in another way</a>
+          <a href="login?local=1">Sign in another way</a>
         </p>
       </div>
     );

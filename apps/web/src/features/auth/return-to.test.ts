@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { loginPathFor, sanitizeReturnTo } from './return-to';
+import { isServerReturn, loginPathFor, sanitizeReturnTo, toServerReturnUrl } from './return-to';
 
 describe('sanitizeReturnTo', () => {
   it.each(['/admin/users', '/', '/admin/users?page=2', '/account#sessions'])('accepts the same-site path %s', (path) => {
@@ -43,5 +43,23 @@ describe('loginPathFor', () => {
 
   it('leaves it out for the home page', () => {
     expect(loginPathFor('/')).toBe('/login');
+  });
+});
+
+describe('ForwardAuth return', () => {
+  const forwardReturn = '/api/v1/auth/forward/return?rd=https%3A%2F%2Fapp.example.com%2Fx';
+
+  it('is kept by sanitizeReturnTo and opened by the server, under the sub-path', () => {
+    expect(sanitizeReturnTo(forwardReturn)).toBe(forwardReturn);
+    expect(isServerReturn(forwardReturn)).toBe(true);
+    expect(isServerReturn('/admin/users')).toBe(false);
+    expect(toServerReturnUrl(forwardReturn, 'https://media.example.com/auth/')).toBe(
+      `https://media.example.com/auth${forwardReturn}`,
+    );
+  });
+
+  it('still refuses every other API path', () => {
+    expect(sanitizeReturnTo('/api/v1/auth/forward')).toBe('/');
+    expect(sanitizeReturnTo('/api/v1/auth/forward/returnx')).toBe('/');
   });
 });

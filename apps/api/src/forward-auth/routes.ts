@@ -1,0 +1,78 @@
+import type { Request } from 'express';
+import proxyAddr from 'proxy-addr';
+import { FORWARD_AUTH_RETURN_PATH } from '@gatehouse/shared';
+import type { AppContext } from '../context.js';
+import { AppError } from '../http/app-error.js';
+import { findRequestAuth } from '../http/auth-guard.js';
+import type { MountRoute } from '../http/mount-route.js';
+import {
+  buildOriginalUrl,
+  buildRemoteHeaders,
+  findDenialReason,
+  isHostAllowed,
+  parseReturnUrl,
+  readForwardedRequest,
+  resolveRequirement,
+  type ForwardedRequest,
+} from './service.js';
+
+/**
+ * Traefik's ForwardAuth middleware calls GET /api/v1/auth/forward with the visitor's headers
+ * (cookies included) and X-Forwarded-Proto/-Host/-Uri naming the page asked for: 2xx lets the
+ * request through (copying the Remote-* headers onto it), anything else is sent to the visitor.
+ */
+export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext): void {
+  const { config, logger } = ctx;
+  const isTrustedPeer = proxyAddr.compile([...config.server.trusted_proxies]);
+  const hostNotAllowed = (message: string) => new AppError('FORWARD_AUTH_HOST_NOT_ALLOWED', message);
+
+  /** Only a trusted proxy may say which page was asked for; from anyone else the headers mean nothing. */
+  function readTrustedForwardedRequest(req: Request): ForwardedRequest {
+    if (!isTrustedPeer(req.socket.remoteAddress ?? '', 0)) {
+      throw hostNotAllowed(
+        'ForwardAuth answers only a reverse proxy listed in server.trusted_proxies; this request came from another address.',
+      );
+    }
+    const forwarded = readForwardedRequest({
+      proto: req.get('x-forwarded-proto'),
+      host: req.get('x-forwarded-host'),
+      uri: req.get('x-forwarded-uri'),
+    });
+    if (!forwarded) {
+      throw hostNotAllowed('ForwardAuth needs valid X-Forwarded-Proto, X-Forwarded-Host and X-Forwarded-Uri headers from the proxy.');
+    }
+    if (!isHostAllowed(config, forwarded.host)) {
+      logger.warn({ host: forwarded.host }, 'ForwardAuth refused a host that is not in auth.forward_auth.allowed_hosts');
+      throw hostNotAllowed(`The host ${forwarded.host} is not in auth.forward_auth.allowed_hosts.`);
+    }
+    return forwarded;
+  }
+
+  mount('forwardAuth', (req, res) => {
+    const forwarded = readTrustedForwardedRequest(req);
+    const requirement = resolveRequirement(config, forwarded.host, { admin: req.query.admin, group: req.query.group });
+    if ('problem' in requirement) throw new AppError('VALIDATION_ERROR', requirement.problem);
+
+    const auth = findRequestAuth(res);
+    if (!auth) {
+      // A person in a browser is sent to sign in and then back; a program gets a plain 401.
+      if (req.get('accept')?.includes('text/html')) {
+        const returnTo = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(buildOriginalUrl(forwarded))}`;
+        res.redirect(302, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
+        return;
+      }
+      throw new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    }
+    const denial = findDenialReason(requirement, auth.user, auth.session.groups);
+    if (denial) throw new AppError('FORBIDDEN', denial);
+    res.set(buildRemoteHeaders(auth.user, auth.session.groups)).status(200).end();
+  });
+
+  mount('forwardAuthReturn', (req, res) => {
+    const target = parseReturnUrl(config, req.query.rd);
+    if (!target) {
+      throw hostNotAllowed('rd must be an http(s) URL on a host in auth.forward_auth.allowed_hosts.');
+    }
+    res.redirect(302, target.toString());
+  });
+}
