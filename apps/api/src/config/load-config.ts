@@ -760,14 +760,15 @@ function parsePointer(pointer: string): string[] {
 // Building the result
 
 function buildConfig(file: ValidatedConfigFile): Config {
-  const { server, auth, notifications, misc, database } = file;
+  const { server, auth, notifications, misc, database, logging, metrics } = file;
   const smtp = notifications.smtp_config;
+  const logLevel = logging.level ?? server.log_level;
   return {
     server: {
       host: server.host,
       port: server.port,
       trust_proxy: server.trust_proxy,
-      log_level: server.log_level,
+      log_level: logLevel,
     },
     auth: {
       token_secret: auth.token_secret,
@@ -800,6 +801,7 @@ function buildConfig(file: ValidatedConfigFile): Config {
         end_session: provider.end_session,
         callback: provider.callback,
       })),
+      rate_limits: { ...auth.rate_limits },
     },
     notifications: {
       smtp_config:
@@ -820,7 +822,11 @@ function buildConfig(file: ValidatedConfigFile): Config {
             },
     },
     // Stored without a trailing slash so callers can append "/api/v1/..." directly.
-    misc: { frontend_url: misc.frontend_url.replace(/\/+$/, '') },
+    misc: {
+      frontend_url: misc.frontend_url.replace(/\/+$/, ''),
+      // Origins have no trailing slash (browsers send "https://host", never "https://host/").
+      cors_urls: [...new Set(misc.cors_urls.map((url) => new URL(url).origin))],
+    },
     database: {
       url: database.url,
       host: database.host,
@@ -830,6 +836,8 @@ function buildConfig(file: ValidatedConfigFile): Config {
       dbname: database.dbname,
       data_dir: database.data_dir,
     },
+    logging: { level: logLevel, format: logging.format },
+    metrics: { enabled: metrics.enabled },
   };
 }
 
