@@ -111,7 +111,7 @@ export const ROUTES = {
     tag: 'auth',
     auth: 'none',
     response: { status: 302, description: 'To returnTo (signed in) or /login?oidc_error=CODE.' },
-    errors: [],
+    errors: ['RATE_LIMITED'],
   },
   oidcOAuthCallback: {
     method: 'get',
@@ -122,7 +122,7 @@ export const ROUTES = {
     tag: 'auth',
     auth: 'none',
     response: { status: 302, description: 'To returnTo (signed in) or /login?oidc_error=CODE.' },
-    errors: [],
+    errors: ['RATE_LIMITED'],
   },
   register: {
     method: 'post',
@@ -138,6 +138,7 @@ export const ROUTES = {
       'REGISTER_INVALID_PASSWORD',
       'VALIDATION_ERROR',
       'CSRF_FAILED',
+      'RATE_LIMITED',
     ],
   },
   forgotPassword: {
@@ -269,6 +270,17 @@ export const ROUTES = {
     tag: 'users',
     auth: 'admin',
     response: { status: 200, schema: 'AdminPasswordResetResponse', description: 'Link issued.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND'],
+  },
+  unlockUser: {
+    method: 'post',
+    path: '/users/:id/unlock',
+    summary:
+      'Lift the sign-in lock and delays that failed password attempts put on this account (admin). ' +
+      'A successful sign-in lifts them too.',
+    tag: 'users',
+    auth: 'admin',
+    response: { status: 204, description: 'Unlocked (also when nothing was locked).' },
     errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND'],
   },
   getUser: {

@@ -288,37 +288,4 @@ describe('password sign-in and sessions', () => {
   });
 });
 
-describe('sign-in rate limits', () => {
-  let t: TestContext;
-  beforeAll(async () => {
-    t = await createTestContext();
-    await createUser(t.ctx, { email: 'target@example.com' });
-  });
-  afterAll(() => t.close());
-
-  const attempt = (username: string, password: string, ip = '203.0.113.7') =>
-    request(t.app).post('/api/v1/auth/jwt/login').set('X-Forwarded-For', ip).send({ username, password });
-
-  it('blocks an account after 10 failures for 15 minutes with 429 and Retry-After, for real and unknown accounts alike', async () => {
-    for (const email of ['target@example.com', 'ghost@example.com']) {
-      for (let i = 0; i < 10; i += 1) expect((await attempt(email, `wrong guess ${i}`)).status).toBe(400);
-      const blocked = await attempt(email, STRONG_PASSWORD);
-      expect(blocked.status).toBe(429);
-      expect(blocked.body.detail).toBe('RATE_LIMITED');
-      const retryAfter = Number(blocked.headers['retry-after']);
-      expect(retryAfter).toBeGreaterThan(0);
-      expect(retryAfter).toBeLessThanOrEqual(900);
-    }
-    // The counters live in the database, where every replica sees them.
-    expect(await t.ctx.db.prisma.rateLimit.count({ where: { key: 'login-account:target@example.com' } })).toBe(1);
-    t.clock.advance(15 * 60_000 + 1000);
-    expect((await attempt('target@example.com', STRONG_PASSWORD)).status).toBe(200);
-  });
-
-  it('a success clears the account counter', async () => {
-    for (let i = 0; i < 9; i += 1) await attempt('target@example.com', `wrong ${i}`);
-    expect((await attempt('target@example.com', STRONG_PASSWORD)).status).toBe(200);
-    for (let i = 0; i < 9; i += 1) expect((await attempt('target@example.com', `again ${i}`)).status).toBe(400);
-    expect((await attempt('target@example.com', STRONG_PASSWORD)).status).toBe(200);
-  });
-});
+// Sign-in brakes (delays, lock, unlock, 429 + Retry-After): src/rate-limit/brakes.int.test.ts.

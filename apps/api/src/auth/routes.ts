@@ -55,7 +55,7 @@ export function mountAuthRoutes(
   });
 
   mount('register', async (req, res) => {
-    const user = await authService.register(req.body as RegisterRequest);
+    const user = await authService.register(req.body as RegisterRequest, readClientInfo(req));
     res.status(201).json(toUserRead(user));
   });
 

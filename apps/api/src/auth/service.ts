@@ -7,7 +7,7 @@ import { isUuid } from '../db/uuid.js';
 import { createSessionRepo, type Session } from './repo.js';
 import { findPasswordProblem } from './password-policy.js';
 import { signSessionToken, verifySessionToken } from './session-token.js';
-import { createRateLimiter, type RateLimitRule } from '../rate-limit/service.js';
+import { createRateLimiter } from '../rate-limit/service.js';
 import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
 
 export type SessionTransport = 'cookie' | 'bearer';
@@ -28,14 +28,6 @@ export interface Authenticated {
   session: Session;
 }
 
-/**
- * Brute-force brakes on password sign-in (OWASP ASVS 2.2.1). Only failures count. Per account:
- * slows guessing one password; per client address: slows spraying many accounts. Unknown emails
- * are counted like real ones, so a 429 says nothing about which accounts exist.
- */
-export const LOGIN_FAILURES_PER_ACCOUNT: RateLimitRule = { name: 'login-account', limit: 10, windowMs: 15 * 60_000 };
-export const LOGIN_FAILURES_PER_CLIENT: RateLimitRule = { name: 'login-client', limit: 100, windowMs: 15 * 60_000 };
-
 /** A groups claim beyond this is cut: the list travels in ForwardAuth's Remote-Groups header. */
 const MAX_SESSION_GROUPS = 100;
 
@@ -47,6 +39,7 @@ export function createAuthService(ctx: AppContext) {
   const sessions = createSessionRepo(ctx.db.prisma);
   const rateLimiter = createRateLimiter(ctx);
   const audit = createAuditLog(ctx);
+  const { rules } = rateLimiter;
   const { auth } = ctx.config;
 
   const badCredentials = () =>
@@ -95,11 +88,13 @@ export function createAuthService(ctx: AppContext) {
         throw new AppError('PASSWORD_LOGIN_DISABLED', 'Password sign-in is turned off on this server.');
       }
       const normalizedEmail = normalizeEmail(email);
-      await rateLimiter.assertUnderLimit(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
-      if (client.ipAddress) await rateLimiter.assertUnderLimit(LOGIN_FAILURES_PER_CLIENT, client.ipAddress);
+      // Brute-force brakes (OWASP ASVS 2.2.1): unknown emails are counted like real ones, so a
+      // 429 says nothing about which accounts exist.
+      await rateLimiter.assertAllowed(rules.loginPerAccount, normalizedEmail);
+      if (client.ipAddress) await rateLimiter.assertAllowed(rules.loginPerClient, client.ipAddress);
       const fail = async (reason: string, userId: string | null = null): Promise<never> => {
-        await rateLimiter.record(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
-        if (client.ipAddress) await rateLimiter.record(LOGIN_FAILURES_PER_CLIENT, client.ipAddress);
+        await rateLimiter.recordFailure(rules.loginPerAccount, normalizedEmail);
+        if (client.ipAddress) await rateLimiter.recordFailure(rules.loginPerClient, client.ipAddress);
         // The audit trail (admins only) may say why; the answer to the caller never does.
         await audit.record({
           type: 'sign_in.failed',
@@ -118,7 +113,7 @@ export function createAuthService(ctx: AppContext) {
       }
       const isMatch = await ctx.passwordHasher.verify(password, user.hashedPassword);
       if (!isMatch || !user.isActive) return fail(isMatch ? 'account_disabled' : 'wrong_password', user.id);
-      await rateLimiter.reset(LOGIN_FAILURES_PER_ACCOUNT, normalizedEmail);
+      await rateLimiter.reset(rules.loginPerAccount, normalizedEmail);
       ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
       await audit.record({
         type: 'sign_in.succeeded',
@@ -165,21 +160,21 @@ export function createAuthService(ctx: AppContext) {
       await audit.record({ type: 'sign_out', actor: actorOf(user), user });
     },
 
-    /** Clears the account's sign-in throttling (an admin or the CLI vouches for its owner). */
-    async unlockAccount(actor: AuditActor, user: User): Promise<void> {
-      await rateLimiter.reset(LOGIN_FAILURES_PER_ACCOUNT, user.email);
-      await audit.record({ type: 'admin.user_unlocked', actor, user });
-    },
 
     /**
      * Self-registration. Accounts start unverified (an admin approves them, as in MediaManager)
      * and never as admin, even for an email listed in admin_emails: that list is applied at
      * start-up only, so registering first cannot capture an admin account.
      */
-    async register(input: { email: string; password: string; display_name?: string | null }): Promise<User> {
+    async register(
+      input: { email: string; password: string; display_name?: string | null },
+      client: ClientInfo,
+    ): Promise<User> {
       if (!auth.registration_enabled) {
         throw new AppError('REGISTRATION_DISABLED', 'Registration is closed on this server. Ask an administrator for an account.');
       }
+      // Every attempt counts (a bot creating accounts succeeds): so many per client per hour.
+      await rateLimiter.consume(rules.registerPerClient, client.ipAddress ?? 'unknown');
       const email = normalizeEmail(input.email);
       const problem = findPasswordProblem(input.password, email);
       if (problem) throw new AppError('REGISTER_INVALID_PASSWORD', describePasswordProblem(problem));

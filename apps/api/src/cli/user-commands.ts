@@ -5,7 +5,6 @@
  */
 import type { AdminUpdateUserRequest } from '@gatehouse/shared';
 import { CLI_ACTOR } from '../audit/service.js';
-import { createAuthService } from '../auth/service.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
 import { createPasswordResetService } from '../password-reset/reset-by-email.js';
@@ -73,7 +72,7 @@ export async function runUsersCommand(cli: CliEnvironment, ctx: AppContext, subc
       return;
     }
     if (subcommand === 'unlock') {
-      await createAuthService(ctx).unlockAccount(CLI_ACTOR, user);
+      await users.unlock(CLI_ACTOR, user.id);
       cli.out(`${user.email} can try to sign in again: its failed sign-in count was cleared.\n`);
       return;
     }

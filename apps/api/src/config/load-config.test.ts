@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { ConfigError, EXAMPLE_TOKEN_SECRET, loadConfig, type LoadConfigOptions } from './load-config.js';
 import { SETTINGS } from './schema.js';
+import { DEFAULT_RATE_LIMITS } from '../test-support/config-defaults.js';
 import type { LoadedConfig } from './types.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -302,10 +303,12 @@ describe('a MediaManager config.toml', () => {
     expect(loaded.notices).toEqual([
       'Ignoring sections and keys Gatehouse does not use: indexers, metadata, torrents, ' +
         'notifications.email_notifications, notifications.gotify, ' +
-        'misc.api_base_path, misc.cors_urls, misc.development',
+        'misc.api_base_path, misc.development',
     ]);
     const { config } = loaded;
     expect(config.misc.frontend_url).toBe('https://media.example.com');
+    // MediaManager's CORS key is read, not ignored.
+    expect(config.misc.cors_urls).toEqual(['https://media.example.com']);
     expect(config.database).toMatchObject({ url: null, host: 'db', port: 5432, dbname: 'MediaManager' });
     expect(config.auth.admin_emails).toEqual(['admin@example.com', 'admin2@example.com']);
     expect(config.auth.openid_connect).toEqual([
@@ -331,6 +334,39 @@ describe('a MediaManager config.toml', () => {
       connection_timeout: 10,
       send_timeout: 30,
     });
+  });
+
+  it('reads [auth.rate_limits], misc.cors_urls, [logging] and [metrics]', () => {
+    const { config } = loadToml(
+      MINIMAL_TOML.replace('[auth]\n', '[auth]\n') +
+        '[auth.rate_limits]\nlogin_failures_per_account = 5\nlockout = 60\nbackoff_after = 2\n' +
+        '[misc]\ncors_urls = ["https://app.example.com/", "http://localhost:3000"]\n' +
+        '[logging]\nlevel = "debug"\nformat = "pretty"\n[metrics]\nenabled = true\n',
+    );
+    expect(config.auth.rate_limits).toEqual({ ...DEFAULT_RATE_LIMITS, login_failures_per_account: 5, lockout: 60, backoff_after: 2 });
+    expect(config.misc.cors_urls).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    expect(config.logging).toEqual({ level: 'debug', format: 'pretty' });
+    expect(config.server.log_level).toBe('debug');
+    expect(config.metrics).toEqual({ enabled: true });
+  });
+
+  it('falls back to server.log_level when [logging] level is absent', () => {
+    const { config } = loadToml(`${MINIMAL_TOML}[server]\nlog_level = "warn"\n`);
+    expect(config.logging).toEqual({ level: 'warn', format: 'json' });
+  });
+
+  it('refuses bad values for the new keys, naming each', () => {
+    const error = catchConfigError(() =>
+      loadToml(
+        `${MINIMAL_TOML}[auth.rate_limits]\nlockout = 0\nwindow = "soon"\n[misc]\ncors_urls = ["*"]\n` +
+          '[logging]\nformat = "xml"\n[metrics]\nenabled = "yes please"\n',
+      ),
+    );
+    expect(error.message).toContain('auth.rate_limits.lockout');
+    expect(error.message).toContain('auth.rate_limits.window');
+    expect(error.message).toContain('misc.cors_urls');
+    expect(error.message).toContain('logging.format');
+    expect(error.message).toContain('metrics.enabled');
   });
 
   it('says only "sections" when only sections are ignored', () => {
@@ -595,9 +631,10 @@ describe('defaults and normalisation', () => {
         cookie_domain: '',
         forward_auth: { allowed_hosts: [], rules: [] },
         openid_connect: [],
+        rate_limits: DEFAULT_RATE_LIMITS,
       },
       notifications: { smtp_config: null },
-      misc: { frontend_url: 'http://localhost:8000' },
+      misc: { frontend_url: 'http://localhost:8000', cors_urls: [] },
       database: {
         url: null,
         host: null,
@@ -610,6 +647,8 @@ describe('defaults and normalisation', () => {
         pool_timeout: 5,
       },
       audit: { retention_days: 90 },
+      logging: { level: 'info', format: 'json' },
+      metrics: { enabled: false },
     });
   });
 

@@ -793,14 +793,15 @@ function parsePointer(pointer: string): string[] {
 // Building the result
 
 function buildConfig(file: ValidatedConfigFile): Config {
-  const { server, auth, notifications, misc, database } = file;
+  const { server, auth, notifications, misc, database, logging, metrics } = file;
   const smtp = notifications.smtp_config;
+  const logLevel = logging.level ?? server.log_level;
   return {
     server: {
       host: server.host,
       port: server.port,
       trusted_proxies: [...server.trusted_proxies],
-      log_level: server.log_level,
+      log_level: logLevel,
     },
     auth: {
       token_secret: auth.token_secret,
@@ -842,6 +843,7 @@ function buildConfig(file: ValidatedConfigFile): Config {
         end_session: provider.end_session,
         callback: provider.callback,
       })),
+      rate_limits: { ...auth.rate_limits },
     },
     notifications: {
       smtp_config:
@@ -862,7 +864,11 @@ function buildConfig(file: ValidatedConfigFile): Config {
             },
     },
     // Stored without a trailing slash so callers can append "/api/v1/..." directly.
-    misc: { frontend_url: misc.frontend_url.replace(/\/+$/, '') },
+    misc: {
+      frontend_url: misc.frontend_url.replace(/\/+$/, ''),
+      // Origins have no trailing slash (browsers send "https://host", never "https://host/").
+      cors_urls: [...new Set(misc.cors_urls.map((url) => new URL(url).origin))],
+    },
     audit: { retention_days: file.audit.retention_days },
     database: {
       url: database.url,
@@ -875,6 +881,8 @@ function buildConfig(file: ValidatedConfigFile): Config {
       pool_size: database.pool_size,
       pool_timeout: database.pool_timeout,
     },
+    logging: { level: logLevel, format: logging.format },
+    metrics: { enabled: metrics.enabled },
   };
 }
 

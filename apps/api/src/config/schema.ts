@@ -9,10 +9,10 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 
-import type { ForwardAuthRule, LogLevel, OidcProviderConfig, SmtpConfig } from './types.js';
+import type { ForwardAuthRule, LogFormat, LogLevel, OidcProviderConfig, RateLimitsConfig, SmtpConfig } from './types.js';
 
 /** The top-level sections Gatehouse reads. Every other top-level section is MediaManager's. */
-export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications', 'audit'] as const;
+export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications', 'audit', 'logging', 'metrics'] as const;
 
 /** MediaManager sections we know of, so a typo check never mistakes them for ours. */
 export const KNOWN_FOREIGN_SECTIONS: readonly string[] = ['torrents', 'indexers', 'metadata'];
@@ -22,7 +22,6 @@ export const OWNED_NOTIFICATION_KEY = 'smtp_config';
 
 /** MediaManager's own `[misc]` keys: accepted so its config.toml loads unchanged, then ignored. */
 export const IGNORED_MISC_KEYS: readonly string[] = [
-  'cors_urls',
   'api_base_path',
   'development',
   'image_directory',
@@ -163,6 +162,29 @@ const SMTP_SCHEMA: SchemaObject = {
   },
 };
 
+const count = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: 1_000_000, default: fallback });
+const seconds = (fallback: number, minimum = 1) => ({ type: 'integer', minimum, maximum: 86_400, default: fallback });
+
+const RATE_LIMITS_SCHEMA: SchemaObject = {
+  type: 'object',
+  default: {},
+  additionalProperties: false,
+  properties: {
+    login_failures_per_account: count(10),
+    login_failures_per_client: count(100),
+    reset_failures_per_client: count(20),
+    oidc_callback_failures_per_client: count(30),
+    window: seconds(900, 60),
+    lockout: seconds(900),
+    backoff_after: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 3 },
+    backoff_base: seconds(1),
+    backoff_max: seconds(60),
+    register_per_client: count(10),
+    forgot_per_email: count(5),
+    forgot_per_client: count(20),
+  },
+};
+
 export const CONFIG_SCHEMA: SchemaObject = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://gatehouse.local/schemas/config.json',
@@ -215,6 +237,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         // The file may hold one table or an array of tables; load-config.ts wraps a single table in
         // an array before validation because ajv applies no defaults inside oneOf/anyOf branches.
         openid_connect: { type: 'array', default: [], items: OIDC_PROVIDER_SCHEMA },
+        rate_limits: RATE_LIMITS_SCHEMA,
       },
     },
     notifications: {
@@ -229,6 +252,25 @@ export const CONFIG_SCHEMA: SchemaObject = {
       additionalProperties: false,
       properties: {
         frontend_url: { type: 'string', format: 'http-url', default: 'http://localhost:8000' },
+        cors_urls: { type: 'array', items: { type: 'string', format: 'http-url' }, default: [] },
+      },
+    },
+    logging: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        // No default: absent means server.log_level (the older key).
+        level: { type: 'string', enum: LOG_LEVELS },
+        format: { type: 'string', enum: ['json', 'pretty'], default: 'json' },
+      },
+    },
+    metrics: {
+      type: 'object',
+      default: {},
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', default: false },
       },
     },
     audit: {
@@ -275,10 +317,13 @@ export interface ValidatedConfigFile {
     cookie_domain: string;
     forward_auth: { allowed_hosts: string[]; rules: ForwardAuthRule[] };
     openid_connect: OidcProviderConfig[];
+    rate_limits: RateLimitsConfig;
   };
   notifications: { smtp_config?: SmtpConfig };
-  misc: { frontend_url: string };
+  misc: { frontend_url: string; cors_urls: string[] };
   audit: { retention_days: number };
+  logging: { level?: LogLevel; format: LogFormat };
+  metrics: { enabled: boolean };
   database: {
     url: string | null;
     host: string | null;
@@ -351,6 +396,7 @@ export const SUBSECTION_PATHS: readonly string[] = [
   'auth.openid_connect',
   'auth.forward_auth',
   'auth.forward_auth.rules',
+  'auth.rate_limits',
   'notifications.smtp_config',
 ];
 

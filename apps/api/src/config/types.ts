@@ -19,7 +19,7 @@ export interface ServerConfig {
    * Never used to build Gatehouse's own URLs: those come from misc.frontend_url.
    */
   readonly trusted_proxies: readonly string[];
-  /** Default "info". */
+  /** Default "info". Kept for older files; [logging] level wins when both are set. */
   readonly log_level: LogLevel;
 }
 
@@ -87,6 +87,56 @@ export interface SmtpConfig {
   readonly send_timeout: number;
 }
 
+/**
+ * `[auth.rate_limits]`: brakes on guessing, kept in the database so every replica shares them.
+ * Failure counters (password login per account and per client, reset-token and OIDC-callback
+ * failures per client) slow down with each failure past `backoff_after` and lock the key for
+ * `lockout` seconds once the limit is reached; a successful sign-in or an admin unlock clears the
+ * account's counter. Request counters (registration, forgot-password) allow so many per hour.
+ */
+export interface RateLimitsConfig {
+  /** Failed password sign-ins per account (email) before it is locked. Default 10. */
+  readonly login_failures_per_account: number;
+  /** Failed password sign-ins per client address before it is locked. Default 100. */
+  readonly login_failures_per_client: number;
+  /** Failed password resets (bad or spent token) per client address before it is locked. Default 20. */
+  readonly reset_failures_per_client: number;
+  /** Failed OIDC callbacks (forged or replayed state, provider errors) per client address. Default 30. */
+  readonly oidc_callback_failures_per_client: number;
+  /** Seconds a failure counter lives (the window the limits above count over). Default 900. */
+  readonly window: number;
+  /** Seconds a key stays locked once its limit is reached. Default 900. */
+  readonly lockout: number;
+  /** Failures allowed back to back before delays start. Default 3. */
+  readonly backoff_after: number;
+  /** Seconds of the first delay; each further failure doubles it. Default 1. */
+  readonly backoff_base: number;
+  /** Longest delay between attempts, in seconds. Default 60. */
+  readonly backoff_max: number;
+  /** Registration attempts per client address per hour. Default 10. */
+  readonly register_per_client: number;
+  /** Forgot-password requests per email address per hour. Default 5. */
+  readonly forgot_per_email: number;
+  /** Forgot-password requests per client address per hour. Default 20. */
+  readonly forgot_per_client: number;
+}
+
+export type LogFormat = 'json' | 'pretty';
+
+/** `[logging]`. */
+export interface LoggingConfig {
+  /** Default: server.log_level (itself "info"). */
+  readonly level: LogLevel;
+  /** "json" (one object a line, default) or "pretty" (human-readable, for a terminal). */
+  readonly format: LogFormat;
+}
+
+/** `[metrics]`. */
+export interface MetricsConfig {
+  /** Serve Prometheus metrics on GET /metrics. Default false. */
+  readonly enabled: boolean;
+}
+
 export interface AuthConfig {
   /** Required, >= 32 characters, not a published example value. */
   readonly token_secret: string;
@@ -120,6 +170,7 @@ export interface AuthConfig {
    * (several), normalised to a list. Empty when absent.
    */
   readonly openid_connect: readonly OidcProviderConfig[];
+  readonly rate_limits: RateLimitsConfig;
 }
 
 export interface ForwardAuthRule {
@@ -169,10 +220,16 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly notifications: { readonly smtp_config: SmtpConfig | null };
   /** `frontend_url`: the public base URL, no trailing slash. Default "http://localhost:8000". */
-  readonly misc: { readonly frontend_url: string };
+  readonly misc: {
+    readonly frontend_url: string;
+    /** MediaManager's key: origins allowed to call the API from a browser (CORS, with credentials). Default []. */
+    readonly cors_urls: readonly string[];
+  };
   readonly database: DatabaseConfig;
   /** `[audit]`: days an audit event is kept before it is pruned. Default 90. */
   readonly audit: { readonly retention_days: number };
+  readonly logging: LoggingConfig;
+  readonly metrics: MetricsConfig;
 }
 
 export interface LoadedConfig {

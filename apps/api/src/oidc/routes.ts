@@ -12,6 +12,7 @@ import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
 import { readPublicUrl } from '../http/public-url.js';
+import { AppError } from '../http/app-error.js';
 import { OidcFailure } from './openid-adapter.js';
 import type { OidcService } from './service.js';
 import { TRANSACTION_LIFETIME_MS } from './transaction.js';
@@ -80,6 +81,8 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
       sessionCookies.set(res, issued);
       res.redirect(302, config.misc.frontend_url + returnTo);
     } catch (error) {
+      // Held back by the brakes: 429 with Retry-After, like every other sign-in route.
+      if (error instanceof AppError && error.code === 'RATE_LIMITED') throw error;
       res.redirect(302, loginUrlWithError(logFailure(req, providerName, error)));
     }
   }

@@ -13,6 +13,7 @@
  */
 import { OIDC_ERROR_MESSAGES, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
+import { createRateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
 import type { AuthService, ClientInfo, IssuedSession } from '../auth/service.js';
 import type { Session } from '../auth/repo.js';
@@ -77,6 +78,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   const sealer = createTransactionSealer(config.auth.token_secret);
   const clients = createClientRegistry(ctx);
   const audit = createAuditLog(ctx);
+  const rateLimiter = createRateLimiter(ctx);
 
   const fail = (hint: string, details: Record<string, unknown> = {}) => new OidcFailure('OIDC_LOGIN_FAILED', hint, details);
 
@@ -273,6 +275,55 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     return createAccount(provider, identity, identity.email);
   }
 
+  async function completeSignIn(input: CallbackInput): Promise<FinishedSignIn> {
+    const provider = resolveCallbackProvider(input.providerName);
+    if (!input.transactionCookie) {
+      throw fail(
+        'The callback came without the sign-in transaction cookie: the flow was started in another browser or ' +
+          'more than 10 minutes ago, cookies are blocked, or the browser opened Gatehouse at an address other than ' +
+          `misc.frontend_url (${config.misc.frontend_url}).`,
+      );
+    }
+    const now = ctx.clock.now();
+    const transaction = sealer.open(input.transactionCookie, now);
+    if (!transaction) throw fail('The sign-in transaction cookie is invalid or expired (older than 10 minutes).');
+    if (transaction.provider !== provider.name) {
+      throw fail(`The sign-in was started with "${transaction.provider}" but came back to "${provider.name}".`);
+    }
+    if (!(await repo.markTransactionUsed(transaction.id, new Date(transaction.expiresAt)))) {
+      throw fail('This sign-in transaction was already used: a replayed or repeated callback was refused.');
+    }
+    const params = new URLSearchParams(input.query);
+    if (params.get('state') !== transaction.state) {
+      throw fail('The state returned by the provider does not match this browser’s sign-in (a forged or crossed callback).');
+    }
+    const oauthError = params.get('error');
+    if (oauthError !== null) throw describeAuthorizationError(provider, oauthError, config);
+
+    const client = await clients.get(provider);
+    const callbackUrl = new URL(buildRedirectUri(config, provider));
+    callbackUrl.search = input.query;
+    const result = await client.exchangeCode(callbackUrl, {
+      state: transaction.state,
+      nonce: transaction.nonce,
+      pkceVerifier: transaction.pkceVerifier,
+    });
+    const identity = readIdentity(provider, client.issuer, result.idTokenClaims, result.userinfo);
+    if (provider.allowed_groups.length > 0 && !identity.groups.some((group) => provider.allowed_groups.includes(group))) {
+      throw new OidcFailure(
+        'OIDC_USER_NOT_ALLOWED',
+        `The user is in none of allowed_groups (${provider.allowed_groups.join(', ')}) according to the ` +
+          `"${provider.groups_claim}" claim. Add them to one at the provider, or check groups_claim and that the scope ` +
+          'releasing it is in scopes.',
+      );
+    }
+    const user = await resolveAccount(provider, identity);
+    const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
+    await repo.storeSessionIdToken(issued.session.id, result.idToken);
+    logger.info({ userId: user.id, provider: provider.name }, 'User signed in with OpenID Connect');
+    return { issued, returnTo: transaction.returnTo };
+  }
+
   const service = {
     async startSignIn(providerName: string, rawReturnTo: unknown): Promise<StartedSignIn> {
       const provider = requireProvider(providerName);
@@ -297,53 +348,22 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       return { authorizationUrl, transaction };
     },
 
+    /**
+     * The callback, braked per client address: forged, replayed or refused callbacks count as
+     * failures (an unreachable provider does not: that is nobody's guess). Throws RATE_LIMITED
+     * (an AppError, not an OidcFailure) while the address is held back.
+     */
     async finishSignIn(input: CallbackInput): Promise<FinishedSignIn> {
-      const provider = resolveCallbackProvider(input.providerName);
-      if (!input.transactionCookie) {
-        throw fail(
-          'The callback came without the sign-in transaction cookie: the flow was started in another browser or ' +
-            'more than 10 minutes ago, cookies are blocked, or the browser opened Gatehouse at an address other than ' +
-            `misc.frontend_url (${config.misc.frontend_url}).`,
-        );
+      const subject = input.client.ipAddress ?? 'unknown';
+      await rateLimiter.assertAllowed(rateLimiter.rules.oidcCallbackPerClient, subject);
+      try {
+        return await completeSignIn(input);
+      } catch (error) {
+        if (error instanceof OidcFailure && error.code !== 'OIDC_PROVIDER_UNREACHABLE') {
+          await rateLimiter.recordFailure(rateLimiter.rules.oidcCallbackPerClient, subject);
+        }
+        throw error;
       }
-      const now = ctx.clock.now();
-      const transaction = sealer.open(input.transactionCookie, now);
-      if (!transaction) throw fail('The sign-in transaction cookie is invalid or expired (older than 10 minutes).');
-      if (transaction.provider !== provider.name) {
-        throw fail(`The sign-in was started with "${transaction.provider}" but came back to "${provider.name}".`);
-      }
-      if (!(await repo.markTransactionUsed(transaction.id, new Date(transaction.expiresAt)))) {
-        throw fail('This sign-in transaction was already used: a replayed or repeated callback was refused.');
-      }
-      const params = new URLSearchParams(input.query);
-      if (params.get('state') !== transaction.state) {
-        throw fail('The state returned by the provider does not match this browser’s sign-in (a forged or crossed callback).');
-      }
-      const oauthError = params.get('error');
-      if (oauthError !== null) throw describeAuthorizationError(provider, oauthError, config);
-
-      const client = await clients.get(provider);
-      const callbackUrl = new URL(buildRedirectUri(config, provider));
-      callbackUrl.search = input.query;
-      const result = await client.exchangeCode(callbackUrl, {
-        state: transaction.state,
-        nonce: transaction.nonce,
-        pkceVerifier: transaction.pkceVerifier,
-      });
-      const identity = readIdentity(provider, client.issuer, result.idTokenClaims, result.userinfo);
-      if (provider.allowed_groups.length > 0 && !identity.groups.some((group) => provider.allowed_groups.includes(group))) {
-        throw new OidcFailure(
-          'OIDC_USER_NOT_ALLOWED',
-          `The user is in none of allowed_groups (${provider.allowed_groups.join(', ')}) according to the ` +
-            `"${provider.groups_claim}" claim. Add them to one at the provider, or check groups_claim and that the scope ` +
-            'releasing it is in scopes.',
-        );
-      }
-      const user = await resolveAccount(provider, identity);
-      const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
-      await repo.storeSessionIdToken(issued.session.id, result.idToken);
-      logger.info({ userId: user.id, provider: provider.name }, 'User signed in with OpenID Connect');
-      return { issued, returnTo: transaction.returnTo };
     },
 
     /** RP-initiated logout URL for a session a provider started (end_session on and supported). */

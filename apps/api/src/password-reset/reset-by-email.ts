@@ -3,20 +3,13 @@ import type { AppContext } from '../context.js';
 import type { ClientInfo } from '../auth/service.js';
 import { AppError } from '../http/app-error.js';
 import type { MailMessage } from '../mail/mailer.js';
-import { createRateLimiter, type RateLimitRule } from '../rate-limit/service.js';
+import { createRateLimiter } from '../rate-limit/service.js';
 import { normalizeEmail } from '../users/email.js';
 import { createUserRepo } from '../users/repo.js';
 import { isUuid } from '../db/uuid.js';
 import { buildResetEmail } from './reset-email.js';
 import { createAuditLog, type AuditActor } from '../audit/service.js';
 import { createPasswordTokenService } from './service.js';
-
-const HOUR_MS = 60 * 60_000;
-/** Forgot-password: a few per address (the owner retrying), more per client (a shared NAT). */
-export const FORGOT_PER_EMAIL: RateLimitRule = { name: 'forgot-email', limit: 5, windowMs: HOUR_MS };
-export const FORGOT_PER_CLIENT: RateLimitRule = { name: 'forgot-client', limit: 20, windowMs: HOUR_MS };
-/** Reset-password: failed token uses per client (tokens are unguessable; this stops hammering). */
-export const RESET_FAILURES_PER_CLIENT: RateLimitRule = { name: 'reset-client', limit: 20, windowMs: 15 * 60_000 };
 
 export const FORGOT_PASSWORD_MESSAGE =
   'If an account with that email exists and password resets by email are enabled, a link to reset ' +
@@ -35,6 +28,7 @@ export function createPasswordResetService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const rateLimiter = createRateLimiter(ctx);
   const audit = createAuditLog(ctx);
+  const { rules } = rateLimiter;
   const { auth, misc } = ctx.config;
 
   function buildMessage(to: string, resetUrl: string): MailMessage {
@@ -79,8 +73,8 @@ export function createPasswordResetService(ctx: AppContext) {
   return {
     async requestReset(email: string, client: ClientInfo): Promise<void> {
       const normalized = normalizeEmail(email);
-      await rateLimiter.consume(FORGOT_PER_CLIENT, client.ipAddress ?? 'unknown');
-      await rateLimiter.consume(FORGOT_PER_EMAIL, normalized);
+      await rateLimiter.consume(rules.forgotPerClient, client.ipAddress ?? 'unknown');
+      await rateLimiter.consume(rules.forgotPerEmail, normalized);
       ctx.tasks.run('password-reset-email', async () => {
         if (!auth.email_password_resets || !ctx.mailer) {
           ctx.logger.info('Password reset by email requested, but email_password_resets is off; nothing sent');
@@ -122,15 +116,15 @@ export function createPasswordResetService(ctx: AppContext) {
       }
     },
 
-    /** POST /auth/reset-password, with failed attempts counted per client. */
+    /** POST /auth/reset-password, with failed attempts counted per client (tokens are unguessable; this stops hammering). */
     async resetPassword(token: string, password: string, client: ClientInfo): Promise<void> {
       const subject = client.ipAddress ?? 'unknown';
-      await rateLimiter.assertUnderLimit(RESET_FAILURES_PER_CLIENT, subject);
+      await rateLimiter.assertAllowed(rules.resetPerClient, subject);
       try {
         await tokens.resetPassword(token, password);
       } catch (error) {
         if (error instanceof AppError && error.code === 'RESET_PASSWORD_BAD_TOKEN') {
-          await rateLimiter.record(RESET_FAILURES_PER_CLIENT, subject);
+          await rateLimiter.recordFailure(rules.resetPerClient, subject);
         }
         throw error;
       }

@@ -1,12 +1,75 @@
 import type { AppContext } from '../context.js';
+import type { RateLimitsConfig } from '../config/types.js';
 import { AppError } from '../http/app-error.js';
-import { createRateLimitRepo } from './repo.js';
+import { createRateLimitRepo, type WindowCount } from './repo.js';
 
 export interface RateLimitRule {
-  /** Namespace of the key, e.g. "login-email". */
+  /** Namespace of the key, e.g. "login-account". */
   name: string;
   limit: number;
   windowMs: number;
+}
+
+/** A rule that counts failures: delays grow past `backoffAfter` and the key locks at the limit. */
+export interface FailureRule extends RateLimitRule {
+  lockoutMs: number;
+  backoffAfter: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+/**
+ * The failure rules' shared knobs from [auth.rate_limits]. A per-client counter is shared by
+ * everyone behind one address (a household's NAT), so its delays start only halfway to its limit.
+ */
+function failureRule(name: string, limit: number, limits: RateLimitsConfig, isPerClient: boolean): FailureRule {
+  return {
+    name,
+    limit,
+    windowMs: limits.window * 1000,
+    lockoutMs: limits.lockout * 1000,
+    backoffAfter: isPerClient ? Math.max(limits.backoff_after, Math.floor(limit / 2)) : limits.backoff_after,
+    backoffBaseMs: limits.backoff_base * 1000,
+    backoffMaxMs: limits.backoff_max * 1000,
+  };
+}
+
+/**
+ * How long after its latest failure a key must wait: nothing for the first `backoffAfter`
+ * failures, then backoffBase, doubling with each further failure up to backoffMax.
+ */
+export function backoffDelayMs(rule: FailureRule, failures: number): number {
+  if (failures < rule.backoffAfter) return 0;
+  const doublings = Math.min(failures - rule.backoffAfter, 30);
+  return Math.min(rule.backoffMaxMs, rule.backoffBaseMs * 2 ** doublings);
+}
+
+/** When the key may try again, or null if it may now. */
+function blockedUntil(rule: FailureRule, window: WindowCount, now: Date): Date | null {
+  if (window.lockedUntil && window.lockedUntil > now) return window.lockedUntil;
+  if (!window.lastFailureAt) return null;
+  const delayEnds = new Date(window.lastFailureAt.getTime() + backoffDelayMs(rule, window.count));
+  return delayEnds > now ? delayEnds : null;
+}
+
+const HOUR_MS = 60 * 60_000;
+
+/**
+ * Every brake, from [auth.rate_limits]. Failure rules count only failures (OWASP ASVS 2.2.1):
+ * per account slows guessing one password, per client slows spraying many accounts. Request
+ * rules count every request: forgot-password a few per address (the owner retrying) and more
+ * per client (a shared NAT); registration per client.
+ */
+export function buildRateLimitRules(limits: RateLimitsConfig) {
+  return {
+    loginPerAccount: failureRule('login-account', limits.login_failures_per_account, limits, false),
+    loginPerClient: failureRule('login-client', limits.login_failures_per_client, limits, true),
+    resetPerClient: failureRule('reset-client', limits.reset_failures_per_client, limits, true),
+    oidcCallbackPerClient: failureRule('oidc-callback-client', limits.oidc_callback_failures_per_client, limits, true),
+    registerPerClient: { name: 'register-client', limit: limits.register_per_client, windowMs: HOUR_MS },
+    forgotPerEmail: { name: 'forgot-email', limit: limits.forgot_per_email, windowMs: HOUR_MS },
+    forgotPerClient: { name: 'forgot-client', limit: limits.forgot_per_client, windowMs: HOUR_MS },
+  } satisfies Record<string, RateLimitRule>;
 }
 
 /**
@@ -17,27 +80,38 @@ export function createRateLimiter(ctx: AppContext) {
   const repo = createRateLimitRepo(ctx.db.prisma);
   const keyOf = (rule: RateLimitRule, subject: string) => `${rule.name}:${subject}`;
 
-  function refuse(expiresAt: Date): never {
-    const retryAfter = Math.max(1, Math.ceil((expiresAt.getTime() - ctx.clock.now().getTime()) / 1000));
+  function refuse(until: Date): never {
+    const retryAfter = Math.max(1, Math.ceil((until.getTime() - ctx.clock.now().getTime()) / 1000));
     throw new AppError('RATE_LIMITED', `Too many attempts. Try again in ${retryAfter} seconds.`, {
       headers: { 'Retry-After': String(retryAfter) },
     });
   }
 
   return {
-    /** Throws RATE_LIMITED (429 with Retry-After) when the subject already used up its window. */
-    async assertUnderLimit(rule: RateLimitRule, subject: string): Promise<void> {
-      const window = await repo.read(keyOf(rule, subject), ctx.clock.now());
-      if (window && window.count >= rule.limit) refuse(window.expiresAt);
+    rules: buildRateLimitRules(ctx.config.auth.rate_limits),
+    /**
+     * Throws RATE_LIMITED (429 with Retry-After) while the subject is locked or still inside the
+     * delay its latest failure earned.
+     */
+    async assertAllowed(rule: FailureRule, subject: string): Promise<void> {
+      const now = ctx.clock.now();
+      const window = await repo.read(keyOf(rule, subject), now);
+      if (!window) return;
+      const until = blockedUntil(rule, window, now);
+      if (until) refuse(until);
     },
-    /** Counts one attempt (consumes). Throws RATE_LIMITED once the limit is passed. */
+    /** Counts one failure without refusing this request; the limit locks the key for lockoutMs. */
+    async recordFailure(rule: FailureRule, subject: string): Promise<void> {
+      const now = ctx.clock.now();
+      await repo.increment(keyOf(rule, subject), now, rule.windowMs, {
+        isFailure: true,
+        lock: { atCount: rule.limit, until: new Date(now.getTime() + rule.lockoutMs) },
+      });
+    },
+    /** Counts one request (consumes). Throws RATE_LIMITED once the window's limit is passed. */
     async consume(rule: RateLimitRule, subject: string): Promise<void> {
       const window = await repo.increment(keyOf(rule, subject), ctx.clock.now(), rule.windowMs);
       if (window.count > rule.limit) refuse(window.expiresAt);
-    },
-    /** Counts one failure without refusing this request (the next one will be checked). */
-    async record(rule: RateLimitRule, subject: string): Promise<void> {
-      await repo.increment(keyOf(rule, subject), ctx.clock.now(), rule.windowMs);
     },
     async reset(rule: RateLimitRule, subject: string): Promise<void> {
       await repo.clear(keyOf(rule, subject));

@@ -12,6 +12,9 @@ import { createApp } from '../app.js';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password-hasher.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
+import { DEFAULT_RATE_LIMITS } from './config-defaults.js';
+
+export { DEFAULT_RATE_LIMITS };
 import type { AppContext } from '../context.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
 import { applyMigrations, readMigrationFiles } from '../db/migrate.js';
@@ -64,9 +67,14 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       cookie_domain: '',
       forward_auth: { allowed_hosts: [], rules: [] },
       openid_connect: [],
+      rate_limits: {
+        ...DEFAULT_RATE_LIMITS,
+        // Test files register many accounts from one address; the registration brake has its own test.
+        register_per_client: 10_000,
+      },
     },
     notifications: { smtp_config: null },
-    misc: { frontend_url: 'http://gatehouse.test' },
+    misc: { frontend_url: 'http://gatehouse.test', cors_urls: [] },
     database: {
       url: null,
       host: null,
@@ -79,14 +87,22 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       pool_timeout: 5,
     },
     audit: { retention_days: 90 },
+    logging: { level: 'info', format: 'json' },
+    metrics: { enabled: false },
   };
   return {
     server: { ...base.server, ...overrides.server },
-    auth: { ...base.auth, ...(overrides.auth as Partial<Config['auth']>) },
+    auth: {
+      ...base.auth,
+      ...(overrides.auth as Partial<Config['auth']>),
+      rate_limits: { ...base.auth.rate_limits, ...overrides.auth?.rate_limits },
+    },
     notifications: { ...base.notifications, ...(overrides.notifications as Partial<Config['notifications']>) },
     misc: { ...base.misc, ...overrides.misc },
     database: { ...base.database, ...overrides.database },
     audit: { ...base.audit, ...overrides.audit },
+    logging: { ...base.logging, ...overrides.logging },
+    metrics: { ...base.metrics, ...overrides.metrics },
   };
 }
 

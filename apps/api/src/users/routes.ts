@@ -58,6 +58,11 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
     res.status(201).json({ user: toUserRead(user), setup_url: setupUrl } satisfies AdminCreateUserResponse);
   });
 
+  mount('unlockUser', async (req, res) => {
+    await users.unlock(actorOf(getRequestAuth(res).user), String(req.params.id));
+    res.status(204).end();
+  });
+
   mount('getUser', async (req, res) => {
     res.json(toUserRead(await users.getById(String(req.params.id))));
   });

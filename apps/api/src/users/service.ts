@@ -10,6 +10,7 @@ import { AppError } from '../http/app-error.js';
 import { findPasswordProblem } from '../auth/password-policy.js';
 import { createSessionRepo } from '../auth/repo.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
+import { createRateLimiter } from '../rate-limit/service.js';
 import { normalizeEmail } from './email.js';
 import { isUuid } from '../db/uuid.js';
 import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
@@ -21,6 +22,7 @@ export function createUserService(ctx: AppContext) {
   const sessions = createSessionRepo(ctx.db.prisma);
   const passwordTokens = createPasswordTokenService(ctx);
   const audit = createAuditLog(ctx);
+  const rateLimiter = createRateLimiter(ctx);
 
   async function hashNewPassword(password: string, email: string, code: ErrorCode): Promise<string> {
     const problem = findPasswordProblem(password, email);
@@ -43,6 +45,14 @@ export function createUserService(ctx: AppContext) {
   }
 
   return {
+    /** Admin unlock: clears the account's failed-sign-in counter (its delays and lock). */
+    async unlock(actor: AuditActor, id: string): Promise<void> {
+      const user = await findUserOrThrow(id);
+      await rateLimiter.reset(rateLimiter.rules.loginPerAccount, user.email);
+      ctx.logger.info({ userId: user.id }, 'Admin unlocked sign-in for a user');
+      await audit.record({ type: 'admin.user_unlocked', actor, user });
+    },
+
     /**
      * Own profile. Email and password changes need the current password (a borrowed session
      * must not be able to take the account over); a password change ends every other session

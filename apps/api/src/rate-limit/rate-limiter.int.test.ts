@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestContext, type TestContext } from '../test-support/test-context.js';
+import { AppError } from '../http/app-error.js';
+import { backoffDelayMs, createRateLimiter, type RateLimiter } from './service.js';
+
+/** Seconds of Retry-After the next check would answer, or 0 when the key may go ahead. */
+async function retryAfter(limiter: RateLimiter, check: () => Promise<void>): Promise<number> {
+  try {
+    await check();
+    return 0;
+  } catch (error) {
+    if (!(error instanceof AppError) || error.code !== 'RATE_LIMITED') throw error;
+    expect(error.status).toBe(429);
+    return Number(error.options.headers?.['Retry-After']);
+  }
+}
+
+describe('database-backed brakes: growing delays, then a temporary lock', () => {
+  let t: TestContext;
+  let limiter: RateLimiter;
+
+  beforeAll(async () => {
+    t = await createTestContext({
+      config: { auth: { rate_limits: { login_failures_per_account: 6, backoff_after: 2, backoff_base: 2, backoff_max: 5, lockout: 300, window: 900 } } },
+    });
+    limiter = createRateLimiter(t.ctx);
+  });
+  afterAll(() => t.close());
+
+  it('delays grow (2 s, 4 s, capped at 5 s) and the limit locks for `lockout` seconds', async () => {
+    const rule = limiter.rules.loginPerAccount;
+    const check = () => limiter.assertAllowed(rule, 'victim@example.com');
+    const seen: number[] = [];
+    for (let failure = 1; failure <= 5; failure += 1) {
+      await limiter.recordFailure(rule, 'victim@example.com');
+      const wait = await retryAfter(limiter, check);
+      seen.push(wait);
+      t.clock.advance(wait * 1000);
+      expect(await retryAfter(limiter, check)).toBe(0);
+    }
+    expect(seen).toEqual([0, 2, 4, 5, 5]);
+    // The sixth failure reaches the limit: locked for 300 s, not just delayed.
+    await limiter.recordFailure(rule, 'victim@example.com');
+    expect(await retryAfter(limiter, check)).toBe(300);
+    t.clock.advance(299_000);
+    expect(await retryAfter(limiter, check)).toBe(1);
+    t.clock.advance(1_000);
+    // Lock over, but the window still remembers the failures: the next failure is delayed again.
+    expect(await retryAfter(limiter, check)).toBe(0);
+  });
+
+  it('a reset (successful sign-in, admin unlock) clears delays and lock at once', async () => {
+    const rule = limiter.rules.loginPerAccount;
+    for (let i = 0; i < 6; i += 1) await limiter.recordFailure(rule, 'locked@example.com');
+    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'locked@example.com'))).toBeGreaterThan(0);
+    await limiter.reset(rule, 'locked@example.com');
+    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'locked@example.com'))).toBe(0);
+  });
+
+  it('keys are independent, and a spent window starts afresh', async () => {
+    const rule = limiter.rules.loginPerAccount;
+    for (let i = 0; i < 6; i += 1) await limiter.recordFailure(rule, 'a@example.com');
+    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'b@example.com'))).toBe(0);
+    t.clock.advance(901_000);
+    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'a@example.com'))).toBe(0);
+    await limiter.recordFailure(rule, 'a@example.com');
+    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'a@example.com'))).toBe(0);
+  });
+
+  it('concurrent failures are all counted (one atomic upsert each)', async () => {
+    const rule = limiter.rules.loginPerAccount;
+    await Promise.all(Array.from({ length: 6 }, () => limiter.recordFailure(rule, 'burst@example.com')));
+    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'burst@example.com'))).toBe(300);
+  });
+
+  it('per-client counters start their delays halfway to the limit', () => {
+    const { loginPerClient, loginPerAccount } = limiter.rules;
+    expect(loginPerAccount.backoffAfter).toBe(2);
+    expect(loginPerClient.backoffAfter).toBe(50);
+    expect(backoffDelayMs(loginPerClient, 49)).toBe(0);
+    expect(backoffDelayMs(loginPerClient, 50)).toBe(2000);
+  });
+});
