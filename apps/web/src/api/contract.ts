@@ -18,6 +18,8 @@ import type {
   ForgotPasswordRequest,
   ForgotPasswordResponse,
   AdminPasswordResetResponse,
+  AuditEvent,
+  AuditEventPage,
   ROUTES,
   RouteName,
   SchemaName,
@@ -49,6 +51,8 @@ interface SchemaTypes {
   LinkedAccountRead: LinkedAccountRead;
   LinkedAccountList: LinkedAccountRead[];
   Health: Health;
+  AuditEvent: AuditEvent;
+  AuditEventPage: AuditEventPage;
   ErrorResponse: ErrorResponse;
 }
 

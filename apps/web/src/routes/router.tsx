@@ -23,6 +23,7 @@ export function createAppRouter() {
           children: [
             { index: true, element: <AccountPage /> },
             { path: 'admin/users', element: <AdminUsersPage /> },
+            { path: 'admin/activity', lazy: () => import('../features/activity/activity-route') },
           ],
         },
         { path: '*', element: <NotFoundPage /> },
