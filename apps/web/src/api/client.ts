@@ -21,6 +21,8 @@ export type CallOptions<R extends RouteName> = (ParamsOf<R> extends undefined
   : { params: ParamsOf<R> }) &
   ([RequestOf<R>] extends [never] ? { body?: undefined } : { body: RequestOf<R> }) & {
     signal?: AbortSignal;
+    /** Query string parameters; empty values are left out. */
+    query?: Record<string, string>;
   };
 
 type NeedsOptions<R extends RouteName> =
@@ -37,6 +39,7 @@ interface LooseOptions {
   params?: Record<string, string>;
   body?: unknown;
   signal?: AbortSignal;
+  query?: Record<string, string>;
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -60,7 +63,7 @@ export function createApiClient({ fetch, readCookies, basePath = '' }: ApiClient
 
     let response: Response;
     try {
-      response = await fetch(basePath + apiPath(name, options.params), {
+      response = await fetch(basePath + apiPath(name, options.params) + buildQueryString(options.query), {
         method,
         headers,
         credentials: 'same-origin',
@@ -91,6 +94,13 @@ export function createApiClient({ fetch, readCookies, basePath = '' }: ApiClient
   }
 
   return { call };
+}
+
+/** "?a=1&b=2" from the non-empty values, or "" when there are none. */
+export function buildQueryString(query: Record<string, string> = {}): string {
+  const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== ''));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 /** The signed-in user, or null when signed out (the API answers 401). */

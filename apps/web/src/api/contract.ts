@@ -19,6 +19,8 @@ import type {
   ForgotPasswordRequest,
   ForgotPasswordResponse,
   AdminPasswordResetResponse,
+  AuditEvent,
+  AuditEventPage,
   ROUTES,
   RouteName,
   SchemaName,
@@ -51,6 +53,8 @@ interface SchemaTypes {
   LinkedAccountList: LinkedAccountRead[];
   Health: Health;
   Readiness: Readiness;
+  AuditEvent: AuditEvent;
+  AuditEventPage: AuditEventPage;
   ErrorResponse: ErrorResponse;
 }
 

@@ -29,6 +29,11 @@ export function AppLayout() {
                     <NavLink to="/admin/users">Users</NavLink>
                   </li>
                 )}
+                {user.is_superuser && (
+                  <li>
+                    <NavLink to="/admin/activity">Activity</NavLink>
+                  </li>
+                )}
                 <li>
                   <button
                     type="button"

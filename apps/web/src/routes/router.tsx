@@ -24,6 +24,7 @@ export function createAppRouter(basePath = '') {
           children: [
             { index: true, element: <AccountPage /> },
             { path: 'admin/users', element: <AdminUsersPage /> },
+            { path: 'admin/activity', lazy: () => import('../features/activity/activity-route') },
           ],
         },
         { path: '*', element: <NotFoundPage /> },
