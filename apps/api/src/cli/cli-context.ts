@@ -66,7 +66,8 @@ export async function openCliContext(
   options: { mailer?: Mailer | null } = {},
 ): Promise<{ ctx: AppContext; close(): Promise<void> }> {
   const db = await openCliDatabase(config, cli.cwd);
-  const pending = (await readMigrationStatus(db, readMigrationFiles(cli.migrationsDir))).filter((m) => m.appliedAt === null);
+  const migrationFiles = readMigrationFiles(cli.migrationsDir);
+  const pending = (await readMigrationStatus(db, migrationFiles)).filter((m) => m.appliedAt === null);
   if (pending.length > 0) {
     await db.close();
     throw new CliError(
@@ -89,6 +90,7 @@ export async function openCliContext(
     tasks,
     version: cli.version,
     webDistDir: null,
+    expectedMigrations: migrationFiles.map((migration) => migration.name),
   };
   return {
     ctx,

@@ -18,7 +18,7 @@ export interface PublicUrl {
   readonly hostname: string;
 }
 
-export function readPublicUrl(config: Pick<Config, 'misc'>): PublicUrl {
+export function readPublicUrl(config: { readonly misc: Pick<Config['misc'], 'frontend_url'> }): PublicUrl {
   const url = new URL(config.misc.frontend_url);
   return {
     origin: url.origin,
@@ -41,7 +41,7 @@ export function readSessionCookiePath(config: Pick<Config, 'misc' | 'auth'>): st
  * Why start-up should warn about frontend_url, or null: plain http on a host other than this
  * machine means cookies without Secure, and identity providers that refuse the redirect URI.
  */
-export function describeInsecureFrontendUrl(config: Pick<Config, 'misc'>): string | null {
+export function describeInsecureFrontendUrl(config: { readonly misc: Pick<Config['misc'], 'frontend_url'> }): string | null {
   const { isSecure, hostname } = readPublicUrl(config);
   if (isSecure || LOCAL_HOSTS.has(hostname) || hostname.endsWith('.localhost')) return null;
   return (
