@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { findPostgresBinDir, startPostgresCluster } from '../scripts/lib/postgres-cluster.mjs';
 import { REPO_ROOT, buildWorkspace, installDependencies } from '../scripts/lib/workspace.mjs';
-import { runLoad, startProbe } from './lib/load.mjs';
+import { runClosedLoop, runLoad, startProbe } from './lib/load.mjs';
 import { seedBenchUser, seedManySessions, measureHashPoolRate } from './lib/seed.mjs';
 import { findFreePort, startServer } from './lib/servers.mjs';
 import { measureSignInPageJs } from './lib/web-size.mjs';
@@ -265,10 +265,10 @@ async function runOnPostgres(cluster, express, workDir) {
 
     log(`postgres: login burst, ${BURST_CONNECTIONS} concurrent, with a /health probe`);
     const stopProbe = startProbe(`${base}${API}/health`);
-    const burst = await runLoad({
+    const burst = await runClosedLoop({
       label: 'login burst',
       url: `${base}${API}/auth/jwt/login`,
-      connections: BURST_CONNECTIONS,
+      concurrency: BURST_CONNECTIONS,
       durationS: SETTINGS.burstS,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -314,7 +314,7 @@ async function measureBetterAuth(databaseUrl) {
     log('better-auth: GET /api/auth/get-session');
     const reads = await runLoad({ label: 'better-auth get-session', url: `${base}/api/auth/get-session`, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { cookie } });
     log(`better-auth: POST /api/auth/sign-in/email, ${BURST_CONNECTIONS} concurrent`);
-    const signIns = await runLoad({ label: 'better-auth sign-in', url: `${base}/api/auth/sign-in/email`, connections: BURST_CONNECTIONS, durationS: SETTINGS.burstS, method: 'POST', headers, body: signInBody });
+    const signIns = await runClosedLoop({ label: 'better-auth sign-in', url: `${base}/api/auth/sign-in/email`, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS, method: 'POST', headers, body: signInBody });
     return {
       session: { name: 'better-auth get-session', value: reads.rps, unit: 'req/s' },
       signIn: { name: 'better-auth sign-in', value: signIns.rps, unit: 'logins/s' },

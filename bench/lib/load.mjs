@@ -55,3 +55,26 @@ export function startProbe(url, intervalMs = 20) {
     return { count: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times) };
   };
 }
+
+/**
+ * `concurrency` clients each sending `method url` back to back for `durationS`; requests still in
+ * flight at the end are awaited and counted, and the rate is completions over the whole time.
+ * For slow requests (sign-ins at bcrypt cost 12) where autocannon's cut-off at the deadline would
+ * drop most of the work done: a server that hashes on its main thread finishes a burst all at once.
+ */
+export async function runClosedLoop({ url, concurrency, durationS, method = 'POST', headers = {}, body, label }) {
+  let completed = 0;
+  const startedAt = performance.now();
+  const deadline = startedAt + durationS * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const res = await fetch(url, { method, headers, body });
+        await res.arrayBuffer();
+        if (res.status < 200 || res.status > 299) throw new Error(`${label}: answered ${res.status}`);
+        completed += 1;
+      }
+    }),
+  );
+  return { rps: (completed / (performance.now() - startedAt)) * 1000, total: completed };
+}
