@@ -36,7 +36,7 @@ const backends = options.backends.split(',').map((name) => name.trim());
 
 const SETTINGS = isSmoke
   ? { durationS: 1, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200 }
-  : { durationS: 8, burstS: 15, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000 };
+  : { durationS: 6, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000 };
 const CONNECTIONS = 10;
 const BURST_CONNECTIONS = 50;
 const EMAIL = 'bench@example.com';
@@ -217,10 +217,10 @@ async function runMixedLoad(base, auth) {
       { method: 'GET', path: `${API}/health` },
     ],
   });
-  const logins = runLoad({
+  const logins = runClosedLoop({
     label: 'mixed logins',
     url: `${base}${API}/auth/jwt/login`,
-    connections: 2,
+    concurrency: 2,
     durationS: SETTINGS.mixedS,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
