@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runJest } from './jest-run.mjs';
 import { findPostgresBinDir, startPostgresCluster } from './postgres-cluster.mjs';
-import { formatSeconds, runPnpm } from './process.mjs';
+import { formatSeconds, runCommand, runPnpm } from './process.mjs';
 import {
   REPO_ROOT,
   buildWorkspace,
@@ -57,7 +57,7 @@ export async function runTestCommand() {
   /** @type {{ name: string, status: string, passed: number, failed: number, ms: number }[]} */
   const results = [];
   const notices = [];
-  const STAGE_COUNT = 6;
+  const STAGE_COUNT = 7;
 
   const timeStep = async (name, step) => {
     const stepStart = performance.now();
@@ -87,7 +87,10 @@ export async function runTestCommand() {
   printHeader(5, STAGE_COUNT, 'Integration tests on a real PostgreSQL server');
   await timeStep('postgres', runPostgresTests);
 
-  printHeader(6, STAGE_COUNT, 'Browser tests (e2e, Chromium)');
+  printHeader(6, STAGE_COUNT, 'Benchmark smoke run (bench/run.mjs --smoke: every row, no targets)');
+  await timeStep('bench smoke', runBenchSmoke);
+
+  printHeader(7, STAGE_COUNT, 'Browser tests (e2e, Chromium)');
   await timeStep('e2e', runBrowserTests);
 
   return finish();
@@ -148,6 +151,24 @@ export async function runTestCommand() {
     } finally {
       cluster.stop();
     }
+  }
+
+  /**
+   * `pnpm bench` with about a second per scenario: proves the harness still produces every row
+   * with numbers (it checks that itself and exits non-zero otherwise). Needs PostgreSQL like stage 5.
+   */
+  async function runBenchSmoke() {
+    if (!findPostgresBinDir()) {
+      return skipOrFail('The benchmark smoke run was NOT done: it needs the PostgreSQL server binaries.');
+    }
+    const { code, isTimedOut } = await runCommand(
+      process.execPath,
+      ['bench/run.mjs', '--smoke', '--no-build', '--output', path.join(reportDir, 'bench-smoke.json')],
+      // About 40 s on an idle 2-core machine; the bound leaves room for a busy one.
+      { cwd: REPO_ROOT, env: withoutTestDatabaseUrl(process.env), timeoutMs: 6 * MINUTE },
+    );
+    if (code === 0) return { status: '1 passed, 0 failed', passed: 1 };
+    return { status: isTimedOut ? 'FAILED (timed out)' : `FAILED (exit code ${code})`, failed: 1 };
   }
 
   async function runBrowserTests() {

@@ -9,7 +9,7 @@ import { mountAuthRoutes } from './auth/routes.js';
 import { createSessionCookies } from './auth/session-cookies.js';
 import { createOidcService } from './oidc/service.js';
 import { mountOidcRoutes } from './oidc/routes.js';
-import { createAuthenticator, createCsrfGuard } from './http/auth-guard.js';
+import { createAuthenticator, createCsrfGuard, createSessionCacheInvalidator } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
 import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
@@ -59,6 +59,7 @@ export function createApp(ctx: AppContext): Express {
   });
   api.use(express.json({ limit: BODY_LIMIT }));
   api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }));
+  api.use(createSessionCacheInvalidator(authService));
   api.use(createAuthenticator(authService));
   api.use(createCsrfGuard(ctx.config));
 

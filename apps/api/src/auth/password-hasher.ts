@@ -28,12 +28,15 @@ export async function createPasswordHasher(options: {
   });
   const run = <T>(task: Record<string, unknown>) => pool.run(task) as Promise<T>;
   const hash = (password: string) => run<string>({ op: 'hash', password, cost: options.cost });
-  const dummyHash = await hash(crypto.randomBytes(16).toString('hex'));
+  // Made in the background: awaiting one cost-12 hash here delayed start-up by a quarter second
+  // or more. The only caller who waits for it is an unknown-email sign-in in the first moments.
+  const dummyHash = hash(crypto.randomBytes(16).toString('hex'));
+  dummyHash.catch(() => undefined); // a pool closed before it finished; verifyDummy reports it
   return {
     hash,
     verify: (password, hashed) => run<boolean>({ op: 'verify', password, hash: hashed }),
     async verifyDummy(password) {
-      await run<boolean>({ op: 'verify', password, hash: dummyHash });
+      await run<boolean>({ op: 'verify', password, hash: await dummyHash });
     },
     async close() {
       await pool.destroy();

@@ -5,8 +5,9 @@ import { createUserRepo, isUniqueViolation, type User } from '../users/repo.js';
 import { normalizeEmail } from '../users/email.js';
 import { isUuid } from '../db/uuid.js';
 import { createSessionRepo, type Session } from './repo.js';
+import { createSessionCache } from './session-cache.js';
 import { findPasswordProblem } from './password-policy.js';
-import { signSessionToken, verifySessionToken } from './session-token.js';
+import { createSessionTokenKey, signSessionToken, verifySessionToken } from './session-token.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
 
@@ -41,6 +42,8 @@ export function createAuthService(ctx: AppContext) {
   const audit = createAuditLog(ctx);
   const { rules } = rateLimiter;
   const { auth } = ctx.config;
+  const tokenKey = createSessionTokenKey(auth.token_secret);
+  const sessionCache = createSessionCache(auth.session_cache_seconds * 1000);
 
   const badCredentials = () =>
     new AppError('LOGIN_BAD_CREDENTIALS', 'Incorrect email or password, or the account is disabled.');
@@ -65,7 +68,7 @@ export function createAuthService(ctx: AppContext) {
       expiresAt,
       groups: [...new Set(groups)].slice(0, MAX_SESSION_GROUPS).map((group) => group.slice(0, 200)),
     });
-    const token = signSessionToken({ sub: user.id, sid: session.id }, auth.token_secret, now, expiresAt);
+    const token = signSessionToken({ sub: user.id, sid: session.id }, tokenKey, now, expiresAt);
     return { token, session, user };
   }
 
@@ -132,11 +135,18 @@ export function createAuthService(ctx: AppContext) {
      */
     async authenticate(token: string): Promise<Authenticated | null> {
       const now = ctx.clock.now();
-      const claims = verifySessionToken(token, auth.token_secret, now);
+      const claims = verifySessionToken(token, tokenKey, now);
       if (!claims) return null;
       // A malformed session id cannot name a session (and must not reach the uuid column).
       if (!isUuid(claims.sid)) return null;
-      const found = await sessions.findWithUser(claims.sid);
+      const nowMs = now.getTime();
+      let found = sessionCache.find(claims.sid, nowMs) ?? null;
+      const isFromCache = found !== null;
+      if (!found) {
+        const readGeneration = sessionCache.currentGeneration();
+        found = await sessions.findWithUser(claims.sid);
+        if (found) sessionCache.store(found, nowMs, readGeneration);
+      }
       if (
         !found ||
         found.userId !== claims.sub ||
@@ -147,12 +157,18 @@ export function createAuthService(ctx: AppContext) {
         return null;
       }
       const { user, ...session } = found;
-      if (now.getTime() - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+      // A cached row's lastSeenAt is as old as the cache entry; the next lookup records activity.
+      if (!isFromCache && nowMs - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
         sessions.touch(session.id, now).catch((error: unknown) => {
           ctx.logger.warn({ err: error }, 'Could not record session activity');
         });
       }
       return { user, session };
+    },
+
+    /** Forget every cached session check: a session or a user may just have changed. */
+    forgetCachedSessions(): void {
+      sessionCache.invalidateAll();
     },
 
     async logout(sessionId: string, user: User): Promise<void> {

@@ -186,6 +186,13 @@ describe('wrong types and values', () => {
     expect(error.message).toBe(`auth.session_lifetime in ${path} must be an integer (got string "1d")`);
   });
 
+  it('takes session_cache_seconds from 0 (off) to 60 and refuses more', () => {
+    expect(loadToml(MINIMAL_TOML.replace('[auth]\n', '[auth]\nsession_cache_seconds = 0\n')).config.auth.session_cache_seconds).toBe(0);
+    const path = writeConfig(MINIMAL_TOML.replace('[auth]\n', '[auth]\nsession_cache_seconds = 61\n'));
+    const error = catchConfigError(() => loadFile(path));
+    expect(error.message).toContain('auth.session_cache_seconds');
+  });
+
   it('lists every problem, one per line', () => {
     const path = writeConfig(
       `${MINIMAL_TOML}bcrypt_cost = 20\n[server]\nport = "http"\nlog_level = "verbose"\n[misc]\nfrontend_url = "media.example.com"\n`,
@@ -620,6 +627,7 @@ describe('defaults and normalisation', () => {
       auth: {
         token_secret: SECRET,
         session_lifetime: 86400,
+        session_cache_seconds: 5,
         admin_emails: [],
         email_password_resets: false,
         registration_enabled: false,

@@ -216,6 +216,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         // Published example values are refused in load-config.ts (a schema cannot explain why).
         token_secret: { type: 'string', minLength: 32, secret: true },
         session_lifetime: { type: 'integer', minimum: 60, default: 86400 },
+        session_cache_seconds: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
         admin_emails: {
           type: 'array',
           items: { type: 'string', format: 'email', maxLength: 254 },
@@ -306,6 +307,7 @@ export interface ValidatedConfigFile {
   auth: {
     token_secret: string;
     session_lifetime: number;
+    session_cache_seconds: number;
     admin_emails: string[];
     email_password_resets: boolean;
     registration_enabled: boolean;

@@ -142,6 +142,12 @@ export interface AuthConfig {
   readonly token_secret: string;
   /** Seconds. Default 86400. */
   readonly session_lifetime: number;
+  /**
+   * Gatehouse: seconds a checked session may be reused by this process without asking the
+   * database again (0 = never). Revocation made elsewhere takes effect within this time; made
+   * through this process, at once. Default 5.
+   */
+  readonly session_cache_seconds: number;
   /** Required (may be empty). Normalised: trimmed, NFC, lower-cased. */
   readonly admin_emails: readonly string[];
   /** Default false. */

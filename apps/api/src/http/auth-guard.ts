@@ -68,6 +68,21 @@ export const requireAdmin: RequestHandler = (_req, res, next) => {
 };
 
 /**
+ * Empties the session cache (auth/session-cache.ts) when a request that may have changed a session
+ * or a user ends: every method but GET/HEAD/OPTIONS, and the OpenID Connect callbacks, which are
+ * GETs that sign in, link and update accounts. So a sign-out, a revoked session, a password change
+ * or a deactivation made through this process applies to the very next request.
+ */
+export function createSessionCacheInvalidator(authService: AuthService): RequestHandler {
+  return (req, res, next) => {
+    if (!SAFE_METHODS.has(req.method) || req.path.endsWith('/callback')) {
+      res.once('close', () => authService.forgetCachedSessions());
+    }
+    next();
+  };
+}
+
+/**
  * Cross-site request forgery defence, two layers:
  * 1. Every state-changing request that a browser marks cross-site, or whose Origin is not the
  *    configured frontend_url, is refused (this also covers login CSRF, before any session exists).

@@ -1,0 +1,34 @@
+// Summarises a V8 .cpuprofile (from `node --cpu-prof`): the functions with the most self time.
+//   node bench/lib/top-frames.mjs <file.cpuprofile> [count]
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export function summariseProfile(file, count = 25) {
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const nodesById = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i += 1) {
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const byFrame = new Map();
+  let totalUs = 0;
+  for (const [id, us] of selfUs) {
+    const { callFrame } = nodesById.get(id);
+    const where = callFrame.url ? `${callFrame.url.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^file:\/\/.*\/apps\//, 'apps/')}:${callFrame.lineNumber + 1}` : '';
+    const key = `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
+    byFrame.set(key, (byFrame.get(key) ?? 0) + us);
+    totalUs += us;
+  }
+  return [...byFrame.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([frame, us]) => ({ frame, percent: (100 * us) / totalUs }));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const { frame, percent } of summariseProfile(process.argv[2], Number(process.argv[3] ?? 25))) {
+    console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
+  }
+}

@@ -1,0 +1,410 @@
+// `pnpm bench` / `npm run bench`: builds the workspace, then measures the built Gatehouse server
+// (apps/api/dist/main.js, on 127.0.0.1) on PostgreSQL and on PGlite, beside two baselines measured
+// in the same run: a bare Express 5 app and better-auth (email + password) on the same PostgreSQL.
+// Prints one table and writes bench/results.json.
+//
+//   node bench/run.mjs [--smoke] [--no-build] [--backends=postgres,pglite]
+//
+// --smoke: about a second per scenario and small tables; checks that every row came out with
+// numbers (no targets asserted). `npm test` runs it so the harness cannot rot.
+import crypto from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { findPostgresBinDir, startPostgresCluster } from '../scripts/lib/postgres-cluster.mjs';
+import { REPO_ROOT, buildWorkspace, installDependencies } from '../scripts/lib/workspace.mjs';
+import { runClosedLoop, runLoad, startProbe } from './lib/load.mjs';
+import { seedBenchUser, seedManySessions, measureHashPoolRate } from './lib/seed.mjs';
+import { findFreePort, startServer } from './lib/servers.mjs';
+import { measureSignInPageJs } from './lib/web-size.mjs';
+
+const { values: options } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    backends: { type: 'string', default: 'postgres,pglite' },
+    output: { type: 'string', default: path.join(REPO_ROOT, 'bench', 'results.json') },
+    // Directory for `node --cpu-prof` profiles of every Gatehouse process (summarise them with
+    // node bench/lib/top-frames.mjs <file>).
+    'cpu-prof': { type: 'string' },
+  },
+});
+const isSmoke = options.smoke;
+const backends = options.backends.split(',').map((name) => name.trim());
+
+const SETTINGS = isSmoke
+  ? { durationS: 1, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200 }
+  : { durationS: 6, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000 };
+const CONNECTIONS = 10;
+const BURST_CONNECTIONS = 50;
+const EMAIL = 'bench@example.com';
+const PASSWORD = 'correct horse battery staple';
+const API = '/api/v1';
+
+const rows = [];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const log = (text) => console.log(`[bench] ${text}`);
+
+/**
+ * One line of the table. `ratio` is value / baseline unless given; `target` is a predicate on the
+ * ratio (or on the value when there is no baseline) with its text.
+ */
+function addRow({ backend, scenario, value, unit, baseline = null, ratio, target = null }) {
+  const computedRatio = ratio ?? (baseline ? value / baseline.value : null);
+  const checked = target ? target.check(computedRatio ?? value) : null;
+  rows.push({
+    backend,
+    scenario,
+    value,
+    unit,
+    baseline: baseline ? { name: baseline.name, value: baseline.value, unit: baseline.unit ?? unit } : null,
+    ratio: computedRatio,
+    target: target?.text ?? null,
+    met: checked,
+  });
+}
+const atLeast = (limit, text = `>= ${limit}x`) => ({ text, check: (x) => x >= limit });
+const atMost = (limit, text) => ({ text, check: (x) => x <= limit });
+
+async function main() {
+  if (!options['no-build']) {
+    log('install + build');
+    if (!(await installDependencies())) throw new Error('pnpm install failed');
+    if (!(await buildWorkspace())) throw new Error('build failed');
+  }
+  const startedAt = performance.now();
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+  const cleanups = [() => rmSync(workDir, { recursive: true, force: true })];
+  try {
+    const web = measureSignInPageJs(path.join(REPO_ROOT, 'apps/web/dist'));
+    addRow({ backend: 'web', scenario: 'sign-in page JS, gzipped', value: web.gzipKb, unit: 'KB', target: atMost(100, '<= 100 KB') });
+
+    const express = await measureBareExpress();
+
+    if (backends.includes('postgres')) {
+      const binDir = findPostgresBinDir();
+      if (!binDir) {
+        log('NOT RUN on PostgreSQL: no PostgreSQL server binaries (apt-get install postgresql)');
+        if (isSmoke) throw new Error('the smoke run needs PostgreSQL');
+      } else {
+        const cluster = await startPostgresCluster({ binDir });
+        cleanups.unshift(() => cluster.stop());
+        await runOnPostgres(cluster, express, workDir);
+      }
+    }
+    if (backends.includes('pglite')) await runOnPglite(express, workDir);
+  } finally {
+    for (const cleanup of cleanups) cleanup();
+  }
+  const totalS = (performance.now() - startedAt) / 1000;
+  printTable(totalS);
+  writeFileSync(
+    options.output,
+    `${JSON.stringify({ date: new Date().toISOString(), smoke: isSmoke, cores: os.availableParallelism(), node: process.version, settings: SETTINGS, seconds: totalS, rows }, null, 2)}\n`,
+  );
+  log(`wrote ${path.relative(process.cwd(), options.output)}`);
+  return isSmoke ? checkSmokeRows() : 0;
+}
+
+async function measureBareExpress() {
+  const port = await findFreePort();
+  const server = await startServer({
+    label: 'bare Express',
+    args: [path.join(REPO_ROOT, 'bench/baselines/bare-express.mjs')],
+    env: { PORT: String(port) },
+    readyUrl: `http://127.0.0.1:${port}/ok`,
+  });
+  try {
+    log('bare Express');
+    const load = await runLoad({ label: 'bare Express', url: `http://127.0.0.1:${port}/ok`, connections: CONNECTIONS, durationS: SETTINGS.durationS });
+    return { name: 'bare Express', value: load.rps, unit: 'req/s', p99Ms: load.p99Ms };
+  } finally {
+    await server.stop();
+  }
+}
+
+function writeGatehouseConfig(dir, port, database) {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'config.toml');
+  const databaseSection = database.url ? `url = "${database.url}"` : `data_dir = "${database.dataDir}"`;
+  writeFileSync(
+    file,
+    `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "info"\n\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n\n` +
+      `[database]\n${databaseSection}\n\n[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\n` +
+      `admin_emails = []\nbcrypt_cost = ${SETTINGS.cost}\n`,
+  );
+  return file;
+}
+
+async function startGatehouse(configFile, cwd, port) {
+  return startServer({
+    label: 'Gatehouse',
+    args: [
+      ...(options['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options['cpu-prof'])}`] : []),
+      path.join(REPO_ROOT, 'apps/api/dist/main.js'),
+      '--config',
+      configFile,
+    ],
+    cwd,
+    readyUrl: `http://127.0.0.1:${port}${API}/health`,
+  });
+}
+
+/**
+ * Median of `count` start-ups (process spawn to the first 200 from /health), then a server left
+ * running for the load scenarios. With count 0 (smoke) the start-up of that server is the figure.
+ */
+async function startMeasuringStartup(configFile, cwd, port, count) {
+  const times = [];
+  for (let i = 0; i < count; i += 1) {
+    const server = await startGatehouse(configFile, cwd, port);
+    times.push(server.readyMs);
+    await server.stop();
+  }
+  const server = await startGatehouse(configFile, cwd, port);
+  if (count === 0) times.push(server.readyMs);
+  times.sort((a, b) => a - b);
+  return { server, startupMs: times[Math.floor(times.length / 2)] };
+}
+
+async function signIn(base) {
+  const body = JSON.stringify({ username: EMAIL, password: PASSWORD });
+  const headers = { 'content-type': 'application/json' };
+  const jwt = await fetch(`${base}${API}/auth/jwt/login`, { method: 'POST', headers, body });
+  if (jwt.status !== 200) throw new Error(`jwt login answered ${jwt.status}: ${await jwt.text()}`);
+  const { access_token: token } = await jwt.json();
+  const cookieLogin = await fetch(`${base}${API}/auth/cookie/login`, { method: 'POST', headers, body });
+  if (cookieLogin.status !== 204) throw new Error(`cookie login answered ${cookieLogin.status}`);
+  const cookie = cookieLogin.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .find((pair) => pair.startsWith('gatehouse_session='));
+  if (!cookie) throw new Error('cookie login set no gatehouse_session cookie');
+  return { token, cookie };
+}
+
+/** The read scenarios every backend runs: /users/me by Bearer and by cookie, /auth/metadata. */
+async function measureReads(backend, base, auth, express, peer) {
+  const me = `${base}${API}/users/me`;
+  log(`${backend}: GET /users/me (Bearer)`);
+  const bearer = await runLoad({ label: 'me bearer', url: me, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { authorization: `Bearer ${auth.token}` } });
+  log(`${backend}: GET /users/me (cookie)`);
+  const cookie = await runLoad({ label: 'me cookie', url: me, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { cookie: auth.cookie } });
+  log(`${backend}: GET /auth/metadata`);
+  const metadata = await runLoad({ label: 'metadata', url: `${base}${API}/auth/metadata`, connections: CONNECTIONS, durationS: SETTINGS.durationS });
+  for (const [scenario, load] of [['GET /users/me, Bearer', bearer], ['GET /users/me, cookie', cookie]]) {
+    addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: express, target: atLeast(0.5) });
+    if (peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: peer, target: atLeast(6) });
+  }
+  addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: express, target: atLeast(0.8) });
+  return { bearer };
+}
+
+/** Sign-ins and everyday reads together, for the memory figure after load. */
+async function runMixedLoad(base, auth) {
+  const url = `${base}${API}/health`;
+  const reads = runLoad({
+    label: 'mixed reads',
+    url,
+    connections: CONNECTIONS,
+    durationS: SETTINGS.mixedS,
+    requests: [
+      { method: 'GET', path: `${API}/users/me`, headers: { authorization: `Bearer ${auth.token}` } },
+      { method: 'GET', path: `${API}/users/me`, headers: { cookie: auth.cookie } },
+      { method: 'GET', path: `${API}/auth/metadata` },
+      { method: 'GET', path: `${API}/health` },
+    ],
+  });
+  const logins = runClosedLoop({
+    label: 'mixed logins',
+    url: `${base}${API}/auth/jwt/login`,
+    concurrency: 2,
+    durationS: SETTINGS.mixedS,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: EMAIL, password: PASSWORD }),
+  });
+  await Promise.all([reads, logins]);
+}
+
+async function runOnPostgres(cluster, express, workDir) {
+  const admin = new pg.Client({ connectionString: cluster.url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE gatehouse_bench');
+  await admin.query('CREATE DATABASE better_auth_bench');
+  await admin.end();
+  const databaseUrl = cluster.url.replace(/\/postgres$/, '/gatehouse_bench');
+  const peerUrl = cluster.url.replace(/\/postgres$/, '/better_auth_bench');
+
+  log(`worker pool alone: bcrypt cost ${SETTINGS.cost}, ${BURST_CONNECTIONS} concurrent verifications`);
+  const poolRate = await measureHashPoolRate({ cost: SETTINGS.cost, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS });
+  const peer = await measureBetterAuth(peerUrl);
+
+  const target = { kind: 'postgres', url: databaseUrl };
+  await seedBenchUser(target, { email: EMAIL, password: PASSWORD, cost: SETTINGS.cost });
+  const port = await findFreePort();
+  const configFile = writeGatehouseConfig(path.join(workDir, 'postgres'), port, { url: databaseUrl });
+  const cwd = path.dirname(configFile);
+  log('postgres: start-up');
+  const { server, startupMs } = await startMeasuringStartup(configFile, cwd, port, SETTINGS.startups);
+  try {
+    addRow({ backend: 'postgres', scenario: 'start-up to ready (migrated)', value: startupMs / 1000, unit: 's', target: atMost(1.5, '< 1.5 s') });
+    const base = `http://127.0.0.1:${port}`;
+    await sleep(SETTINGS.settleMs);
+    const idleRss = server.rssMb();
+    addRow({ backend: 'postgres', scenario: 'RSS idle', value: idleRss, unit: 'MB', target: atMost(120, '< 120 MB') });
+    const auth = await signIn(base);
+    log(`postgres: ${SETTINGS.mixedS} s of mixed load`);
+    await runMixedLoad(base, auth);
+    const loadedRss = server.rssMb();
+    addRow({ backend: 'postgres', scenario: `RSS after ${SETTINGS.mixedS} s mixed load vs idle`, value: loadedRss, unit: 'MB', baseline: { name: 'RSS idle', value: idleRss }, target: atMost(1.3, '< 1.3x') });
+
+    const { bearer } = await measureReads('postgres', base, auth, express, peer.session);
+
+    log(`postgres: login burst, ${BURST_CONNECTIONS} concurrent, with a /health probe`);
+    const stopProbe = startProbe(`${base}${API}/health`);
+    const burst = await runClosedLoop({
+      label: 'login burst',
+      url: `${base}${API}/auth/jwt/login`,
+      concurrency: BURST_CONNECTIONS,
+      durationS: SETTINGS.burstS,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: EMAIL, password: PASSWORD }),
+    });
+    const probe = await stopProbe();
+    addRow({ backend: 'postgres', scenario: `login burst (${BURST_CONNECTIONS} conc., cost ${SETTINGS.cost}) vs worker pool alone`, value: burst.rps, unit: 'logins/s', baseline: { name: 'hashes/s', value: poolRate, unit: 'hashes/s' }, target: atLeast(0.9, '>= 0.9x') });
+    addRow({ backend: 'postgres', scenario: 'GET /health p99 during the burst', value: probe.p99Ms, unit: 'ms', target: atMost(25, '< 25 ms') });
+    addRow({ backend: 'postgres', scenario: `login throughput vs better-auth sign-in (both bcrypt ${SETTINGS.cost})`, value: burst.rps, unit: 'logins/s', baseline: peer.signIn, target: { text: 'report', check: () => true } });
+
+    log(`postgres: ${SETTINGS.sessions} sessions, ${SETTINGS.users} users`);
+    const counts = await seedManySessions(target, { userCount: SETTINGS.users, sessionCount: SETTINGS.sessions });
+    log(`postgres: tables now hold ${counts.users} users, ${counts.sessions} sessions`);
+    const full = await runLoad({ label: 'me bearer, full tables', url: `${base}${API}/users/me`, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { authorization: `Bearer ${auth.token}` } });
+    addRow({ backend: 'postgres', scenario: `GET /users/me p99, ${counts.sessions} sessions vs empty`, value: full.p99Ms, unit: 'ms', baseline: { name: 'empty-table p99', value: bearer.p99Ms }, target: atMost(1.5, '<= 1.5x') });
+  } finally {
+    await server.stop();
+  }
+}
+
+/** better-auth's get-session (req/s) and sign-in/email (sign-ins/s) on the same PostgreSQL server. */
+async function measureBetterAuth(databaseUrl) {
+  const port = await findFreePort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = await startServer({
+    label: 'better-auth',
+    args: [path.join(REPO_ROOT, 'bench/baselines/better-auth.mjs')],
+    env: { PORT: String(port), DATABASE_URL: databaseUrl, BCRYPT_COST: String(SETTINGS.cost), BETTER_AUTH_SECRET: crypto.randomBytes(32).toString('hex') },
+    readyUrl: `${base}/api/auth/ok`,
+  });
+  try {
+    const headers = { 'content-type': 'application/json', origin: base };
+    const signUp = await fetch(`${base}/api/auth/sign-up/email`, { method: 'POST', headers, body: JSON.stringify({ email: EMAIL, password: PASSWORD, name: 'Bench' }) });
+    if (signUp.status !== 200) throw new Error(`better-auth sign-up answered ${signUp.status}: ${await signUp.text()}`);
+    const signInBody = JSON.stringify({ email: EMAIL, password: PASSWORD });
+    const signIn = await fetch(`${base}/api/auth/sign-in/email`, { method: 'POST', headers, body: signInBody });
+    if (signIn.status !== 200) throw new Error(`better-auth sign-in answered ${signIn.status}: ${await signIn.text()}`);
+    const cookie = signIn.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const check = await fetch(`${base}/api/auth/get-session`, { headers: { cookie } });
+    const session = await check.json();
+    if (!session?.user?.email) throw new Error(`better-auth get-session did not return the user: ${JSON.stringify(session)}`);
+
+    log('better-auth: GET /api/auth/get-session');
+    const reads = await runLoad({ label: 'better-auth get-session', url: `${base}/api/auth/get-session`, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { cookie } });
+    log(`better-auth: POST /api/auth/sign-in/email, ${BURST_CONNECTIONS} concurrent`);
+    const signIns = await runClosedLoop({ label: 'better-auth sign-in', url: `${base}/api/auth/sign-in/email`, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS, method: 'POST', headers, body: signInBody });
+    return {
+      session: { name: 'better-auth get-session', value: reads.rps, unit: 'req/s' },
+      signIn: { name: 'better-auth sign-in', value: signIns.rps, unit: 'logins/s' },
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runOnPglite(express, workDir) {
+  const dir = path.join(workDir, 'pglite');
+  const dataDir = path.join(dir, 'data');
+  const port = await findFreePort();
+  const configFile = writeGatehouseConfig(dir, port, { dataDir });
+  // The server keeps PGlite's files in <data_dir>/pglite.
+  await seedBenchUser({ kind: 'embedded', dataDir: path.join(dataDir, 'pglite') }, { email: EMAIL, password: PASSWORD, cost: SETTINGS.cost });
+  log('pglite: start-up');
+  const { server, startupMs } = await startMeasuringStartup(configFile, dir, port, SETTINGS.startups);
+  try {
+    addRow({ backend: 'pglite', scenario: 'start-up to ready (migrated)', value: startupMs / 1000, unit: 's', target: atMost(3, '< 3 s') });
+    await sleep(SETTINGS.settleMs);
+    addRow({ backend: 'pglite', scenario: 'RSS idle', value: server.rssMb(), unit: 'MB', target: atMost(120, '< 120 MB') });
+    const base = `http://127.0.0.1:${port}`;
+    await measureReads('pglite', base, await signIn(base), express, null);
+  } finally {
+    await server.stop();
+  }
+}
+
+const fmt = (n) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+
+function printTable(totalS) {
+  const header = ['backend', 'scenario', 'figure', 'baseline', 'ratio', 'target', 'met'];
+  const lines = rows.map((row) => [
+    row.backend,
+    row.scenario,
+    `${fmt(row.value)} ${row.unit}`,
+    row.baseline ? `${fmt(row.baseline.value)} ${row.baseline.unit}` : '',
+    row.ratio === null ? '' : `${row.ratio.toFixed(2)}x`,
+    row.target ?? '',
+    row.met === null ? '' : row.target === 'report' ? '-' : row.met ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i].length)));
+  const format = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  console.log(`\nGatehouse benchmark${isSmoke ? ' (SMOKE: figures meaningless)' : ''}: ${os.availableParallelism()} cores, node ${process.version}, bcrypt cost ${SETTINGS.cost}, ${fmt(totalS)} s`);
+  console.log(format(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const line of lines) console.log(format(line));
+}
+
+/** The rows every complete run has; a smoke run fails if one is missing or not a number. */
+const EXPECTED_ROWS = [
+  'web|sign-in page JS, gzipped',
+  ...['postgres', 'pglite'].flatMap((backend) => [
+    `${backend}|start-up to ready (migrated)`,
+    `${backend}|RSS idle`,
+    `${backend}|GET /users/me, Bearer vs bare Express`,
+    `${backend}|GET /users/me, cookie vs bare Express`,
+    `${backend}|GET /auth/metadata vs bare Express`,
+  ]),
+  'postgres|GET /users/me, Bearer vs better-auth get-session',
+  'postgres|GET /users/me, cookie vs better-auth get-session',
+  'postgres|RSS after',
+  'postgres|login burst',
+  'postgres|GET /health p99 during the burst',
+  'postgres|login throughput vs better-auth sign-in',
+  'postgres|GET /users/me p99,',
+];
+
+function checkSmokeRows() {
+  const problems = [];
+  for (const expected of EXPECTED_ROWS) {
+    const [backend, prefix] = expected.split('|');
+    if (!backends.includes(backend) && backend !== 'web') continue;
+    const row = rows.find((r) => r.backend === backend && r.scenario.startsWith(prefix));
+    if (!row) problems.push(`missing row: ${backend} ${prefix}`);
+    else if (!Number.isFinite(row.value) || (row.baseline && !Number.isFinite(row.ratio))) problems.push(`not a number: ${backend} ${row.scenario}`);
+  }
+  if (problems.length) {
+    console.error(`bench smoke FAILED:\n  ${problems.join('\n  ')}`);
+    return 1;
+  }
+  console.log(`bench smoke: all ${rows.length} rows have numeric figures`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(`bench FAILED: ${error.stack ?? error.message}`);
+    process.exit(1);
+  },
+);
