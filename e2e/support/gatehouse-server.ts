@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER_ENTRY = path.join(REPO_ROOT, 'apps/api/dist/main.js');
 const HEALTH_PATH = '/api/v1/health';
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a loaded two-core CI machine opening the embedded database alone can take tens of seconds.
+const START_TIMEOUT_MS = 90_000;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface LogLine {
