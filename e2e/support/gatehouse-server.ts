@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER_ENTRY = path.join(REPO_ROOT, 'apps/api/dist/main.js');
 const HEALTH_PATH = '/api/v1/health';
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a loaded two-core CI machine opening the embedded database alone can take tens of seconds.
+const START_TIMEOUT_MS = 90_000;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface LogLine {
@@ -29,8 +30,9 @@ export interface ServerExit {
 }
 
 export interface RunningGatehouse {
-  /** e.g. http://127.0.0.1:41234 — also the configured misc.frontend_url. */
+  /** e.g. http://127.0.0.1:41234 — also the configured misc.frontend_url unless one was given. */
   readonly baseUrl: string;
+  readonly port: number;
   readonly configPath: string;
   readonly logLines: readonly LogLine[];
   /** Everything the server printed so far, stdout and stderr interleaved. */
@@ -47,6 +49,12 @@ export interface StartGatehouseOptions {
    * database.data_dir: the helper sets those (into existing sections, or adds the sections).
    */
   configToml: string;
+  /** misc.frontend_url; default the server's own address (e.g. a reverse proxy's URL instead). */
+  frontendUrl?: string;
+  /** Port to listen on; default a free one. */
+  port?: number;
+  /** How long start-up may take before the test gives up; default 30 s. */
+  startTimeoutMs?: number;
 }
 
 const runningServers = new Set<ChildProcess>();
@@ -102,17 +110,17 @@ function buildServerEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function startGatehouse({ configToml }: StartGatehouseOptions): Promise<RunningGatehouse> {
+export async function startGatehouse({ configToml, frontendUrl, port: fixedPort, startTimeoutMs = START_TIMEOUT_MS }: StartGatehouseOptions): Promise<RunningGatehouse> {
   if (!existsSync(SERVER_ENTRY)) {
     throw new Error(`${SERVER_ENTRY} does not exist: build first (npx -y pnpm@10.34.8 run build)`);
   }
   const directory = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-e2e-'));
-  const port = await findFreePort();
+  const port = fixedPort ?? (await findFreePort());
   const baseUrl = `http://127.0.0.1:${port}`;
   let toml = configToml;
   toml = setTomlKey(toml, 'server', 'host', JSON.stringify('127.0.0.1'));
   toml = setTomlKey(toml, 'server', 'port', String(port));
-  toml = setTomlKey(toml, 'misc', 'frontend_url', JSON.stringify(baseUrl));
+  toml = setTomlKey(toml, 'misc', 'frontend_url', JSON.stringify(frontendUrl ?? baseUrl));
   toml = setTomlKey(toml, 'database', 'data_dir', JSON.stringify(path.join(directory, 'data')));
   const configPath = path.join(directory, 'config.toml');
   await writeFile(configPath, toml, { mode: 0o600 });
@@ -192,24 +200,25 @@ export async function startGatehouse({ configToml }: StartGatehouseOptions): Pro
   };
 
   try {
-    await waitUntilHealthy(baseUrl, exited, logText);
+    await waitUntilHealthy(baseUrl, exited, logText, startTimeoutMs);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
-  return { baseUrl, configPath, logLines, logText, waitForLog, stop };
+  return { baseUrl, port, configPath, logLines, logText, waitForLog, stop };
 }
 
 async function waitUntilHealthy(
   baseUrl: string,
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
   logText: () => string,
+  timeoutMs: number,
 ): Promise<void> {
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   void exited.then((result) => {
     exit = result;
   });
-  const deadline = Date.now() + START_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     if (exit) {
@@ -225,5 +234,5 @@ async function waitUntilHealthy(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the server was not healthy within ${START_TIMEOUT_MS} ms (${lastProblem}); log:\n${logText()}`);
+  throw new Error(`the server was not healthy within ${timeoutMs} ms (${lastProblem}); log:\n${logText()}`);
 }

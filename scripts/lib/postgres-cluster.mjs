@@ -60,8 +60,10 @@ function lookUpPostgresUser() {
 }
 
 /**
- * Starts a cluster and resolves { url, port, directory, stop() }. `url` is a superuser URL for
- * the `postgres` database; `stop()` is idempotent and synchronous.
+ * Starts a cluster and resolves { url, port, directory, stop(), pause(), resume() }. `url` is a
+ * superuser URL for the `postgres` database; `stop()` is idempotent and synchronous and deletes
+ * the cluster. `pause()` shuts the server down (fast mode: connections are cut) and `resume()`
+ * starts it again on the same port with its data, for tests of a database outage.
  */
 export async function startPostgresCluster({ binDir = findPostgresBinDir() } = {}) {
   if (!binDir) throw new Error('no PostgreSQL server binaries (initdb, pg_ctl) on PATH or in /usr/lib/postgresql/*/bin');
@@ -117,7 +119,17 @@ export async function startPostgresCluster({ binDir = findPostgresBinDir() } = {
       const start = runAsOwner('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start']);
       if (start.status === 0) {
         isStarted = true;
-        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, directory, stop };
+        const pause = () => {
+          const result = runAsOwner('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', '-t', '30', 'stop']);
+          if (result.status !== 0) throw new Error(`pg_ctl stop failed:\n${result.stderr || result.stdout}`);
+          isStarted = false;
+        };
+        const resume = () => {
+          const result = runAsOwner('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverOptions, 'start']);
+          if (result.status !== 0) throw new Error(`pg_ctl start failed:\n${result.stderr || result.stdout}`);
+          isStarted = true;
+        };
+        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, directory, stop, pause, resume };
       }
       // Another process may have taken the port between our probe and the server's bind.
       if (attempt >= START_ATTEMPTS) {

@@ -85,9 +85,13 @@ function toAppError(error: unknown): AppError | null {
 /** Connection-level failures (Prisma P1xxx, pool exhaustion, refused sockets): an outage, not a bug. */
 const DATABASE_UNAVAILABLE_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'ECONNREFUSED', 'ECONNRESET', '57P01']);
 
+/** pg-pool's error when no connection came free (or none could be opened) within pool_timeout. */
+const POOL_TIMEOUT_MESSAGE = 'timeout exceeded when trying to connect';
+
 function isDatabaseUnavailable(error: object): boolean {
-  const { code, name, cause } = error as { code?: unknown; name?: unknown; cause?: unknown };
+  const { code, name, cause, message } = error as { code?: unknown; name?: unknown; cause?: unknown; message?: unknown };
   if (name === 'PrismaClientInitializationError') return true;
+  if (typeof message === 'string' && message.includes(POOL_TIMEOUT_MESSAGE)) return true;
   if (typeof code === 'string' && DATABASE_UNAVAILABLE_CODES.has(code)) return true;
   return typeof cause === 'object' && cause !== null && isDatabaseUnavailable(cause);
 }

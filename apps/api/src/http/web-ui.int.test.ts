@@ -34,7 +34,8 @@ describe('serving the web UI beside the API', () => {
   const expectIndexHtml = (res: request.Response) => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    expect(res.text).toBe(INDEX_HTML);
+    // The built index.html, with the <base href> its relative asset URLs resolve against (the root here).
+    expect(res.text).toBe(INDEX_HTML.replace('<head>', '<head>\n    <base href="/" />'));
     // index.html names the current asset files, so it must be revalidated on every load.
     expect(res.headers['cache-control']).toBe('no-cache');
     expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
