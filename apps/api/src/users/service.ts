@@ -15,6 +15,13 @@ import { isUuid } from '../db/uuid.js';
 import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
 import type { Prisma } from '../generated/prisma/client.js';
 
+export interface UserSearchQuery {
+  text: string;
+  /** From 1. */
+  page: number;
+  perPage: number;
+}
+
 export function createUserService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const sessions = createSessionRepo(ctx.db.prisma);
@@ -81,7 +88,15 @@ export function createUserService(ctx: AppContext) {
       if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such active session.');
     },
 
+    /** Ends every other live session of the user; returns how many. */
+    async revokeOtherSessions(userId: string, currentSessionId: string): Promise<number> {
+      const { count } = await sessions.revokeAllForUser(userId, ctx.clock.now(), currentSessionId);
+      ctx.logger.info({ userId, revoked: count }, 'User signed out their other sessions');
+      return count;
+    },
+
     listAll: () => users.listAll(),
+    search: (query: UserSearchQuery) => users.search(query.text, (query.page - 1) * query.perPage, query.perPage),
     getById: findUserOrThrow,
 
     async create(input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {

@@ -22,6 +22,8 @@ import type {
   RouteName,
   SchemaName,
   SessionRead,
+  RevokedSessions,
+  UserPage,
   TokenResponse,
   UpdateMeRequest,
   UserRead,
@@ -39,10 +41,12 @@ interface SchemaTypes {
   AdminPasswordResetResponse: AdminPasswordResetResponse;
   UserRead: UserRead;
   UserList: UserRead[];
+  UserPage: UserPage;
   AdminCreateUserResponse: AdminCreateUserResponse;
   TokenResponse: TokenResponse;
   SessionRead: SessionRead;
   SessionList: SessionRead[];
+  RevokedSessions: RevokedSessions;
   AuthMetadata: AuthMetadata;
   OidcAuthorizeResponse: OidcAuthorizeResponse;
   LogoutResponse: LogoutResponse;
