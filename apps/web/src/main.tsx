@@ -2,11 +2,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { RouterProvider } from 'react-router-dom';
 import { ApiProvider } from './api/api-context';
 import { createApiClient } from './api/client';
 import { createQueryClient } from './api/query-client';
-import { createAppRouter } from './routes/router';
+import { AppRoutes } from './routes/router';
 import './styles.css';
 
 const apiClient = createApiClient({
@@ -14,7 +13,6 @@ const apiClient = createApiClient({
   readCookies: () => document.cookie,
 });
 const queryClient = createQueryClient();
-const router = createAppRouter();
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');
@@ -23,7 +21,7 @@ createRoot(rootElement).render(
   <StrictMode>
     <ApiProvider client={apiClient}>
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        <AppRoutes />
       </QueryClientProvider>
     </ApiProvider>
   </StrictMode>,

@@ -18,6 +18,8 @@ export type CallOptions<R extends RouteName> = (ParamsOf<R> extends undefined
   ? { params?: undefined }
   : { params: ParamsOf<R> }) &
   ([RequestOf<R>] extends [never] ? { body?: undefined } : { body: RequestOf<R> }) & {
+    /** Query parameters; empty values are left out. */
+    query?: Readonly<Record<string, string | number>>;
     signal?: AbortSignal;
   };
 
@@ -33,6 +35,7 @@ export interface ApiClient {
 
 interface LooseOptions {
   params?: Record<string, string>;
+  query?: Readonly<Record<string, string | number>>;
   body?: unknown;
   signal?: AbortSignal;
 }
@@ -41,6 +44,15 @@ async function readJson(response: Response): Promise<unknown> {
   const text = await response.text();
   if (text === '') return undefined;
   return JSON.parse(text) as unknown;
+}
+
+function buildUrl(path: string, query: LooseOptions['query']): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text === '' ? path : `${path}?${text}`;
 }
 
 export function createApiClient({ fetch, readCookies }: ApiClientDeps): ApiClient {
@@ -58,7 +70,7 @@ export function createApiClient({ fetch, readCookies }: ApiClientDeps): ApiClien
 
     let response: Response;
     try {
-      response = await fetch(apiPath(name, options.params), {
+      response = await fetch(buildUrl(apiPath(name, options.params), options.query), {
         method,
         headers,
         credentials: 'same-origin',
