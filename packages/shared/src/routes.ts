@@ -240,6 +240,25 @@ export const ROUTES = {
     response: { status: 200, schema: 'LinkedAccountList', description: 'Linked accounts, oldest first.' },
     errors: ['UNAUTHORIZED'],
   },
+  linkMyAccount: {
+    method: 'post',
+    path: '/users/me/linked-accounts',
+    summary:
+      'Start linking another identity-provider account to the signed-in user: sets the transaction ' +
+      'cookie and returns the provider URL to open. The callback then links instead of signing in.',
+    tag: 'users',
+    auth: 'user',
+    request: { schema: 'LinkAccountRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'OidcAuthorizeResponse', description: 'Open authorization_url.' },
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'VALIDATION_ERROR',
+      'OIDC_PROVIDER_NOT_FOUND',
+      'OIDC_PROVIDER_UNREACHABLE',
+      'OIDC_ISSUER_MISMATCH',
+    ],
+  },
   unlinkMyLinkedAccount: {
     method: 'delete',
     path: '/users/me/linked-accounts/:id',

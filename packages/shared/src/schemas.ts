@@ -251,6 +251,18 @@ export const SessionListSchema = {
   items: SessionReadSchema,
 } as const;
 
+export const LinkAccountRequestSchema = {
+  $id: 'LinkAccountRequest',
+  title: 'LinkAccountRequest',
+  type: 'object',
+  properties: {
+    provider: { type: 'string', minLength: 1, maxLength: 100, description: 'The provider name (case-sensitive).' },
+    returnTo: { type: 'string', maxLength: 2000, description: 'A path inside Gatehouse to come back to; default "/".' },
+  },
+  required: ['provider'],
+  additionalProperties: false,
+} as const;
+
 export const RevokedSessionsSchema = {
   $id: 'RevokedSessions',
   title: 'RevokedSessions',
@@ -403,6 +415,7 @@ export const SCHEMAS = {
   SessionRead: SessionReadSchema,
   SessionList: SessionListSchema,
   RevokedSessions: RevokedSessionsSchema,
+  LinkAccountRequest: LinkAccountRequestSchema,
   AuthMetadata: AuthMetadataSchema,
   OidcAuthorizeResponse: OidcAuthorizeResponseSchema,
   LogoutResponse: LogoutResponseSchema,
@@ -427,6 +440,7 @@ export type UserRead = FromSchema<typeof UserReadSchema>;
 export type AdminCreateUserResponse = FromSchema<typeof AdminCreateUserResponseSchema>;
 export type TokenResponse = FromSchema<typeof TokenResponseSchema>;
 export type SessionRead = FromSchema<typeof SessionReadSchema>;
+export type LinkAccountRequest = FromSchema<typeof LinkAccountRequestSchema>;
 export type RevokedSessions = FromSchema<typeof RevokedSessionsSchema>;
 export type UserPage = FromSchema<typeof UserPageSchema>;
 export type AuthMetadata = FromSchema<typeof AuthMetadataSchema>;

@@ -23,6 +23,7 @@ import type {
   SchemaName,
   SessionRead,
   RevokedSessions,
+  LinkAccountRequest,
   UserPage,
   TokenResponse,
   UpdateMeRequest,
@@ -47,6 +48,7 @@ interface SchemaTypes {
   SessionRead: SessionRead;
   SessionList: SessionRead[];
   RevokedSessions: RevokedSessions;
+  LinkAccountRequest: LinkAccountRequest;
   AuthMetadata: AuthMetadata;
   OidcAuthorizeResponse: OidcAuthorizeResponse;
   LogoutResponse: LogoutResponse;
