@@ -51,6 +51,19 @@ export function LoginPage() {
     if (autoLaunch) window.location.assign(oauthAuthorizeUrl(autoLaunch, returnTo));
   }, [autoLaunch, returnTo]);
 
+  // Signed in already: go on, unless there is a failure to explain (linking a provider from the
+  // account page comes back here with ?oidc_error= when it fails).
+  if (currentUser.data && oidcError) {
+    return (
+      <div className="narrow stack">
+        <h1>Sign in</h1>
+        <ErrorAlert error={oidcError} />
+        <p>
+          <Link href={returnTo}>Back to your account</Link>
+        </p>
+      </div>
+    );
+  }
   if (currentUser.data && !signIn.isPending) return <Redirect to={returnTo} replace />;
   // Until we know whether this browser is signed in, show neither the form nor a redirect: no
   // flash of the wrong page on reload.
