@@ -4,12 +4,16 @@
  */
 import type { ReactElement } from 'react';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { render, type RenderResult } from '@testing-library/react';
+import { configure, render, type RenderResult } from '@testing-library/react';
 import { Router } from 'wouter';
 import { memoryLocation } from 'wouter/memory-location';
 import { ApiProvider } from '../api/api-context';
 import { createApiClient } from '../api/client';
 import { createQueryClient } from '../api/query-client';
+
+// findBy…/waitFor give up after 1 s by default; a busy two-core CI machine can take longer to
+// render a page of 25 rows. A failing assertion still fails, only later.
+configure({ asyncUtilTimeout: 5000 });
 
 export interface FakeRequest {
   method: string;
