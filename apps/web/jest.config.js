@@ -14,5 +14,7 @@ export default {
   transform: {
     '^.+\\.tsx?$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
+  // Component tests render whole pages in jsdom; role queries over a 25-row table are slow on two busy cores.
+  testTimeout: 30000,
   maxWorkers: 2,
 };
