@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER_ENTRY = path.join(REPO_ROOT, 'apps/api/dist/main.js');
 const HEALTH_PATH = '/api/v1/health';
-const START_TIMEOUT_MS = 30_000;
+// PGlite's first start (initdb + migrations) is CPU-bound: on two busy cores it can take 30 s.
+const START_TIMEOUT_MS = 90_000;
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface LogLine {

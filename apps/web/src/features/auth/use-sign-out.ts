@@ -19,7 +19,8 @@ export function useSignOut() {
         window.location.assign(result.end_session_url);
         return;
       }
-      navigate('/login', { replace: true });
+      // ?local=1: a deliberate sign-out must not bounce straight back to an auto-launch provider.
+      navigate('/login?local=1', { replace: true });
     },
   });
 }
