@@ -144,7 +144,7 @@ describe('the web UI', () => {
     await admin.page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     await admin.page.getByLabel('Search by email or name').fill('pat@');
     await admin.page.getByRole('button', { name: 'Search' }).click();
-    await admin.page.getByText('1 user match “pat@”.').waitFor();
+    await admin.page.getByText('1 user matches “pat@”.').waitFor();
     await auditPage(admin.page, 'users');
     // The checkbox shows the server's state: it flips once the change is saved.
     await admin.page.getByLabel(`Verified: ${USER_EMAIL}`).click();

@@ -96,5 +96,6 @@ describe('the users page', () => {
     expect([readPageNumber(null), readPageNumber('3'), readPageNumber('0'), readPageNumber('2.5'), readPageNumber('x')]).toEqual([1, 3, 1, 1, 1]);
     expect(describeResultCount(1, '')).toBe('1 user in all.');
     expect(describeResultCount(0, 'zed')).toBe('No user matches “zed”.');
+    expect(describeResultCount(1, 'zed')).toBe('1 user matches “zed”.');
   });
 });

@@ -122,5 +122,6 @@ function UserAdministration({ currentUserId }: { currentUserId: string }) {
 export function describeResultCount(total: number, searchText: string): string {
   const users = total === 1 ? '1 user' : `${total} users`;
   if (searchText === '') return `${users} in all.`;
-  return total === 0 ? `No user matches “${searchText}”.` : `${users} match “${searchText}”.`;
+  if (total === 0) return `No user matches “${searchText}”.`;
+  return `${users} ${total === 1 ? 'matches' : 'match'} “${searchText}”.`;
 }
