@@ -160,8 +160,23 @@ describe('the web UI', () => {
 
   test('an admin deactivates a signed-in user, who is then signed out and cannot sign in', async () => {
     const { server } = running();
+    // Keyboard only: Tab from the top reaches the skip link (with a visible focus ring), then the
+    // form; Enter submits it.
     const user = await newPerson();
-    await signInWithPassword(user.page, server.baseUrl, USER_EMAIL, USER_PASSWORD);
+    await user.page.goto(`${server.baseUrl}/login?local=1`);
+    await user.page.getByLabel('Email', { exact: true }).waitFor();
+    await user.page.keyboard.press('Tab');
+    const focused = await user.page.evaluate(() => {
+      const element = document.activeElement as HTMLElement;
+      return { text: element.textContent, outline: getComputedStyle(element).outlineStyle };
+    });
+    expect(focused).toEqual({ text: 'Skip to content', outline: 'solid' });
+    await user.page.keyboard.press('Tab'); // the Gatehouse home link
+    await user.page.keyboard.press('Tab');
+    await user.page.keyboard.type(USER_EMAIL);
+    await user.page.keyboard.press('Tab');
+    await user.page.keyboard.type(USER_PASSWORD);
+    await user.page.keyboard.press('Enter');
     await accountHeading(user.page).waitFor();
     await user.page.getByRole('button', { name: 'Save' }).waitFor();
 
