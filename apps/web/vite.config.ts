@@ -13,6 +13,8 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
+    // dist/.vite/manifest.json: scripts/bundle-size.mjs reads it to measure the sign-in page's JavaScript.
+    manifest: true,
     rolldownOptions: {
       onwarn(warning, defaultHandler) {
         // React libraries mark modules "use client" for server components; meaningless in an SPA.

@@ -1,14 +1,11 @@
 // The system Chromium (Debian's `chromium` package) driven by playwright-core; no downloaded
-// browsers. Each launch gets a fresh profile directory, deleted on close.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+// browsers. One browser per test file; each context in it is a separate cookie jar, so one file
+// can have an admin and a user signed in at once.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = [
-  '--headless',
   '--no-sandbox', // CI runs as root, where Chromium's sandbox cannot start
   '--disable-gpu',
   '--disable-background-networking',
@@ -18,27 +15,31 @@ const CHROMIUM_ARGS = [
 ];
 
 export interface LaunchedChromium {
+  /** The first context, for tests that need only one person. */
   readonly context: BrowserContext;
   newPage(): Promise<Page>;
+  /** Another person: a fresh context with its own cookies. */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
+function configure(context: BrowserContext): BrowserContext {
+  context.setDefaultTimeout(10_000);
+  return context;
+}
+
 export async function launchChromium(): Promise<LaunchedChromium> {
-  const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-chromium-'));
-  // Playwright passes the profile as --user-data-dir; it refuses that flag in `args`.
-  const context = await chromium.launchPersistentContext(userDataDir, {
+  const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: 30_000,
   });
-  context.setDefaultTimeout(10_000);
+  const context = configure(await browser.newContext());
   return {
     context,
     newPage: () => context.newPage(),
-    close: async () => {
-      await context.close();
-      await rm(userDataDir, { recursive: true, force: true });
-    },
+    newContext: async () => configure(await browser.newContext()),
+    close: () => browser.close(),
   };
 }

@@ -65,11 +65,18 @@ export async function startTestIdp(): Promise<RunningTestIdp> {
           '<h1>Test IdP sign-in</h1>' +
           `<form method="post" action="/interaction/${escapeHtml(details.uid)}">` +
           '<label for="login">Username</label> <input id="login" name="login" autocomplete="username">' +
-          '<button type="submit">Continue</button></form></main></body></html>',
+          '<button type="submit" name="action" value="login">Continue</button> ' +
+          '<button type="submit" name="action" value="cancel">Cancel</button></form></main></body></html>',
       );
       return;
     }
-    const accountId = (await readForm(req)).get('login') ?? '';
+    const form = await readForm(req);
+    if (form.get('action') === 'cancel') {
+      // The person declines at the provider: it answers the client with error=access_denied.
+      await current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled.' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const accountId = form.get('login') ?? '';
     const grant = new current.Grant({ accountId, clientId: String(details.params['client_id']) });
     grant.addOIDCScope(String(details.params['scope']));
     const grantId = await grant.save();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.js';
 import { startGatehouse, type LogLine, type RunningGatehouse } from '../support/gatehouse-server.js';
+import { openPage, signInWithPassword, signOut } from '../support/pages.js';
 
 const ADMIN_EMAIL = 'admin@example.com';
 const ADMIN_PASSWORD = 'tidal copper lantern 91';
@@ -41,12 +42,6 @@ function running(): { server: RunningGatehouse; chromium: LaunchedChromium } {
   return { server: gatehouse, chromium: browser };
 }
 
-async function openPage(chromium: LaunchedChromium): Promise<Page> {
-  const page = await chromium.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  return page;
-}
-
 /** On the set-password page a setup link leads to. */
 async function setPasswordThroughLink(page: Page, setupUrl: string, password: string): Promise<void> {
   await page.goto(setupUrl);
@@ -60,21 +55,9 @@ async function setPasswordThroughLink(page: Page, setupUrl: string, password: st
 
 /** Signs in on /login and waits for the account page; returns the main content's text. */
 async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<string> {
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signInWithPassword(page, baseUrl, email, password);
   await page.getByRole('heading', { name: 'Your account' }).waitFor();
   return (await page.getByRole('main').textContent()) ?? '';
-}
-
-async function signOut(page: Page, baseUrl: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sign out' }).click();
-  await page.waitForURL(`${baseUrl}/login**`);
-  await page.getByRole('button', { name: 'Sign in' }).waitFor();
-  // The session is gone on the server too, not just forgotten by the page.
-  const me = await page.request.get(`${baseUrl}/api/v1/users/me`);
-  expect(me.status()).toBe(401);
 }
 
 describe('first start', () => {
@@ -85,7 +68,7 @@ describe('first start', () => {
     // A link the operator can click: absolute, on the configured frontend_url.
     expect(new URL(adminSetupUrl).origin).toBe(server.baseUrl);
 
-    const page = await openPage(chromium);
+    const page = await openPage(chromium.context, pageErrors);
     await setPasswordThroughLink(page, adminSetupUrl, ADMIN_PASSWORD);
 
     const accountText = await signIn(page, server.baseUrl, ADMIN_EMAIL, ADMIN_PASSWORD);

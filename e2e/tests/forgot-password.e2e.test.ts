@@ -3,10 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.js';
+import { auditPage, signInWithPassword } from '../support/pages.js';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-server.js';
 import { startSmtpInbox, type SmtpInbox } from '../support/smtp-inbox.js';
 
 const ADMIN_EMAIL = 'admin@example.com';
+const OLD_PASSWORD = 'harbor willow copper 72';
 const NEW_PASSWORD = 'maple orbit kettle 53';
 
 let inbox: SmtpInbox | undefined;
@@ -32,7 +34,7 @@ beforeAll(async () => {
     ].join('\n'),
   });
   browser = await launchChromium();
-});
+}, 150_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -40,11 +42,26 @@ afterAll(async () => {
   await inbox?.close();
 });
 
-test('a person resets a forgotten password from the login page', async () => {
+test('a person resets a forgotten password from the login page, which ends their other sessions', async () => {
   if (!gatehouse || !browser || !inbox) throw new Error('beforeAll did not finish');
+  // Set the first password from the logged setup link, and stay signed in on another device.
+  const setupLine = await gatehouse.waitForLog((line) => typeof line.json?.['setup_url'] === 'string');
+  const setupToken = new URL(String(setupLine.json?.['setup_url'])).searchParams.get('token');
+  const setup = await fetch(`${gatehouse.baseUrl}/api/v1/auth/reset-password`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: setupToken, password: OLD_PASSWORD }),
+  });
+  expect(setup.status).toBe(204);
+  const otherDevice = await (await browser.newContext()).newPage();
+  await signInWithPassword(otherDevice, gatehouse.baseUrl, ADMIN_EMAIL, OLD_PASSWORD);
+  await otherDevice.getByRole('heading', { name: 'Your account' }).waitFor();
+
   const page = await browser.newPage();
   await page.goto(`${gatehouse.baseUrl}/login`);
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
+  await page.getByRole('button', { name: 'Send reset link' }).waitFor();
+  await auditPage(page, 'forgot-password');
   await page.getByLabel('Email').fill(ADMIN_EMAIL);
   await page.getByRole('button', { name: 'Send reset link' }).click();
   await page.getByRole('heading', { name: 'Check your email' }).waitFor();
@@ -57,9 +74,20 @@ test('a person resets a forgotten password from the login page', async () => {
   expect(String(email.html)).toContain(link!);
 
   await page.goto(link!);
+  await page.getByLabel('New password', { exact: true }).waitFor();
+  await auditPage(page, 'reset-password');
   await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
   await page.getByRole('button', { name: 'Set password' }).click();
   await page.getByText('Password set').waitFor();
+
+  // The other device's session is gone: its next request is refused and the app goes to sign-in.
+  expect((await otherDevice.request.get(`${gatehouse.baseUrl}/api/v1/users/me`)).status()).toBe(401);
+  await otherDevice.reload();
+  await otherDevice.waitForURL(`${gatehouse.baseUrl}/login**`);
+  await otherDevice.getByRole('button', { name: 'Sign in' }).waitFor();
+  await expect(signInWithPassword(otherDevice, gatehouse.baseUrl, ADMIN_EMAIL, OLD_PASSWORD).then(() =>
+    otherDevice.getByRole('alert').textContent(),
+  )).resolves.toMatch(/\S/);
 
   await page.goto(`${gatehouse.baseUrl}/login`);
   await page.getByLabel('Email').fill(ADMIN_EMAIL);

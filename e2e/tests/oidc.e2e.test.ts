@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.js';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-server.js';
+import { openPage } from '../support/pages.js';
 import { startTestIdp, type RunningTestIdp } from '../support/test-idp.js';
 
 const CLIENT_SECRET = randomBytes(16).toString('hex');
@@ -58,19 +59,13 @@ function running(): { server: RunningGatehouse; chromium: LaunchedChromium } {
   return { server: gatehouse, chromium: browser };
 }
 
-async function openPage(chromium: LaunchedChromium): Promise<Page> {
-  const page = await chromium.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error));
-  return page;
-}
-
 describe('single sign-on in the browser', () => {
   test('the login button leads through the provider and back, signed in; signing out also ends the provider session', async () => {
     const { server, chromium } = running();
     // The admin was told what to register.
     await server.waitForLog((line) => line.json?.['redirect_uri'] === `${server.baseUrl}/api/v1/auth/cookie/TestIdP/callback`);
 
-    const page = await openPage(chromium);
+    const page = await openPage(chromium.context, pageErrors);
     await page.goto(`${server.baseUrl}/login`);
     await page.getByRole('link', { name: 'Sign in with the Test IdP' }).click();
     await page.getByRole('heading', { name: 'Test IdP sign-in' }).waitFor();
@@ -98,7 +93,7 @@ describe('single sign-on in the browser', () => {
 
   test('a failed sign-in shows the message for its code, never text from the address', async () => {
     const { server, chromium } = running();
-    const page = await openPage(chromium);
+    const page = await openPage(chromium.context, pageErrors);
     await page.goto(`${server.baseUrl}/login?oidc_error=OIDC_ACCESS_DENIED`);
     await page.getByRole('alert').getByText('Sign-in was cancelled or refused at the identity provider.').waitFor();
     await page.goto(`${server.baseUrl}/login?oidc_error=%3Cb%3Epwned%3C%2Fb%3E`);

@@ -2,11 +2,11 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { RouterProvider } from 'react-router-dom';
 import { ApiProvider } from './api/api-context';
 import { createApiClient } from './api/client';
 import { createQueryClient } from './api/query-client';
-import { createAppRouter } from './routes/router';
+import { Router } from 'wouter';
+import { AppRoutes } from './routes/router';
 import { readBasePath } from './base-path';
 import './styles.css';
 
@@ -17,7 +17,6 @@ const apiClient = createApiClient({
   basePath,
 });
 const queryClient = createQueryClient();
-const router = createAppRouter(basePath);
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');
@@ -26,7 +25,9 @@ createRoot(rootElement).render(
   <StrictMode>
     <ApiProvider client={apiClient}>
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        <Router base={basePath}>
+          <AppRoutes />
+        </Router>
       </QueryClientProvider>
     </ApiProvider>
   </StrictMode>,

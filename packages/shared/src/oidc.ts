@@ -25,6 +25,7 @@ export const OIDC_ERROR_CODES = [
   'OIDC_REGISTRATION_DISABLED',
   'OIDC_ACCOUNT_DISABLED',
   'OIDC_LOGIN_FAILED',
+  'OIDC_ALREADY_LINKED',
 ] as const satisfies readonly ErrorCode[];
 
 export type OidcErrorCode = (typeof OIDC_ERROR_CODES)[number];
@@ -56,6 +57,9 @@ export const OIDC_ERROR_MESSAGES: Readonly<Record<OidcErrorCode, string>> = {
     'There is no account here for you yet, and new accounts are not created automatically. Ask an ' +
     'administrator to create one.',
   OIDC_ACCOUNT_DISABLED: 'Your account here is disabled. Ask an administrator.',
+  OIDC_ALREADY_LINKED:
+    'That identity-provider account is already linked to another account here, so it was not linked to ' +
+    'yours. Sign in with it to use that account, or ask an administrator.',
   OIDC_LOGIN_FAILED: `Sign-in with the identity provider failed. Start again from this page. ${ASK_ADMIN}`,
 };
 

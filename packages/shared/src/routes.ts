@@ -13,6 +13,12 @@ export const SESSION_COOKIE = 'gatehouse_session';
 export const CSRF_COOKIE = 'gatehouse_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
+/** GET /users paging: the page size when none is asked for, and the largest allowed. */
+export const USER_PAGE_SIZE_DEFAULT = 25;
+export const USER_PAGE_SIZE_MAX = 100;
+/** The longest search text GET /users accepts. */
+export const USER_SEARCH_MAX_LENGTH = 200;
+
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 export type RouteAuth = 'none' | 'user' | 'admin';
 
@@ -208,6 +214,15 @@ export const ROUTES = {
     response: { status: 200, schema: 'SessionList', description: 'Active sessions.' },
     errors: ['UNAUTHORIZED'],
   },
+  revokeMyOtherSessions: {
+    method: 'delete',
+    path: '/users/me/sessions',
+    summary: 'End every session of the signed-in user except the one making this request.',
+    tag: 'users',
+    auth: 'user',
+    response: { status: 200, schema: 'RevokedSessions', description: 'The other sessions are ended.' },
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED'],
+  },
   revokeMySession: {
     method: 'delete',
     path: '/users/me/sessions/:id',
@@ -226,6 +241,25 @@ export const ROUTES = {
     response: { status: 200, schema: 'LinkedAccountList', description: 'Linked accounts, oldest first.' },
     errors: ['UNAUTHORIZED'],
   },
+  linkMyAccount: {
+    method: 'post',
+    path: '/users/me/linked-accounts',
+    summary:
+      'Start linking another identity-provider account to the signed-in user: sets the transaction ' +
+      'cookie and returns the provider URL to open. The callback then links instead of signing in.',
+    tag: 'users',
+    auth: 'user',
+    request: { schema: 'LinkAccountRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'OidcAuthorizeResponse', description: 'Open authorization_url.' },
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'VALIDATION_ERROR',
+      'OIDC_PROVIDER_NOT_FOUND',
+      'OIDC_PROVIDER_UNREACHABLE',
+      'OIDC_ISSUER_MISMATCH',
+    ],
+  },
   unlinkMyLinkedAccount: {
     method: 'delete',
     path: '/users/me/linked-accounts/:id',
@@ -243,6 +277,20 @@ export const ROUTES = {
     auth: 'admin',
     response: { status: 200, schema: 'UserList', description: 'Users, oldest first.' },
     errors: ['UNAUTHORIZED', 'FORBIDDEN'],
+  },
+  searchUsers: {
+    method: 'get',
+    path: '/users',
+    summary: 'Search users, one page at a time (admin).',
+    tag: 'users',
+    auth: 'admin',
+    query: [
+      { name: 'q', description: 'Text that the email, username or display name contains (any case); empty for all.' },
+      { name: 'page', description: 'Page number, from 1 (default 1).' },
+      { name: 'per_page', description: `Users per page, 1 to ${USER_PAGE_SIZE_MAX} (default ${USER_PAGE_SIZE_DEFAULT}).` },
+    ],
+    response: { status: 200, schema: 'UserPage', description: 'One page of matching users, oldest first.' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_ERROR'],
   },
   createUser: {
     method: 'post',

@@ -177,6 +177,21 @@ export const UserListSchema = {
   items: UserReadSchema,
 } as const;
 
+export const UserPageSchema = {
+  $id: 'UserPage',
+  title: 'UserPage',
+  type: 'object',
+  description: 'One page of a user search, oldest account first.',
+  properties: {
+    items: UserListSchema,
+    total: { type: 'integer', minimum: 0, description: 'Users matching the search, on all pages.' },
+    page: { type: 'integer', minimum: 1 },
+    per_page: { type: 'integer', minimum: 1, maximum: 100 },
+  },
+  required: ['items', 'total', 'page', 'per_page'],
+  additionalProperties: false,
+} as const;
+
 export const AdminCreateUserResponseSchema = {
   $id: 'AdminCreateUserResponse',
   title: 'AdminCreateUserResponse',
@@ -235,6 +250,29 @@ export const SessionListSchema = {
   title: 'SessionList',
   type: 'array',
   items: SessionReadSchema,
+} as const;
+
+export const LinkAccountRequestSchema = {
+  $id: 'LinkAccountRequest',
+  title: 'LinkAccountRequest',
+  type: 'object',
+  properties: {
+    provider: { type: 'string', minLength: 1, maxLength: 100, description: 'The provider name (case-sensitive).' },
+    returnTo: { type: 'string', maxLength: 2000, description: 'A path inside Gatehouse to come back to; default "/".' },
+  },
+  required: ['provider'],
+  additionalProperties: false,
+} as const;
+
+export const RevokedSessionsSchema = {
+  $id: 'RevokedSessions',
+  title: 'RevokedSessions',
+  type: 'object',
+  properties: {
+    revoked: { type: 'integer', minimum: 0, description: 'How many sessions were ended.' },
+  },
+  required: ['revoked'],
+  additionalProperties: false,
 } as const;
 
 export const AuthMetadataSchema = {
@@ -436,10 +474,13 @@ export const SCHEMAS = {
   AdminPasswordResetResponse: AdminPasswordResetResponseSchema,
   UserRead: UserReadSchema,
   UserList: UserListSchema,
+  UserPage: UserPageSchema,
   AdminCreateUserResponse: AdminCreateUserResponseSchema,
   TokenResponse: TokenResponseSchema,
   SessionRead: SessionReadSchema,
   SessionList: SessionListSchema,
+  RevokedSessions: RevokedSessionsSchema,
+  LinkAccountRequest: LinkAccountRequestSchema,
   AuthMetadata: AuthMetadataSchema,
   OidcAuthorizeResponse: OidcAuthorizeResponseSchema,
   LogoutResponse: LogoutResponseSchema,
@@ -467,6 +508,9 @@ export type UserRead = FromSchema<typeof UserReadSchema>;
 export type AdminCreateUserResponse = FromSchema<typeof AdminCreateUserResponseSchema>;
 export type TokenResponse = FromSchema<typeof TokenResponseSchema>;
 export type SessionRead = FromSchema<typeof SessionReadSchema>;
+export type LinkAccountRequest = FromSchema<typeof LinkAccountRequestSchema>;
+export type RevokedSessions = FromSchema<typeof RevokedSessionsSchema>;
+export type UserPage = FromSchema<typeof UserPageSchema>;
 export type AuthMetadata = FromSchema<typeof AuthMetadataSchema>;
 export type OidcAuthorizeResponse = FromSchema<typeof OidcAuthorizeResponseSchema>;
 export type LogoutResponse = FromSchema<typeof LogoutResponseSchema>;

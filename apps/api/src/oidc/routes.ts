@@ -3,6 +3,7 @@ import {
   API_PREFIX,
   OIDC_ERROR_PARAM,
   OIDC_TRANSACTION_COOKIE,
+  type LinkAccountRequest,
   type OidcAuthorizeResponse,
   type OidcErrorCode,
 } from '@gatehouse/shared';
@@ -78,7 +79,7 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
         transactionCookie: readCookie(req, OIDC_TRANSACTION_COOKIE),
         client: readClientInfo(req),
       });
-      sessionCookies.set(res, issued);
+      if (issued) sessionCookies.set(res, issued);
       res.redirect(302, config.misc.frontend_url + returnTo);
     } catch (error) {
       // Held back by the brakes: 429 with Retry-After, like every other sign-in route.
@@ -89,6 +90,21 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
 
   mount('oidcCallback', (req, res) => handleCallback(req, res, String(req.params.name)));
   mount('oidcOAuthCallback', (req, res) => handleCallback(req, res, null));
+
+  mount('linkMyAccount', async (req, res) => {
+    const auth = getRequestAuth(res);
+    const body = req.body as LinkAccountRequest;
+    let started;
+    try {
+      started = await oidc.startSignIn(body.provider, body.returnTo, { userId: auth.user.id, sessionId: auth.session.id });
+    } catch (error) {
+      if (!(error instanceof OidcFailure)) throw error;
+      logFailure(req, body.provider, error);
+      throw oidc.toAppError(error);
+    }
+    res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
+    res.json({ authorization_url: started.authorizationUrl } satisfies OidcAuthorizeResponse);
+  });
 
   mount('listMyLinkedAccounts', async (_req, res) => {
     res.json(await oidc.listLinkedAccounts(getRequestAuth(res).user.id));

@@ -16,7 +16,7 @@ import type { AppContext } from '../context.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
 import type { AuthService, ClientInfo, IssuedSession } from '../auth/service.js';
-import type { Session } from '../auth/repo.js';
+import { createSessionRepo, type Session } from '../auth/repo.js';
 import { AppError } from '../http/app-error.js';
 import { createUserRepo, type User } from '../users/repo.js';
 import { normalizeEmail } from '../users/email.js';
@@ -48,7 +48,8 @@ export interface StartedSignIn {
 }
 
 export interface FinishedSignIn {
-  issued: IssuedSession;
+  /** The new session; null when the flow linked an account to an existing session instead. */
+  issued: IssuedSession | null;
   returnTo: string;
 }
 
@@ -75,6 +76,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   const { config, logger } = ctx;
   const repo = createOidcRepo(ctx.db.prisma);
   const users = createUserRepo(ctx.db.prisma);
+  const sessions = createSessionRepo(ctx.db.prisma);
   const sealer = createTransactionSealer(config.auth.token_secret);
   const clients = createClientRegistry(ctx);
   const audit = createAuditLog(ctx);
@@ -275,6 +277,58 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     return createAccount(provider, identity, identity.email);
   }
 
+  /**
+   * Adds this identity to the account whose session started the flow. No email match is needed:
+   * the person proved both the session here and the account at the provider. The session must
+   * still be live (signing out in between cancels the link), and an identity already linked to
+   * someone else stays theirs.
+   */
+  async function linkIdentity(provider: OidcProviderConfig, identity: Identity, link: { userId: string; sessionId: string }) {
+    const now = ctx.clock.now();
+    const session = await sessions.findWithUser(link.sessionId);
+    const isLive =
+      session !== null &&
+      session.userId === link.userId &&
+      session.revokedAt === null &&
+      session.expiresAt > now &&
+      session.user.isActive;
+    if (!isLive) throw fail('The session that started linking an account has ended; sign in and link it again.');
+    const existing = await repo.findLinkWithUser(identity.issuer, identity.subject);
+    if (existing && existing.user.id !== link.userId) {
+      throw new OidcFailure(
+        'OIDC_ALREADY_LINKED',
+        `User ${link.userId} tried to link a "${provider.name}" identity that belongs to user ${existing.user.id}.`,
+      );
+    }
+    if (existing) {
+      await repo.recordLinkLogin(existing.id, identity.email, now);
+      return;
+    }
+    try {
+      await repo.createLink({
+        userId: link.userId,
+        provider: provider.name,
+        issuer: identity.issuer,
+        subject: identity.subject,
+        email: identity.email,
+        lastLoginAt: now,
+      });
+    } catch (error) {
+      if (isUniqueViolationOn(error, 'subject')) {
+        throw new OidcFailure('OIDC_ALREADY_LINKED', 'Another request linked this identity at the same moment.');
+      }
+      throw error;
+    }
+    logger.info({ userId: link.userId, provider: provider.name }, 'Linked another identity-provider account');
+    await audit.record({
+      type: 'account.linked',
+      actor: actorOf(session.user),
+      user: session.user,
+      provider: provider.name,
+      details: { issuer: identity.issuer, by: 'signed_in_user' },
+    });
+  }
+
   async function completeSignIn(input: CallbackInput): Promise<FinishedSignIn> {
     const provider = resolveCallbackProvider(input.providerName);
     if (!input.transactionCookie) {
@@ -317,6 +371,10 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
           'releasing it is in scopes.',
       );
     }
+    if (transaction.link) {
+      await linkIdentity(provider, identity, transaction.link);
+      return { issued: null, returnTo: transaction.returnTo };
+    }
     const user = await resolveAccount(provider, identity);
     const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
     await repo.storeSessionIdToken(issued.session.id, result.idToken);
@@ -325,7 +383,12 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   }
 
   const service = {
-    async startSignIn(providerName: string, rawReturnTo: unknown): Promise<StartedSignIn> {
+    /** `link`: a signed-in user adding this provider to their account, rather than signing in. */
+    async startSignIn(
+      providerName: string,
+      rawReturnTo: unknown,
+      link?: { userId: string; sessionId: string },
+    ): Promise<StartedSignIn> {
       const provider = requireProvider(providerName);
       const client = await clients.get(provider);
       const [{ verifier, challenge }, state, nonce] = [await createPkcePair(), createRandomState(), createRandomNonce()];
@@ -336,6 +399,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         nonce,
         pkceVerifier: verifier,
         returnTo: sanitizeReturnTo(rawReturnTo),
+        ...(link ? { link } : {}),
         expiresAt: ctx.clock.now().getTime() + TRANSACTION_LIFETIME_MS,
       });
       const authorizationUrl = client.buildAuthorizationUrl({
@@ -424,6 +488,8 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   async function finishSignInAudited(input: CallbackInput): Promise<FinishedSignIn> {
     try {
       const finished = await service.finishSignIn(input);
+      // Linking another provider from the account page signs nobody in (linkIdentity audits it).
+      if (finished.issued === null) return finished;
       const { user, session } = finished.issued;
       await audit.record({
         type: 'sign_in.succeeded',

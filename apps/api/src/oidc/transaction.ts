@@ -22,6 +22,8 @@ export interface OidcTransaction {
   nonce: string;
   pkceVerifier: string;
   returnTo: string;
+  /** Set when a signed-in user links another account: whose, and from which session. */
+  link?: { userId: string; sessionId: string };
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -58,7 +60,9 @@ export function createTransactionSealer(tokenSecret: string) {
           typeof value.nonce === 'string' &&
           typeof value.pkceVerifier === 'string' &&
           typeof value.returnTo === 'string' &&
-          typeof value.expiresAt === 'number';
+          typeof value.expiresAt === 'number' &&
+          (value.link === undefined ||
+            (typeof value.link?.userId === 'string' && typeof value.link.sessionId === 'string'));
         if (!isComplete || value.expiresAt! <= now.getTime()) return null;
         return value as OidcTransaction;
       } catch {

@@ -97,6 +97,11 @@ export class TestBrowser {
     throw new Error(`more than ${MAX_HOPS} redirects from ${url}`);
   }
 
+  /** Keeps cookies that a response outside this browser (a supertest call, say) set for `url`. */
+  acceptCookies(url: string, setCookies: readonly string[]): void {
+    for (const line of setCookies) this.storeCookie(new URL(url), line);
+  }
+
   cookie(origin: string, name: string): string | undefined {
     for (const [key, stored] of this.jar.get(origin) ?? new Map<string, StoredCookie>()) {
       if (key.split('\u0000')[0] === name) return stored.value;

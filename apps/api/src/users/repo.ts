@@ -9,6 +9,27 @@ export function createUserRepo(prisma: PrismaClient) {
     findById: (id: string, db: Db = prisma) => db.user.findUnique({ where: { id } }),
     findByEmail: (email: string, db: Db = prisma) => db.user.findUnique({ where: { email } }),
     listAll: () => prisma.user.findMany({ orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] }),
+    /** One page of users whose email, username or display name contains `text` (any case). */
+    async search(text: string, skip: number, take: number): Promise<{ users: User[]; total: number }> {
+      // Prisma's `contains` is SQL ILIKE, which reads % and _ as wildcards: escape them (and the
+      // escape character) so the search text is matched literally.
+      const pattern = text.replace(/[\\%_]/g, (char) => `\\${char}`);
+      const where: Prisma.UserWhereInput =
+        pattern === ''
+          ? {}
+          : {
+              OR: [
+                { email: { contains: pattern, mode: 'insensitive' } },
+                { username: { contains: pattern, mode: 'insensitive' } },
+                { displayName: { contains: pattern, mode: 'insensitive' } },
+              ],
+            };
+      const [users, total] = await prisma.$transaction([
+        prisma.user.findMany({ where, orderBy: [{ createdAt: 'asc' }, { email: 'asc' }], skip, take }),
+        prisma.user.count({ where }),
+      ]);
+      return { users, total };
+    },
     create: (data: Prisma.UserCreateInput, db: Db = prisma) => db.user.create({ data }),
     update: (id: string, data: Prisma.UserUpdateInput, db: Db = prisma) =>
       db.user.update({ where: { id }, data }),

@@ -2,12 +2,15 @@ import type {
   AdminCreateUserRequest,
   AdminCreateUserResponse,
   AdminUpdateUserRequest,
+  RevokedSessions,
   SessionRead,
   UpdateMeRequest,
+  UserPage,
 } from '@gatehouse/shared';
 import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth } from '../http/auth-guard.js';
 import type { UserService } from './service.js';
+import { parseUserSearchQuery } from './search-query.js';
 import { toUserRead } from './user-read.js';
 import { actorOf } from '../audit/service.js';
 
@@ -43,6 +46,12 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
     );
   });
 
+  mount('revokeMyOtherSessions', async (_req, res) => {
+    const auth = getRequestAuth(res);
+    const revoked = await users.revokeOtherSessions(auth.user.id, auth.session.id);
+    res.json({ revoked } satisfies RevokedSessions);
+  });
+
   mount('revokeMySession', async (req, res) => {
     const auth = getRequestAuth(res);
     await users.revokeSession(auth.user, String(req.params.id));
@@ -51,6 +60,12 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
 
   mount('listUsers', async (_req, res) => {
     res.json((await users.listAll()).map(toUserRead));
+  });
+
+  mount('searchUsers', async (req, res) => {
+    const query = parseUserSearchQuery(req.query);
+    const { users: found, total } = await users.search(query);
+    res.json({ items: found.map(toUserRead), total, page: query.page, per_page: query.perPage } satisfies UserPage);
   });
 
   mount('createUser', async (req, res) => {

@@ -17,6 +17,13 @@ import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from '
 import type { Prisma } from '../generated/prisma/client.js';
 import { actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
 
+export interface UserSearchQuery {
+  text: string;
+  /** From 1. */
+  page: number;
+  perPage: number;
+}
+
 export function createUserService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const sessions = createSessionRepo(ctx.db.prisma);
@@ -117,7 +124,15 @@ export function createUserService(ctx: AppContext) {
       return user;
     },
 
+    /** Ends every other live session of the user; returns how many. */
+    async revokeOtherSessions(userId: string, currentSessionId: string): Promise<number> {
+      const { count } = await sessions.revokeAllForUser(userId, ctx.clock.now(), currentSessionId);
+      ctx.logger.info({ userId, revoked: count }, 'User signed out their other sessions');
+      return count;
+    },
+
     listAll: () => users.listAll(),
+    search: (query: UserSearchQuery) => users.search(query.text, (query.page - 1) * query.perPage, query.perPage),
     getById: findUserOrThrow,
 
     async create(actor: AuditActor, input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {

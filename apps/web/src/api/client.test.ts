@@ -197,3 +197,13 @@ describe('401 handling', () => {
     await expect(fetchCurrentUser(api)).rejects.toMatchObject({ code: 'INTERNAL_ERROR' });
   });
 });
+
+describe('createApiClient: query parameters', () => {
+  it('adds the query string, leaving out empty values', async () => {
+    const { api, calls } = makeClient(() => jsonResponse(200, { items: [], total: 0, page: 2, per_page: 25 }));
+    await api.call('searchUsers', { query: { q: 'ada lovelace', page: 2, per_page: '' } });
+    expect(calls[0]?.url).toBe('/api/v1/users?q=ada+lovelace&page=2');
+    await api.call('searchUsers', { query: { q: '' } });
+    expect(calls[1]?.url).toBe('/api/v1/users');
+  });
+});

@@ -20,9 +20,9 @@ export type CallOptions<R extends RouteName> = (ParamsOf<R> extends undefined
   ? { params?: undefined }
   : { params: ParamsOf<R> }) &
   ([RequestOf<R>] extends [never] ? { body?: undefined } : { body: RequestOf<R> }) & {
+    /** Query parameters; empty values are left out. */
+    query?: Readonly<Record<string, string | number>>;
     signal?: AbortSignal;
-    /** Query string parameters; empty values are left out. */
-    query?: Record<string, string>;
   };
 
 type NeedsOptions<R extends RouteName> =
@@ -37,9 +37,9 @@ export interface ApiClient {
 
 interface LooseOptions {
   params?: Record<string, string>;
+  query?: Readonly<Record<string, string | number>>;
   body?: unknown;
   signal?: AbortSignal;
-  query?: Record<string, string>;
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -97,8 +97,11 @@ export function createApiClient({ fetch, readCookies, basePath = '' }: ApiClient
 }
 
 /** "?a=1&b=2" from the non-empty values, or "" when there are none. */
-export function buildQueryString(query: Record<string, string> = {}): string {
-  const params = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== ''));
+export function buildQueryString(query: Readonly<Record<string, string | number>> = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== '') params.set(key, String(value));
+  }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
 }

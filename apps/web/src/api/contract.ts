@@ -25,6 +25,9 @@ import type {
   RouteName,
   SchemaName,
   SessionRead,
+  RevokedSessions,
+  LinkAccountRequest,
+  UserPage,
   TokenResponse,
   UpdateMeRequest,
   UserRead,
@@ -42,10 +45,13 @@ interface SchemaTypes {
   AdminPasswordResetResponse: AdminPasswordResetResponse;
   UserRead: UserRead;
   UserList: UserRead[];
+  UserPage: UserPage;
   AdminCreateUserResponse: AdminCreateUserResponse;
   TokenResponse: TokenResponse;
   SessionRead: SessionRead;
   SessionList: SessionRead[];
+  RevokedSessions: RevokedSessions;
+  LinkAccountRequest: LinkAccountRequest;
   AuthMetadata: AuthMetadata;
   OidcAuthorizeResponse: OidcAuthorizeResponse;
   LogoutResponse: LogoutResponse;

@@ -1,15 +1,19 @@
 /** Queries shared by several pages. */
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type Query } from '@tanstack/react-query';
+import type { UserRead } from '@gatehouse/shared';
 import { useApi } from './api-context';
 import { fetchCurrentUser } from './client';
 import { queryKeys } from './query-keys';
 
+type CurrentUserRefetchInterval = number | false | ((query: Query<UserRead | null>) => number | false);
+
 /** The signed-in user: `data` is null when signed out, undefined while loading. */
-export function useCurrentUser() {
+export function useCurrentUser(options: { refetchInterval?: CurrentUserRefetchInterval } = {}) {
   const api = useApi();
   return useQuery({
     queryKey: queryKeys.me,
     queryFn: ({ signal }) => fetchCurrentUser(api, signal),
+    ...options,
   });
 }
 

@@ -3,4 +3,5 @@ export const queryKeys = {
   me: ['me'],
   mySessions: ['my-sessions'],
   users: ['users'],
+  linkedAccounts: ['linked-accounts'],
 } as const;

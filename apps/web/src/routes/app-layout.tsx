@@ -1,9 +1,12 @@
-import { Link, NavLink, Outlet } from 'react-router-dom';
+import type { ReactNode } from 'react';
+import { Link, useLocation } from 'wouter';
 import { useCurrentUser } from '../api/hooks';
 import { useSignOut } from '../features/auth/use-sign-out';
 import { ErrorAlert } from '../ui/messages';
 
-export function AppLayout() {
+export function AppLayout({ children }: { children: ReactNode }) {
+  const [path] = useLocation();
+  const currentPage = (href: string) => (path === href ? 'page' : undefined);
   const { data: user } = useCurrentUser();
   const signOut = useSignOut();
   return (
@@ -20,18 +23,22 @@ export function AppLayout() {
             <nav aria-label="Main">
               <ul className="nav-list">
                 <li>
-                  <NavLink to="/" end>
+                  <Link href="/" aria-current={currentPage('/')}>
                     Account
-                  </NavLink>
+                  </Link>
                 </li>
                 {user.is_superuser && (
                   <li>
-                    <NavLink to="/admin/users">Users</NavLink>
+                    <Link href="/admin/users" aria-current={currentPage('/admin/users')}>
+                      Users
+                    </Link>
                   </li>
                 )}
                 {user.is_superuser && (
                   <li>
-                    <NavLink to="/admin/activity">Activity</NavLink>
+                    <Link href="/admin/activity" aria-current={currentPage('/admin/activity')}>
+                      Activity
+                    </Link>
                   </li>
                 )}
                 <li>
@@ -52,7 +59,7 @@ export function AppLayout() {
       </header>
       <main id="main" className="site-main" tabIndex={-1}>
         <ErrorAlert error={signOut.error} />
-        <Outlet />
+        {children}
       </main>
     </>
   );

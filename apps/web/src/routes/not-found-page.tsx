@@ -1,4 +1,4 @@
-import { Link } from 'react-router-dom';
+import { Link } from 'wouter';
 import { useDocumentTitle } from '../ui/use-document-title';
 
 export function NotFoundPage() {

@@ -1,51 +1,71 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { LinkedAccountRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
+import { useAuthMetadata } from '../../api/hooks';
+import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, Loading } from '../../ui/messages';
-
-const LINKED_ACCOUNTS_KEY = ['linked-accounts'] as const;
 
 function formatDate(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** Identity-provider accounts linked to this one; each can be unlinked unless it is the last way in. */
+/** The providers this account could still link: enabled, and not linked yet. */
+export function listLinkableProviders(providers: readonly { name: string }[], links: readonly LinkedAccountRead[]): string[] {
+  const linked = new Set(links.map((link) => link.provider));
+  return providers.map((provider) => provider.name).filter((name) => !linked.has(name));
+}
+
+/**
+ * Identity-provider accounts linked to this one: each can be unlinked unless it is the last way
+ * in, and each enabled provider not linked yet can be linked (through the provider's own page).
+ */
 export function LinkedAccountsSection() {
   const api = useApi();
   const queryClient = useQueryClient();
+  const metadata = useAuthMetadata();
   const links = useQuery({
-    queryKey: LINKED_ACCOUNTS_KEY,
+    queryKey: queryKeys.linkedAccounts,
     queryFn: ({ signal }) => api.call('listMyLinkedAccounts', { signal }),
   });
   const unlink = useMutation({
     mutationFn: (id: string) => api.call('unlinkMyLinkedAccount', { params: { id } }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: LINKED_ACCOUNTS_KEY }),
+    onMutate: (): void => link.reset(),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.linkedAccounts }),
+  });
+  const link = useMutation({
+    mutationFn: (provider: string) => api.call('linkMyAccount', { body: { provider, returnTo: '/' } }),
+    onMutate: (): void => unlink.reset(),
+    // The whole page goes to the provider, which sends the browser back to this page.
+    onSuccess: (result) => window.location.assign(result.authorization_url),
   });
 
-  // Nothing to show for accounts that never used single sign-on.
-  if (links.data?.length === 0) return null;
+  const providers = metadata.data?.oidc_providers ?? [];
+  // Nothing to show on a server without single sign-on, for accounts that never used it.
+  if (providers.length === 0 && links.data?.length === 0) return null;
+  const linkable = links.data ? listLinkableProviders(providers, links.data) : [];
 
   return (
     <section className="card" aria-labelledby="linked-accounts-heading">
       <h2 id="linked-accounts-heading">Linked sign-in providers</h2>
       <p>You can sign in through these identity providers. Unlink one you no longer use.</p>
       {links.isPending && <Loading />}
-      <ErrorAlert error={links.error ?? unlink.error} />
-      {links.data && (
+      <ErrorAlert error={links.error ?? unlink.error ?? link.error} />
+      {links.data?.length === 0 && <p>No provider is linked to your account yet.</p>}
+      {links.data && links.data.length > 0 && (
         <ul className="session-list">
-          {links.data.map((link: LinkedAccountRead) => {
-            const isBusy = unlink.isPending && unlink.variables === link.id;
+          {links.data.map((linked) => {
+            const isBusy = unlink.isPending && unlink.variables === linked.id;
             return (
-              <li key={link.id} className="session">
+              <li key={linked.id} className="session">
                 <div>
-                  <p className="session-name">{link.provider}</p>
+                  <p className="session-name">{linked.provider}</p>
                   <p className="session-meta">
-                    {link.email && <>{link.email} · </>}
-                    Linked <time dateTime={link.created_at}>{formatDate(link.created_at)}</time>
-                    {link.last_login_at && (
+                    {linked.email && <>{linked.email} · </>}
+                    Linked <time dateTime={linked.created_at}>{formatDate(linked.created_at)}</time>
+                    {linked.last_login_at && (
                       <>
                         {' '}
-                        · Last used <time dateTime={link.last_login_at}>{formatDate(link.last_login_at)}</time>
+                        · Last used <time dateTime={linked.last_login_at}>{formatDate(linked.last_login_at)}</time>
                       </>
                     )}
                   </p>
@@ -53,10 +73,10 @@ export function LinkedAccountsSection() {
                 <button
                   type="button"
                   className="button button-secondary"
-                  aria-label={`Unlink ${link.provider}`}
+                  aria-label={`Unlink ${linked.provider}`}
                   disabled={isBusy}
                   aria-busy={isBusy}
-                  onClick={() => unlink.mutate(link.id)}
+                  onClick={() => unlink.mutate(linked.id)}
                 >
                   Unlink
                 </button>
@@ -64,6 +84,25 @@ export function LinkedAccountsSection() {
             );
           })}
         </ul>
+      )}
+      {linkable.length > 0 && (
+        <div className="button-row">
+          {linkable.map((name) => {
+            const isBusy = link.isPending && link.variables === name;
+            return (
+              <button
+                key={name}
+                type="button"
+                className="button button-secondary"
+                disabled={link.isPending}
+                aria-busy={isBusy}
+                onClick={() => link.mutate(name)}
+              >
+                Link {name}
+              </button>
+            );
+          })}
+        </div>
       )}
     </section>
   );

@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { SessionRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { queryKeys } from '../../api/query-keys';
-import { ErrorAlert, Loading } from '../../ui/messages';
+import { ErrorAlert, Loading, StatusMessage } from '../../ui/messages';
 import { useSignOut } from '../auth/use-sign-out';
 import { describeSession } from './describe-session';
 
@@ -19,6 +19,10 @@ export function SessionsSection() {
   });
   const revoke = useMutation({
     mutationFn: (id: string) => api.call('revokeMySession', { params: { id } }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.mySessions }),
+  });
+  const revokeOthers = useMutation({
+    mutationFn: () => api.call('revokeMyOtherSessions'),
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.mySessions }),
   });
   // Ending this browser's own session is signing out, with everything that comes with it.
@@ -39,7 +43,14 @@ export function SessionsSection() {
       <h2 id="sessions-heading">Sessions</h2>
       <p>Devices and apps signed in to your account. Sign out any you do not recognise.</p>
       {sessions.isPending && <Loading />}
-      <ErrorAlert error={sessions.error ?? revoke.error ?? signOut.error} />
+      <ErrorAlert error={sessions.error ?? revoke.error ?? revokeOthers.error ?? signOut.error} />
+      {revokeOthers.isSuccess && (
+        <StatusMessage>
+          {revokeOthers.data.revoked === 1
+            ? 'Signed out 1 other session.'
+            : `Signed out ${revokeOthers.data.revoked} other sessions.`}
+        </StatusMessage>
+      )}
       {sessions.data && (
         <ul className="session-list">
           {sorted.map((session) => {
@@ -74,6 +85,19 @@ export function SessionsSection() {
             );
           })}
         </ul>
+      )}
+      {sorted.some((session) => !session.is_current) && (
+        <p>
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={revokeOthers.isPending}
+            aria-busy={revokeOthers.isPending}
+            onClick={() => revokeOthers.mutate()}
+          >
+            Sign out all other sessions
+          </button>
+        </p>
       )}
     </section>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
+import { Link, Redirect, useLocation, useSearchParams } from 'wouter';
 import type { LoginRequest, UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { useAuthMetadata, useCurrentUser } from '../../api/hooks';
@@ -20,7 +20,7 @@ export function LoginPage() {
   useDocumentTitle('Sign in');
   const api = useApi();
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   const [searchParams] = useSearchParams();
   const returnTo = sanitizeReturnTo(searchParams.get('returnTo'));
   const metadata = useAuthMetadata();
@@ -61,7 +61,30 @@ export function LoginPage() {
   }, [isLeavingForServer, returnTo]);
 
   if (isLeavingForServer) return <Loading label="Taking you back…" />;
-  if (currentUser.data && !signIn.isPending) return <Navigate to={returnTo} replace />;
+  // Signed in already: go on, unless there is a failure to explain (linking a provider from the
+  // account page comes back here with ?oidc_error= when it fails).
+  if (currentUser.data && oidcError) {
+    return (
+      <div className="narrow stack">
+        <h1>Sign in</h1>
+        <ErrorAlert error={oidcError} />
+        <p>
+          <Link href={returnTo}>Back to your account</Link>
+        </p>
+      </div>
+    );
+  }
+  if (currentUser.data && !signIn.isPending) return <Redirect to={returnTo} replace />;
+  // Until we know whether this browser is signed in, show neither the form nor a redirect: no
+  // flash of the wrong page on reload.
+  if (currentUser.isPending) {
+    return (
+      <div className="narrow">
+        <h1>Sign in</h1>
+        <Loading />
+      </div>
+    );
+  }
   if (autoLaunch) {
     return (
       <div className="narrow">

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from 'react-router-dom';
+import { useLocation } from 'wouter';
 import type { LogoutResponse } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { forgetSignedInUser } from '../../api/query-client';
@@ -7,7 +7,7 @@ import { forgetSignedInUser } from '../../api/query-client';
 export function useSignOut() {
   const api = useApi();
   const queryClient = useQueryClient();
-  const navigate = useNavigate();
+  const [, navigate] = useLocation();
   return useMutation({
     // 204 (undefined) for most sessions; {end_session_url} when an identity provider started it.
     mutationFn: () => api.call('cookieLogout') as Promise<LogoutResponse | undefined>,
@@ -19,7 +19,8 @@ export function useSignOut() {
         window.location.assign(result.end_session_url);
         return;
       }
-      navigate('/login', { replace: true });
+      // ?local=1: a deliberate sign-out must not bounce straight back to an auto-launch provider.
+      navigate('/login?local=1', { replace: true });
     },
   });
 }

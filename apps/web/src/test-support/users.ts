@@ -1,0 +1,18 @@
+import type { UserRead } from '@gatehouse/shared';
+
+/** A user as GET /users/me answers, with the fields a test cares about overridden. */
+export function makeUser(overrides: Partial<UserRead> = {}): UserRead {
+  return {
+    id: '5f0c7a52-4a63-4c89-9a4e-7cf1d1f0c001',
+    email: 'ada@example.com',
+    username: null,
+    display_name: null,
+    is_active: true,
+    is_superuser: false,
+    is_verified: true,
+    has_password: true,
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
