@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config } = loaded;
-  const logger = createLogger(config.server.log_level);
+  const logger = createLogger(config.logging.level, undefined, config.logging.format);
   logger.info({ config_file: loaded.path }, 'Configuration loaded');
   for (const notice of loaded.notices) logger.info(notice);
   // What to register at each identity provider, ready to paste (discovery itself waits for the

@@ -107,5 +107,7 @@ export interface FieldError {
 export interface ErrorResponse {
   detail: ErrorCode;
   message: string;
+  /** The X-Request-Id of the request, to find its lines in the server log. */
+  request_id?: string;
   errors?: FieldError[];
 }

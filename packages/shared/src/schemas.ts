@@ -344,6 +344,10 @@ export const ErrorResponseSchema = {
   properties: {
     detail: { type: 'string', description: 'Machine-readable error code.' },
     message: { type: 'string', description: 'Human-readable explanation.' },
+    request_id: {
+      type: 'string',
+      description: 'The request id (also in the X-Request-Id header and on every server log line about the request).',
+    },
     errors: {
       type: 'array',
       items: {
