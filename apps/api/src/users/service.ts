@@ -11,7 +11,7 @@ import { findPasswordProblem } from '../auth/password-policy.js';
 import { createSessionRepo } from '../auth/repo.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
 import { createRateLimiter } from '../rate-limit/service.js';
-import { normalizeEmail } from './email.js';
+import { normalizeNewEmail } from './email.js';
 import { isUuid } from '../db/uuid.js';
 import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -67,7 +67,7 @@ export function createUserService(ctx: AppContext) {
           (await ctx.passwordHasher.verify(input.current_password, user.hashedPassword));
         if (!isMatch) throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
       }
-      const email = input.email !== undefined ? normalizeEmail(input.email) : user.email;
+      const email = input.email !== undefined ? normalizeNewEmail(input.email) : user.email;
       if (input.email !== undefined) data.email = email;
       if (input.display_name !== undefined) data.displayName = input.display_name;
       if (input.password !== undefined) {
@@ -94,7 +94,7 @@ export function createUserService(ctx: AppContext) {
     getById: findUserOrThrow,
 
     async create(input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {
-      const email = normalizeEmail(input.email);
+      const email = normalizeNewEmail(input.email);
       const hashedPassword =
         input.password !== undefined
           ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD')
@@ -136,7 +136,7 @@ export function createUserService(ctx: AppContext) {
       }
       const now = ctx.clock.now();
       const data: Prisma.UserUpdateInput = {};
-      const email = input.email !== undefined ? normalizeEmail(input.email) : target.email;
+      const email = input.email !== undefined ? normalizeNewEmail(input.email) : target.email;
       if (input.email !== undefined) data.email = email;
       if (input.display_name !== undefined) data.displayName = input.display_name;
       if (input.is_active !== undefined) data.isActive = input.is_active;
