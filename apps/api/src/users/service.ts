@@ -99,6 +99,9 @@ export function createUserService(ctx: AppContext) {
         input.password !== undefined
           ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD')
           : null;
+      // Without a password the account gets a setup link, written in the same statement as the
+      // user: a crash cannot leave an account nobody can ever sign in to.
+      const setup = hashedPassword === null ? passwordTokens.prepare('setup', ctx.config.auth.setup_link_lifetime) : null;
       let user: User;
       try {
         user = await users.create({
@@ -109,6 +112,7 @@ export function createUserService(ctx: AppContext) {
           isSuperuser: input.is_superuser ?? false,
           isVerified: input.is_verified ?? true,
           passwordChangedAt: hashedPassword ? ctx.clock.now() : null,
+          ...(setup ? { passwordTokens: { create: setup.row } } : {}),
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -116,10 +120,7 @@ export function createUserService(ctx: AppContext) {
         }
         throw error;
       }
-      const setupUrl =
-        hashedPassword === null
-          ? (await passwordTokens.issue(user.id, 'setup', ctx.config.auth.setup_link_lifetime)).url
-          : null;
+      const setupUrl = setup?.url ?? null;
       ctx.logger.info({ userId: user.id, isSuperuser: user.isSuperuser }, 'Admin created a user');
       return { user, setupUrl };
     },
