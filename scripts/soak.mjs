@@ -37,7 +37,7 @@ const base = `http://127.0.0.1:${port}`;
 const configFile = path.join(dir, 'config.toml');
 fs.writeFileSync(
   configFile,
-  `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "warn"\n[misc]\nfrontend_url = "${base}"\n` +
+  `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "info"\n[misc]\nfrontend_url = "${base}"\n` +
     `[database]\ndata_dir = "${path.join(dir, 'data')}"\n` +
     `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = ["admin@example.com"]\n` +
     'registration_enabled = true\nbcrypt_cost = 10\n[metrics]\nenabled = true\n',
@@ -49,7 +49,7 @@ const setupUrl = await new Promise((resolve, reject) => {
   const timer = setTimeout(() => reject(new Error(`server did not start:\n${serverOutput}`)), 120_000);
   let url = null;
   const onData = (chunk) => {
-    serverOutput += chunk.toString('utf8');
+    if (serverOutput.length < 1_000_000) serverOutput += chunk.toString('utf8');
     url ??= serverOutput.match(/https?:\/\/[^\s"]+reset-password\?token=[\w%-]+/)?.[0] ?? null;
     if (serverOutput.includes('Gatehouse listening') && url) {
       clearTimeout(timer);

@@ -17,11 +17,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { apiPath } from '@gatehouse/shared';
 import { openEmbeddedDatabase } from '../db/database.js';
-import { applyMigrations, readMigrationFiles } from '../db/migrate.js';
-import { createPasswordHasher } from '../auth/password-hasher.js';
-import { createUserRepo } from '../users/repo.js';
-import { createLogger } from '../logger.js';
-import { MIGRATIONS_DIR } from '../test-support/test-context.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const ROUNDS = 3;
@@ -35,13 +30,19 @@ async function findFreePort(): Promise<number> {
   return port;
 }
 
+/** Every process started, so none outlives the test whatever fails. */
+const children = new Set<ChildProcess>();
+const outputOf = new Map<ChildProcess, () => string>();
+
 function startServer(configFile: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => reject(new Error(`server did not start in 90 s:\n${output}`)), 90_000);
+    outputOf.set(child, () => output);
     const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
+      if (output.length < 1_000_000) output += chunk.toString('utf8');
       if (output.includes('Gatehouse listening')) {
         clearTimeout(timer);
         resolve(child);
@@ -69,20 +70,27 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
     configFile = path.join(dir, 'config.toml');
     fs.writeFileSync(
       configFile,
-      `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "warn"\n[misc]\nfrontend_url = "${base}"\n` +
+      `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "info"\n[misc]\nfrontend_url = "${base}"\n` +
         `[database]\ndata_dir = "${path.join(dir, 'data')}"\n` +
         `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = ["admin@example.com"]\nbcrypt_cost = 10\n` +
         '[auth.rate_limits]\nregister_per_client = 100000\n',
     );
-    // The admin exists with a password before the first start.
-    const db = await openEmbeddedDatabase(path.join(dir, 'data'));
-    await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), createLogger('silent'));
-    const hasher = await createPasswordHasher({ cost: 10, maxThreads: 1 });
-    await createUserRepo(db.prisma).create({ email: 'admin@example.com', hashedPassword: await hasher.hash(PASSWORD), isSuperuser: true, isVerified: true, isActive: true });
-    await hasher.close();
-    await db.close();
-  }, 120_000);
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    // The first start creates the admin and logs its setup link; the admin sets a password with it.
+    const child = await startServer(configFile);
+    try {
+      const setupUrl = outputOf.get(child)!().match(/"setup_url":"([^"]+)"/)?.[1];
+      expect(setupUrl).toBeDefined();
+      const setup = await request(base).post(apiPath('resetPassword')).send({ token: new URL(setupUrl!).searchParams.get('token'), password: PASSWORD });
+      expect(setup.status).toBe(204);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode === null && child.signalCode === null ? child.on('exit', resolve) : resolve(null)));
+    }
+  }, 300_000);
+  afterAll(() => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   /** One worker: create an account, set its password through the setup link, sometimes delete it. */
   async function runWorker(token: string, worker: number, stop: { isStopped: boolean }): Promise<number> {
