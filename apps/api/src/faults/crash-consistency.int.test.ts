@@ -93,7 +93,7 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
   });
 
   /** One worker: create an account, set its password through the setup link, sometimes delete it. */
-  async function runWorker(token: string, worker: number, stop: { isStopped: boolean }): Promise<number> {
+  async function runWorker(token: string, worker: number, stop: { isStopped: boolean; done: number }): Promise<number> {
     let done = 0;
     for (let i = 0; !stop.isStopped; i += 1) {
       try {
@@ -104,6 +104,7 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
         await request(base).post(apiPath('resetPassword')).send({ token: setupToken, password: PASSWORD });
         if (i % 3 === 0) await request(base).delete(apiPath('deleteUser', { id: user.id })).set(auth);
         done += 1;
+        stop.done += 1;
       } catch {
         return done; // the server is gone
       }
@@ -118,9 +119,11 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
       const login = await request(base).post(apiPath('jwtLogin')).type('form').send({ username: 'admin@example.com', password: PASSWORD });
       expect(login.status).toBe(200);
       const token = (login.body as { access_token: string }).access_token;
-      const stop = { isStopped: false };
+      const stop = { isStopped: false, done: 0 };
       const workers = [0, 1, 2, 3].map((worker) => runWorker(token, worker, stop));
-      const delay = 500 + crypto.randomInt(1500);
+      // Once the load is flowing (however slow the machine), kill at a random moment within it.
+      for (let waited = 0; stop.done === 0 && waited < 120_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      const delay = crypto.randomInt(1500);
       killedAfterMs.push(delay);
       await new Promise((resolve) => setTimeout(resolve, delay));
       const exited = new Promise((resolve) => child.on('exit', resolve));

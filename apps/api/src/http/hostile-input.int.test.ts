@@ -7,7 +7,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import request from 'supertest';
 import { API_PREFIX, ROUTES, type RouteName, type RouteSpec } from '@gatehouse/shared';
@@ -15,6 +15,9 @@ import { createTestContext, type TestContext } from '../test-support/test-contex
 import { createUser, loginBearer } from '../test-support/fixtures.js';
 import { createHttpServer } from './server.js';
 import type { Database } from '../db/database.js';
+
+// Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
+jest.setTimeout(180_000);
 
 /** Tables whose rows hostile requests may legitimately change: the counters of the brakes. */
 const TABLES_ALLOWED_TO_CHANGE = new Set(['rate_limits']);

@@ -1,10 +1,13 @@
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { apiPath } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, STRONG_PASSWORD } from '../test-support/fixtures.js';
 import { createLogger } from '../logger.js';
+
+// Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
+jest.setTimeout(180_000);
 
 describe('request ids and structured logs', () => {
   let t: TestContext;

@@ -6,13 +6,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX, OIDC_ERROR_MESSAGES, OIDC_TRANSACTION_COOKIE } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer, readSetCookies } from '../test-support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
 import { buildOidcProviderConfig, callbackUri, expectRefused, newBrowser, signInThrough } from '../test-support/oidc-fixtures.js';
+
+// Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
+jest.setTimeout(180_000);
 
 const SECRET = 'test-client-secret';
 const SLOW_TIMEOUT_S = 2;
