@@ -133,7 +133,8 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
       const completed = (await Promise.all(workers)).reduce((sum, n) => sum + n, 0);
       expect(completed).toBeGreaterThan(0); // the kill did land in the middle of real work
 
-      const db = await openEmbeddedDatabase(path.join(dir, 'data'));
+      // Where the server keeps it: data_dir/pglite (resolveDatabaseTarget).
+      const db = await openEmbeddedDatabase(path.join(dir, 'data', 'pglite'));
       try {
         // A used setup link and a set password go together, whatever moment the kill came.
         const halfDone = await db.prisma.$queryRaw<Array<{ id: string }>>`
