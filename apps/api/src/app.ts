@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
 import { API_PREFIX } from '@gatehouse/shared';
 import type { AppContext } from './context.js';
 import { createAuthService } from './auth/service.js';
@@ -11,6 +10,9 @@ import { createOidcService } from './oidc/service.js';
 import { mountOidcRoutes } from './oidc/routes.js';
 import { createAuthenticator, createCsrfGuard, createSessionCacheInvalidator } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
+import { createRequestContext, reenterRequestScope } from './http/request-context.js';
+import { createCors, createSecurityHeaders } from './http/security-headers.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
 import { createPasswordResetService } from './password-reset/reset-by-email.js';
@@ -35,30 +37,25 @@ export function createApp(ctx: AppContext): Express {
   // Paths are matched exactly: the OIDC callback path is case-sensitive and has no trailing slash.
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          'default-src': ["'self'"],
-          'img-src': ["'self'", 'data:', 'https:'],
-          'style-src': ["'self'", "'unsafe-inline'"],
-          'form-action': ["'self'"],
-          'frame-ancestors': ["'none'"],
-          'upgrade-insecure-requests': null,
-        },
-      },
-      strictTransportSecurity: readPublicUrl(ctx.config).isSecure,
-    }),
-  );
+  app.use(createRequestContext(ctx.logger));
+  app.use(createSecurityHeaders(ctx.config));
+  // Off by default: /metrics has no authentication, so the operator decides to expose it.
+  if (ctx.config.metrics.enabled) {
+    const metrics = createMetrics();
+    app.use(metrics.middleware);
+    app.get('/metrics', metrics.handler);
+  }
 
   const authService = createAuthService(ctx);
   const api = express.Router({ caseSensitive: true, strict: true });
+  api.use(createCors(ctx.config));
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
   api.use(express.json({ limit: BODY_LIMIT }));
   api.use(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 }));
+  api.use(reenterRequestScope);
   api.use(createSessionCacheInvalidator(authService));
   api.use(createAuthenticator(authService));
   api.use(createCsrfGuard(ctx.config));

@@ -1,5 +1,7 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from './config/types.js';
+import pretty from 'pino-pretty';
+import type { LogFormat, LogLevel } from './config/types.js';
 
 export type { Logger };
 
@@ -29,15 +31,40 @@ const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
 ];
 
-/** JSON lines on stdout (or the given stream, which tests use to read the log). */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/**
+ * The request being served, for the log. One per process by nature (like a thread-local): it only
+ * carries the request id along async calls, so every line logged while serving a request, in any
+ * service, names that request without the logger being passed down request by request.
+ */
+export const requestScope = new AsyncLocalStorage<{ readonly requestId: string }>();
+
+/**
+ * JSON lines on stdout (or the given stream, which tests use to read the log); "pretty" writes
+ * coloured, human-readable lines instead (pino-pretty, in-process: no worker thread).
+ */
+export function createLogger(level: LogLevel, destination?: DestinationStream, format: LogFormat = 'json'): Logger {
+  const stream = format === 'pretty' ? createPrettyStream(destination) : destination;
   return pino(
     {
       level,
       base: { service: 'gatehouse' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: () => {
+        const scope = requestScope.getStore();
+        return scope ? { reqId: scope.requestId } : {};
+      },
     },
-    destination,
+    stream,
   );
+}
+
+function createPrettyStream(destination: DestinationStream | undefined): DestinationStream {
+  return pretty({
+    destination: destination ?? 1,
+    colorize: destination === undefined && process.stdout.isTTY,
+    translateTime: 'SYS:standard',
+    ignore: 'pid,hostname,service',
+    sync: true,
+  });
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
+import { createHttpServer } from './http/server.js';
 import { createPasswordHasher } from './auth/password-hasher.js';
 import { createAuthService } from './auth/service.js';
 import { systemClock } from './clock.js';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config } = loaded;
-  const logger = createLogger(config.server.log_level);
+  const logger = createLogger(config.logging.level, undefined, config.logging.format);
   logger.info({ config_file: loaded.path }, 'Configuration loaded');
   for (const notice of loaded.notices) logger.info(notice);
   // What to register at each identity provider, ready to paste (discovery itself waits for the
@@ -111,7 +112,8 @@ async function main(): Promise<void> {
   if (mailer) checkMailSettings(ctx, mailer);
 
   const app = createApp(ctx);
-  const server: Server = app.listen(config.server.port, config.server.host, () => {
+  const server: Server = createHttpServer(app, logger);
+  server.listen(config.server.port, config.server.host, () => {
     logger.info(
       { host: config.server.host, port: config.server.port, frontend_url: config.misc.frontend_url },
       `Gatehouse listening on http://${config.server.host}:${config.server.port} (public address ${config.misc.frontend_url})`,

@@ -21,6 +21,7 @@ export const ErrorCode = {
   VALIDATION_ERROR: 'VALIDATION_ERROR',
   MALFORMED_BODY: 'MALFORMED_BODY',
   MALFORMED_REQUEST: 'MALFORMED_REQUEST',
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
@@ -72,6 +73,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 422,
   MALFORMED_BODY: 400,
   MALFORMED_REQUEST: 400,
+  HEADERS_TOO_LARGE: 431,
   UNSUPPORTED_MEDIA_TYPE: 415,
   PAYLOAD_TOO_LARGE: 413,
   METHOD_NOT_ALLOWED: 405,
@@ -111,5 +113,7 @@ export interface FieldError {
 export interface ErrorResponse {
   detail: ErrorCode;
   message: string;
+  /** The X-Request-Id of the request, to find its lines in the server log. */
+  request_id?: string;
   errors?: FieldError[];
 }

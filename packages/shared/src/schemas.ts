@@ -12,7 +12,8 @@ const email = {
   type: 'string',
   minLength: 3,
   maxLength: 254,
-  pattern: '^\\s*[^\\s@]+@[^\\s@]+\\s*$',
+  // No control characters (NUL and friends never belong in an address, and databases refuse NUL).
+  pattern: '^\\s*[^\\s@\\u0000-\\u001f\\u007f]+@[^\\s@\\u0000-\\u001f\\u007f]+\\s*$',
   description: 'Email address; trimmed and lower-cased by the server.',
 } as const;
 // Length is checked again in bytes by the password policy; maxLength here only bounds the input.
@@ -29,7 +30,7 @@ export const LoginRequestSchema = {
     'application/x-www-form-urlencoded or JSON.',
   type: 'object',
   properties: {
-    username: { type: 'string', minLength: 1, maxLength: 254 },
+    username: { type: 'string', minLength: 1, maxLength: 254, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
     password,
     grant_type: { type: 'string', enum: ['password', ''] },
     scope: { type: 'string', maxLength: 1000 },
@@ -447,6 +448,10 @@ export const ErrorResponseSchema = {
   properties: {
     detail: { type: 'string', description: 'Machine-readable error code.' },
     message: { type: 'string', description: 'Human-readable explanation.' },
+    request_id: {
+      type: 'string',
+      description: 'The request id (also in the X-Request-Id header and on every server log line about the request).',
+    },
     errors: {
       type: 'array',
       items: {

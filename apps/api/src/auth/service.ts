@@ -2,7 +2,7 @@ import { describePasswordProblem } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
 import { createUserRepo, isUniqueViolation, type User } from '../users/repo.js';
-import { normalizeEmail } from '../users/email.js';
+import { normalizeEmail, normalizeNewEmail } from '../users/email.js';
 import { isUuid } from '../db/uuid.js';
 import { createSessionRepo, type Session } from './repo.js';
 import { createSessionCache } from './session-cache.js';
@@ -191,7 +191,7 @@ export function createAuthService(ctx: AppContext) {
       }
       // Every attempt counts (a bot creating accounts succeeds): so many per client per hour.
       await rateLimiter.consume(rules.registerPerClient, client.ipAddress ?? 'unknown');
-      const email = normalizeEmail(input.email);
+      const email = normalizeNewEmail(input.email);
       const problem = findPasswordProblem(input.password, email);
       if (problem) throw new AppError('REGISTER_INVALID_PASSWORD', describePasswordProblem(problem));
       const hashedPassword = await ctx.passwordHasher.hash(input.password);

@@ -92,6 +92,8 @@ export function createSessionCacheInvalidator(authService: AuthService): Request
  */
 export function createCsrfGuard(config: Config): RequestHandler {
   const allowedOrigin = new URL(config.misc.frontend_url).origin;
+  // Origins the operator listed in misc.cors_urls may call the API from their pages (CORS).
+  const corsOrigins = new Set(config.misc.cors_urls);
   return (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method)) {
       next();
@@ -99,7 +101,8 @@ export function createCsrfGuard(config: Config): RequestHandler {
     }
     const fetchSite = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
-    if (fetchSite === 'cross-site' || (origin !== undefined && origin !== allowedOrigin)) {
+    const isCorsOrigin = origin !== undefined && corsOrigins.has(origin);
+    if (!isCorsOrigin && (fetchSite === 'cross-site' || (origin !== undefined && origin !== allowedOrigin))) {
       throw new AppError(
         'CSRF_FAILED',
         `Request refused: it comes from ${origin ?? 'another site'}, not from ${allowedOrigin}. ` +

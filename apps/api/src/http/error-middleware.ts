@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { ErrorResponse } from '@gatehouse/shared';
 import { AppError } from './app-error.js';
 import type { Logger } from '../logger.js';
+import { readRequestId } from './request-context.js';
 
 /**
  * Maps every error to JSON. AppErrors carry their code; body-parser's errors become 4xx with
@@ -15,10 +16,11 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
       return;
     }
     const appError = toAppError(error);
+    const requestId = readRequestId(res);
     if (!appError) {
-      logger.error({ err: error, method: req.method, path: req.path }, 'Unhandled error');
+      logger.error({ err: error, reqId: requestId, method: req.method, path: req.path }, 'Unhandled error');
     } else if (appError.code === 'SERVICE_UNAVAILABLE') {
-      logger.error({ err: error, method: req.method, path: req.path }, 'Database unavailable');
+      logger.error({ err: error, reqId: requestId, method: req.method, path: req.path }, 'Database unavailable');
     }
     const { status, body, headers } = appError
       ? {
@@ -26,13 +28,18 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
           body: {
             detail: appError.code,
             message: appError.message,
+            ...(requestId ? { request_id: requestId } : {}),
             ...(appError.options.fieldErrors ? { errors: appError.options.fieldErrors } : {}),
           } satisfies ErrorResponse,
           headers: appError.options.headers ?? {},
         }
       : {
           status: 500,
-          body: { detail: 'INTERNAL_ERROR', message: 'Something went wrong on our side. The error was logged.' } satisfies ErrorResponse,
+          body: {
+            detail: 'INTERNAL_ERROR',
+            message: `Something went wrong on our side. The error was logged${requestId ? ` with request id ${requestId}` : ''}.`,
+            ...(requestId ? { request_id: requestId } : {}),
+          } satisfies ErrorResponse,
           headers: {},
         };
     res.status(status).set(headers).json(body);

@@ -36,17 +36,23 @@ export function createPasswordTokenService(ctx: AppContext) {
       'This link is invalid, expired or already used. Ask for a new one.',
     );
 
+  /** A fresh token: the row to store (hash only) and the link to hand out. */
+  function prepare(purpose: PasswordTokenPurpose, lifetimeSeconds: number) {
+    const token = crypto.randomBytes(32).toString('base64url');
+    const now = ctx.clock.now();
+    const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000);
+    // Links are built from frontend_url only, never from request headers (Host, X-Forwarded-*).
+    const url = `${ctx.config.misc.frontend_url}${RESET_PAGE_PATH}?token=${encodeURIComponent(token)}`;
+    return { row: { purpose, tokenHash: hashPasswordToken(token), createdAt: now, expiresAt }, url, expiresAt, now };
+  }
+
   return {
+    /** For a new user, whose token row is written together with the user (one statement). */
+    prepare,
+
     async issue(userId: string, purpose: PasswordTokenPurpose, lifetimeSeconds: number): Promise<IssuedPasswordToken> {
-      const token = crypto.randomBytes(32).toString('base64url');
-      const now = ctx.clock.now();
-      const expiresAt = new Date(now.getTime() + lifetimeSeconds * 1000);
-      await tokens.replaceForUser(
-        { userId, purpose, tokenHash: hashPasswordToken(token), createdAt: now, expiresAt },
-        now,
-      );
-      // Links are built from frontend_url only, never from request headers (Host, X-Forwarded-*).
-      const url = `${ctx.config.misc.frontend_url}${RESET_PAGE_PATH}?token=${encodeURIComponent(token)}`;
+      const { row, url, expiresAt, now } = prepare(purpose, lifetimeSeconds);
+      await tokens.replaceForUser({ userId, ...row }, now);
       return { url, expiresAt };
     },
 

@@ -3,11 +3,14 @@
  * reset password, the OIDC callback) answers 429 with Retry-After once its counter says so;
  * delays grow, the limit locks, a success or an admin unlock lifts the account's lock.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import request from 'supertest';
 import { apiPath } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { STRONG_PASSWORD, createUser, loginBearer } from '../test-support/fixtures.js';
+
+// Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
+jest.setTimeout(180_000);
 
 const LOGIN = apiPath('jwtLogin');
 

@@ -1,7 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { AppError } from '../http/app-error.js';
 import { backoffDelayMs, createRateLimiter, type RateLimiter } from './service.js';
+
+// Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
+jest.setTimeout(180_000);
 
 /** Seconds of Retry-After the next check would answer, or 0 when the key may go ahead. */
 async function retryAfter(limiter: RateLimiter, check: () => Promise<void>): Promise<number> {

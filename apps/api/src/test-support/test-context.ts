@@ -70,8 +70,10 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       openid_connect: [],
       rate_limits: {
         ...DEFAULT_RATE_LIMITS,
-        // Test files register many accounts from one address; the registration brake has its own test.
+        // Test files register many accounts and refuse many OIDC callbacks from one address; those
+        // brakes have their own tests (rate-limit/brakes.int.test.ts).
         register_per_client: 10_000,
+        oidc_callback_failures_per_client: 10_000,
       },
     },
     notifications: { smtp_config: null },

@@ -11,7 +11,7 @@ import { findPasswordProblem } from '../auth/password-policy.js';
 import { createSessionRepo } from '../auth/repo.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
 import { createRateLimiter } from '../rate-limit/service.js';
-import { normalizeEmail } from './email.js';
+import { normalizeEmail, normalizeNewEmail } from './email.js';
 import { isUuid } from '../db/uuid.js';
 import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -77,7 +77,7 @@ export function createUserService(ctx: AppContext) {
           (await ctx.passwordHasher.verify(input.current_password, user.hashedPassword));
         if (!isMatch) throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
       }
-      const email = input.email !== undefined ? normalizeEmail(input.email) : user.email;
+      const email = input.email !== undefined ? normalizeNewEmail(input.email) : user.email;
       if (input.email !== undefined) data.email = email;
       if (input.display_name !== undefined) data.displayName = input.display_name;
       if (input.password !== undefined) {
@@ -136,11 +136,14 @@ export function createUserService(ctx: AppContext) {
     getById: findUserOrThrow,
 
     async create(actor: AuditActor, input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {
-      const email = normalizeEmail(input.email);
+      const email = normalizeNewEmail(input.email);
       const hashedPassword =
         input.password !== undefined
           ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD')
           : null;
+      // Without a password the account gets a setup link, written in the same statement as the
+      // user: a crash cannot leave an account nobody can ever sign in to.
+      const setup = hashedPassword === null ? passwordTokens.prepare('setup', ctx.config.auth.setup_link_lifetime) : null;
       let user: User;
       try {
         user = await users.create({
@@ -151,6 +154,7 @@ export function createUserService(ctx: AppContext) {
           isSuperuser: input.is_superuser ?? false,
           isVerified: input.is_verified ?? true,
           passwordChangedAt: hashedPassword ? ctx.clock.now() : null,
+          ...(setup ? { passwordTokens: { create: setup.row } } : {}),
         });
       } catch (error) {
         if (isUniqueViolation(error)) {
@@ -158,10 +162,7 @@ export function createUserService(ctx: AppContext) {
         }
         throw error;
       }
-      const setupUrl =
-        hashedPassword === null
-          ? (await passwordTokens.issue(user.id, 'setup', ctx.config.auth.setup_link_lifetime)).url
-          : null;
+      const setupUrl = setup?.url ?? null;
       ctx.logger.info({ userId: user.id, isSuperuser: user.isSuperuser }, 'Admin created a user');
       await audit.record({
         type: 'admin.user_created',
@@ -189,7 +190,7 @@ export function createUserService(ctx: AppContext) {
       }
       const now = ctx.clock.now();
       const data: Prisma.UserUpdateInput = {};
-      const email = input.email !== undefined ? normalizeEmail(input.email) : target.email;
+      const email = input.email !== undefined ? normalizeNewEmail(input.email) : target.email;
       if (input.email !== undefined) data.email = email;
       if (input.display_name !== undefined) data.displayName = input.display_name;
       if (input.is_active !== undefined) data.isActive = input.is_active;

@@ -1,0 +1,93 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { API_PREFIX, OIDC_ERROR_PARAM, ROUTES } from '@gatehouse/shared';
+
+/** Sign-in routes, by path below the API prefix, and how their answers read as outcomes. */
+const PASSWORD_LOGIN_PATHS = new Set<string>([ROUTES.jwtLogin.path, ROUTES.cookieLogin.path]);
+const OIDC_CALLBACK_PATHS = new Set<string>([ROUTES.oidcCallback.path, ROUTES.oidcOAuthCallback.path]);
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Counts sign-ins and times requests. */
+  readonly middleware: RequestHandler;
+  /** GET /metrics in the Prometheus text format. */
+  readonly handler: RequestHandler;
+}
+
+/**
+ * prom-client behind one adapter, with a registry per app (never prom-client's global one) so
+ * several apps in one process (tests) do not share counts. Labels are route templates, never raw
+ * paths, so ids in URLs cannot blow up the number of series.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+  const logins = new Counter({
+    name: 'gatehouse_logins_total',
+    help: 'Sign-in attempts by method (password or oidc) and result (success, failure, rate_limited).',
+    labelNames: ['method', 'result'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'Time to answer HTTP requests, by method, route template and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  // Pre-create the sign-in series so a dashboard shows 0 rather than nothing.
+  for (const method of ['password', 'oidc']) {
+    for (const result of ['success', 'failure', 'rate_limited']) logins.inc({ method, result }, 0);
+  }
+
+  const middleware: RequestHandler = (req, res, next) => {
+    const stopTimer = latency.startTimer();
+    res.on('finish', () => {
+      const route = routeTemplate(req);
+      stopTimer({ method: req.method, route, status: String(res.statusCode) });
+      const outcome = classifySignIn(req, res, route);
+      if (outcome) logins.inc(outcome);
+    });
+    next();
+  };
+
+  const handler: RequestHandler = async (_req, res) => {
+    res.set('Content-Type', registry.contentType);
+    res.set('Cache-Control', 'no-store');
+    res.send(await registry.metrics());
+  };
+
+  return { registry, middleware, handler };
+}
+
+/** Every API route's template below the prefix ("/users/:id"). */
+const API_ROUTE_PATHS = new Set<string>(Object.values(ROUTES).map((route) => route.path));
+
+function routeTemplate(req: Request): string {
+  // When an error ends the request, Express has already left the API router (req.baseUrl is
+  // empty again), so the prefix is put back from the route table rather than from baseUrl.
+  const route = req.route as { path?: unknown } | undefined;
+  if (route && typeof route.path === 'string') {
+    return API_ROUTE_PATHS.has(route.path) ? `${API_PREFIX}${route.path}` : route.path;
+  }
+  if (req.path === API_PREFIX || req.path.startsWith(`${API_PREFIX}/`)) return 'unmatched';
+  return 'web';
+}
+
+function classifySignIn(req: Request, res: Response, route: string): { method: string; result: string } | null {
+  if (!route.startsWith(API_PREFIX)) return null;
+  const path = route.slice(API_PREFIX.length);
+  const status = res.statusCode;
+  if (PASSWORD_LOGIN_PATHS.has(path) && req.method === 'POST') {
+    if (status === 200 || status === 204) return { method: 'password', result: 'success' };
+    if (status === 429) return { method: 'password', result: 'rate_limited' };
+    if (status === 400) return { method: 'password', result: 'failure' };
+    return null;
+  }
+  if (OIDC_CALLBACK_PATHS.has(path)) {
+    if (status === 429) return { method: 'oidc', result: 'rate_limited' };
+    const location = String(res.getHeader('Location') ?? '');
+    return { method: 'oidc', result: status === 302 && !location.includes(`?${OIDC_ERROR_PARAM}=`) ? 'success' : 'failure' };
+  }
+  return null;
+}
