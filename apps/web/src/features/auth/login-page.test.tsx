@@ -79,7 +79,7 @@ describe('the sign-in page, built from GET /auth/metadata', () => {
     const options = metadata({ oidc_providers: [{ ...PROVIDER, auto_launch: true }] });
     renderPage(<LoginPage />, { path: '/login', server: serve(options) });
     await screen.findByText('Taking you to Authentik…');
-    expect(screen.getByRole('link', { name: 'Sign in another way' }).getAttribute('href')).toBe('/login?local=1');
+    expect(screen.getByRole('link', { name: 'Sign in another way' }).getAttribute('href')).toBe('login?local=1'); // relative: resolves under the <base href> of a sub-path
     cleanup();
     renderPage(<LoginPage />, { path: '/login?local=1', server: serve(options) });
     await screen.findByLabelText('Email');
