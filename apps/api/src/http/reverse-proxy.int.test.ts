@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer } from '../test-support/fixtures.js';
+import { buildOidcProviderConfig } from '../test-support/oidc-fixtures.js';
 import { describeInsecureFrontendUrl } from './public-url.js';
 import { insertBaseHref } from '../app.js';
 
@@ -103,26 +104,11 @@ describe('a sub-path frontend_url (https://media.example.com/auth)', () => {
         misc: { frontend_url: 'https://media.example.com/auth' },
         auth: {
           openid_connect: [
-            {
-              enabled: true,
+            buildOidcProviderConfig({
               name: 'Authentik',
-              client_id: 'gatehouse',
               client_secret: 'secret',
               configuration_endpoint: 'https://id.example.com/.well-known/openid-configuration',
-              scopes: 'openid email profile',
-              button_text: 'Sign in with {name}',
-              icon_url: '',
-              auto_register: true,
-              auto_launch: false,
-              username_claim: 'preferred_username',
-              groups_claim: 'groups',
-              admin_groups: [],
-              allowed_groups: [],
-              token_endpoint_auth_method: 'client_secret_basic',
-              timeout: 10,
-              end_session: true,
-              callback: 'provider',
-            },
+            }),
           ],
         },
       },
