@@ -86,26 +86,32 @@ export interface AuditFilter {
 
 export function createAuditLog(ctx: Pick<AppContext, 'db' | 'clock' | 'logger' | 'config'>) {
   const repo = createAuditRepo(ctx.db.prisma);
+  /** The row for one event, for callers that write it inside their own transaction. */
+  function row(event: AuditRecord): Prisma.AuditEventCreateInput {
+    return {
+      createdAt: ctx.clock.now(),
+      type: event.type,
+      actorType: event.actor.type,
+      actorId: event.actor.type === 'user' ? event.actor.id : null,
+      actorEmail: event.actor.type === 'user' ? event.actor.email : null,
+      userId: event.user?.id ?? null,
+      userEmail: event.user?.email?.slice(0, MAX_TEXT) ?? null,
+      method: event.method ?? null,
+      provider: event.provider?.slice(0, MAX_TEXT) ?? null,
+      ipAddress: event.ipAddress ?? null,
+      details: scrubDetails(event.details ?? {}) as Prisma.InputJsonValue,
+    };
+  }
   return {
+    row,
+
     /**
      * Writes one event. A failure to write is logged, not thrown: the action it describes has
      * already happened, and failing the request now would only hide that from the user.
      */
     async record(event: AuditRecord): Promise<void> {
       try {
-        await repo.create({
-          createdAt: ctx.clock.now(),
-          type: event.type,
-          actorType: event.actor.type,
-          actorId: event.actor.type === 'user' ? event.actor.id : null,
-          actorEmail: event.actor.type === 'user' ? event.actor.email : null,
-          userId: event.user?.id ?? null,
-          userEmail: event.user?.email?.slice(0, MAX_TEXT) ?? null,
-          method: event.method ?? null,
-          provider: event.provider?.slice(0, MAX_TEXT) ?? null,
-          ipAddress: event.ipAddress ?? null,
-          details: scrubDetails(event.details ?? {}) as Prisma.InputJsonValue,
-        });
+        await repo.create(row(event));
       } catch (error) {
         ctx.logger.error({ err: error, audit_type: event.type }, 'Could not write an audit event');
       }

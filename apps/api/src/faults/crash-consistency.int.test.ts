@@ -2,8 +2,10 @@
  * Kill -9 in the middle: a real Gatehouse process (dist/main.js, embedded database on disk) runs
  * a mixed load of multi-row changes — accounts created with a setup link, passwords set through
  * the link (password + token + sessions in one transaction), admin deletes (user + sessions +
- * tokens) — and is SIGKILLed at a random moment, several times. After each kill the database,
- * reopened, must show every change whole or not at all, and the next start must serve again.
+ * tokens), registrations through a real OpenID Provider (account + link + audit events) and
+ * links of an existing account by verified email (link + audit event) — and is SIGKILLed at a
+ * random moment, several times. After each kill the database, reopened, must show every change
+ * whole or not at all, and the next start must serve again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -17,10 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { apiPath } from '@gatehouse/shared';
 import { openEmbeddedDatabase } from '../db/database.js';
+import { TestBrowser } from '../test-support/oidc-browser.js';
+import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const ROUNDS = 3;
 const PASSWORD = 'correct horse battery staple';
+const PROVIDER = 'CrashIdp';
 
 async function findFreePort(): Promise<number> {
   const server = http.createServer();
@@ -61,19 +66,25 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
   let dir: string;
   let configFile: string;
   let base: string;
+  let idp: TestIdp;
 
   beforeAll(async () => {
     expect(fs.existsSync(MAIN)).toBe(true); // built by `npm test` before the jest run
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-crash-'));
     const port = await findFreePort();
     base = `http://127.0.0.1:${port}`;
+    idp = await startTestIdp([
+      { client_id: 'gatehouse', client_secret: 'crash-test-client-secret', redirect_uris: [`${base}${apiPath('oidcCallback', { name: PROVIDER })}`] },
+    ]);
     configFile = path.join(dir, 'config.toml');
     fs.writeFileSync(
       configFile,
       `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "info"\n[misc]\nfrontend_url = "${base}"\n` +
         `[database]\ndata_dir = "${path.join(dir, 'data')}"\n` +
         `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = ["admin@example.com"]\nbcrypt_cost = 10\n` +
-        '[auth.rate_limits]\nregister_per_client = 100000\n',
+        '[auth.rate_limits]\nregister_per_client = 100000\n' +
+        `[auth.openid_connect]\nenabled = true\nname = "${PROVIDER}"\nclient_id = "gatehouse"\n` +
+        `client_secret = "crash-test-client-secret"\nconfiguration_endpoint = "${idp.issuer}/.well-known/openid-configuration"\n`,
     );
     // The first start creates the admin and logs its setup link; the admin sets a password with it.
     const child = await startServer(configFile);
@@ -87,8 +98,9 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
       await new Promise((resolve) => (child.exitCode === null && child.signalCode === null ? child.on('exit', resolve) : resolve(null)));
     }
   }, 300_000);
-  afterAll(() => {
+  afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await idp?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -112,15 +124,46 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
     return done;
   }
 
+  /**
+   * One worker signing in through the provider, one flow at a time (the test provider answers its
+   * login prompt for whoever loginAs named last): even rounds register a new person (account +
+   * link in one transaction), odd rounds first create a password account and then sign in with the
+   * same verified email, which links the identity to it.
+   */
+  async function runOidcWorker(token: string, stop: { isStopped: boolean; done: number }): Promise<number> {
+    let done = 0;
+    for (let i = 0; !stop.isStopped; i += 1) {
+      try {
+        const subject = `crash-${crypto.randomUUID()}`;
+        const email = `${i % 2 === 1 ? 'oidc-link' : 'oidc-reg'}-${i}-${subject}@example.com`;
+        if (i % 2 === 1) {
+          const created = await request(base).post(apiPath('createUser')).set({ Authorization: `Bearer ${token}` }).send({ email });
+          if (created.status !== 201) return done;
+        }
+        idp.setAccount(subject, { email, email_verified: true, preferred_username: subject.slice(0, 20) });
+        idp.loginAs(subject);
+        const browser = new TestBrowser(base, base);
+        const flow = await browser.follow(`${base}${apiPath('oidcAuthorize', { name: PROVIDER })}?redirect=true`);
+        if (flow.final.status !== 302 || !browser.sessionCookie()) return done;
+        done += 1;
+        stop.done += 1;
+      } catch {
+        return done; // the server is gone
+      }
+    }
+    return done;
+  }
+
   it(`survives ${ROUNDS} kills at random moments with consistent data`, async () => {
     const killedAfterMs: number[] = [];
+    let linkedSoFar = 0;
     for (let round = 0; round < ROUNDS; round += 1) {
       const child = await startServer(configFile);
       const login = await request(base).post(apiPath('jwtLogin')).type('form').send({ username: 'admin@example.com', password: PASSWORD });
       expect(login.status).toBe(200);
       const token = (login.body as { access_token: string }).access_token;
       const stop = { isStopped: false, done: 0 };
-      const workers = [0, 1, 2, 3].map((worker) => runWorker(token, worker, stop));
+      const workers = [...[0, 1, 2, 3].map((worker) => runWorker(token, worker, stop)), runOidcWorker(token, stop)];
       // Once the load is flowing (however slow the machine), kill at a random moment within it.
       for (let waited = 0; stop.done === 0 && waited < 120_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       const delay = crypto.randomInt(1500);
@@ -152,9 +195,26 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
         expect(orphans[0]!.n).toBe(0);
         // Every account created by the admin has its setup token (created together).
         const withoutToken = await db.prisma.$queryRaw<Array<{ id: string }>>`
-          SELECT u.id FROM users u WHERE u.email <> 'admin@example.com'
+          SELECT u.id FROM users u WHERE u.email <> 'admin@example.com' AND u.email NOT LIKE 'oidc-reg-%'
           AND NOT EXISTS (SELECT 1 FROM password_tokens t WHERE t.user_id = u.id)`;
         expect(withoutToken).toEqual([]);
+        // Registration through the provider: account, link and both audit events, or none of them.
+        const registeredHalfway = await db.prisma.$queryRaw<Array<{ id: string }>>`
+          SELECT u.id FROM users u WHERE u.email LIKE 'oidc-reg-%'
+          AND (u.hashed_password IS NOT NULL OR NOT EXISTS (SELECT 1 FROM linked_accounts l WHERE l.user_id = u.id)
+            OR NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.user_id = u.id AND a.type = 'account.registered' AND a.method = 'oidc')
+            OR NOT EXISTS (SELECT 1 FROM audit_events a WHERE a.user_id = u.id AND a.type = 'account.linked'))`;
+        expect(registeredHalfway).toEqual([]);
+        const auditedButAbsent = await db.prisma.$queryRaw<Array<{ id: bigint }>>`
+          SELECT a.id FROM audit_events a WHERE a.type IN ('account.registered', 'account.linked') AND a.provider = ${PROVIDER}
+          AND NOT EXISTS (SELECT 1 FROM linked_accounts l WHERE l.user_id = a.user_id AND l.provider = a.provider)`;
+        expect(auditedButAbsent).toEqual([]);
+        // Every link (new account or existing one) has its audit event.
+        const linkedUnaudited = await db.prisma.$queryRaw<Array<{ id: string }>>`
+          SELECT l.id FROM linked_accounts l WHERE NOT EXISTS (
+            SELECT 1 FROM audit_events a WHERE a.type = 'account.linked' AND a.user_id = l.user_id AND a.provider = l.provider)`;
+        expect(linkedUnaudited).toEqual([]);
+        linkedSoFar = (await db.prisma.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM linked_accounts`)[0]!.n;
       } finally {
         await db.close();
       }
@@ -167,5 +227,6 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
       child.kill('SIGKILL');
     }
     expect(killedAfterMs).toHaveLength(ROUNDS);
+    expect(linkedSoFar).toBeGreaterThan(0); // the provider flows did run between the kills
   }, 600_000);
 });

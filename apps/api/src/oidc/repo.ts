@@ -15,7 +15,13 @@ export function createOidcRepo(prisma: PrismaClient) {
     recordLinkLogin: (id: string, email: string | null, now: Date) =>
       prisma.linkedAccount.update({ where: { id }, data: { lastLoginAt: now, ...(email ? { email } : {}) } }),
 
-    createLink: (data: Prisma.LinkedAccountUncheckedCreateInput) => prisma.linkedAccount.create({ data }),
+    /** A link to an existing account and its audit events, together or not at all. */
+    createLink: (data: Prisma.LinkedAccountUncheckedCreateInput, auditRows: Prisma.AuditEventCreateInput[]) =>
+      prisma.$transaction(async (tx) => {
+        const link = await tx.linkedAccount.create({ data });
+        for (const auditRow of auditRows) await tx.auditEvent.create({ data: auditRow });
+        return link;
+      }),
 
     /** Deletes one of the user's links; returns whether there was one. */
     async deleteLinkOfUser(id: string, userId: string): Promise<boolean> {
@@ -23,11 +29,16 @@ export function createOidcRepo(prisma: PrismaClient) {
       return count > 0;
     },
 
-    /** A new account and its link, together or not at all. */
-    createUserWithLink: (user: Prisma.UserCreateInput, link: Omit<Prisma.LinkedAccountUncheckedCreateInput, 'userId'>) =>
+    /** A new account, its link and their audit events, together or not at all. */
+    createUserWithLink: (
+      user: Prisma.UserCreateInput,
+      link: Omit<Prisma.LinkedAccountUncheckedCreateInput, 'userId'>,
+      auditRowsFor: (created: User) => Prisma.AuditEventCreateInput[],
+    ) =>
       prisma.$transaction(async (tx) => {
         const created = await tx.user.create({ data: user });
         await tx.linkedAccount.create({ data: { ...link, userId: created.id } });
+        for (const auditRow of auditRowsFor(created)) await tx.auditEvent.create({ data: auditRow });
         return created;
       }),
 

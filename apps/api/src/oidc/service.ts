@@ -200,10 +200,12 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         const user = await repo.createUserWithLink(
           { email, username, displayName, hashedPassword: null, isActive: true, isSuperuser, isVerified: true },
           link,
+          (created) => [
+            audit.row({ type: 'account.registered', actor: actorOf(created), user: created, method: 'oidc', provider: provider.name }),
+            audit.row({ type: 'account.linked', actor: actorOf(created), user: created, provider: provider.name, details: { issuer: identity.issuer } }),
+          ],
         );
         logger.info({ userId: user.id, provider: provider.name, username }, 'Account created through OpenID Connect');
-        await audit.record({ type: 'account.registered', actor: actorOf(user), user, method: 'oidc', provider: provider.name });
-        await audit.record({ type: 'account.linked', actor: actorOf(user), user, provider: provider.name, details: { issuer: identity.issuer } });
         return user;
       } catch (error) {
         if (isUniqueViolationOn(error, 'username') && attempt < USERNAME_ATTEMPTS) {
@@ -249,22 +251,26 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       if (!existing.isActive) {
         throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${existing.id} is deactivated; an admin can activate it.`);
       }
-      await repo.createLink({
-        userId: existing.id,
-        provider: provider.name,
-        issuer: identity.issuer,
-        subject: identity.subject,
-        email: identity.email,
-        lastLoginAt: now,
-      });
+      await repo.createLink(
+        {
+          userId: existing.id,
+          provider: provider.name,
+          issuer: identity.issuer,
+          subject: identity.subject,
+          email: identity.email,
+          lastLoginAt: now,
+        },
+        [
+          audit.row({
+            type: 'account.linked',
+            actor: actorOf(existing),
+            user: existing,
+            provider: provider.name,
+            details: { issuer: identity.issuer, by: 'verified_email' },
+          }),
+        ],
+      );
       logger.info({ userId: existing.id, provider: provider.name }, 'Linked an existing account by verified email');
-      await audit.record({
-        type: 'account.linked',
-        actor: actorOf(existing),
-        user: existing,
-        provider: provider.name,
-        details: { issuer: identity.issuer, by: 'verified_email' },
-      });
       return applyAdminDecision(existing, decideAdmin(provider, identity, existing), provider);
     }
     if (!provider.auto_register) {
@@ -305,14 +311,25 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       return;
     }
     try {
-      await repo.createLink({
-        userId: link.userId,
-        provider: provider.name,
-        issuer: identity.issuer,
-        subject: identity.subject,
-        email: identity.email,
-        lastLoginAt: now,
-      });
+      await repo.createLink(
+        {
+          userId: link.userId,
+          provider: provider.name,
+          issuer: identity.issuer,
+          subject: identity.subject,
+          email: identity.email,
+          lastLoginAt: now,
+        },
+        [
+          audit.row({
+            type: 'account.linked',
+            actor: actorOf(session.user),
+            user: session.user,
+            provider: provider.name,
+            details: { issuer: identity.issuer, by: 'signed_in_user' },
+          }),
+        ],
+      );
     } catch (error) {
       if (isUniqueViolationOn(error, 'subject')) {
         throw new OidcFailure('OIDC_ALREADY_LINKED', 'Another request linked this identity at the same moment.');
@@ -320,13 +337,6 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       throw error;
     }
     logger.info({ userId: link.userId, provider: provider.name }, 'Linked another identity-provider account');
-    await audit.record({
-      type: 'account.linked',
-      actor: actorOf(session.user),
-      user: session.user,
-      provider: provider.name,
-      details: { issuer: identity.issuer, by: 'signed_in_user' },
-    });
   }
 
   async function completeSignIn(input: CallbackInput): Promise<FinishedSignIn> {

@@ -1,8 +1,9 @@
 /**
  * A minimal browser for OpenID Connect flows in integration tests: a cookie jar (by origin, name
  * and path, honouring Max-Age/Expires deletions) and manual redirect following. Requests to
- * Gatehouse's frontend_url go to the Express app through supertest (it never listens); requests to
- * anything else (the identity provider on 127.0.0.1) go over real HTTP.
+ * Gatehouse's frontend_url go through supertest, to the Express app (it never listens) or to a
+ * running server's URL; requests to anything else (the identity provider on 127.0.0.1) go over
+ * real HTTP.
  */
 import type { Express } from 'express';
 import request from 'supertest';
@@ -34,7 +35,8 @@ export class TestBrowser {
   private readonly jar = new Map<string, Map<string, StoredCookie>>();
 
   constructor(
-    private readonly app: Express,
+    /** The Express app, or the base URL of a running Gatehouse. */
+    private readonly app: Express | string,
     private readonly gatehouseOrigin: string,
   ) {}
 
