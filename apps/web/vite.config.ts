@@ -1,11 +1,26 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { defineConfig } from 'vite';
+
+/**
+ * react-router (under react-router-dom) exports only its development build to bundlers: the same
+ * API plus development-only warnings and checks. Its production build ships beside it; production
+ * bundles use that one (the dev server keeps the warnings).
+ */
+function reactRouterProductionBuild(): string {
+  const fromDom = createRequire(createRequire(import.meta.url).resolve('react-router-dom'));
+  return path.join(path.dirname(fromDom.resolve('react-router/package.json')), 'dist/production/index.mjs');
+}
 
 // Vite 8 transforms TSX with Oxc; the automatic runtime imports react/jsx-runtime itself, so no
 // React plugin is needed (we do without Fast Refresh: edits reload the page).
-export default defineConfig({
+export default defineConfig(({ command }) => ({
   // Asset URLs relative to index.html's <base href>, which the server sets to frontend_url's
   // sub-path ("/auth/"), so one build serves at the root or under any sub-path.
   base: './',
+  resolve: {
+    alias: command === 'build' ? [{ find: /^react-router$/, replacement: reactRouterProductionBuild() }] : [],
+  },
   oxc: {
     jsx: { runtime: 'automatic', importSource: 'react' },
   },
@@ -16,6 +31,14 @@ export default defineConfig({
     // dist/.vite/manifest.json: scripts/bundle-size.mjs reads it to measure the sign-in page's JavaScript.
     manifest: true,
     rolldownOptions: {
+      output: {
+        // The libraries and the shared contract in one chunk: it changes only when they do (the
+        // browser keeps it across Gatehouse updates of the app's own code), and one gzip stream
+        // compresses better than the several common chunks automatic splitting would make.
+        codeSplitting: {
+          groups: [{ name: 'vendor', test: /node_modules|packages[\\/]shared/ }],
+        },
+      },
       onwarn(warning, defaultHandler) {
         // React libraries mark modules "use client" for server components; meaningless in an SPA.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE' && warning.message.includes('use client')) return;
@@ -29,4 +52,4 @@ export default defineConfig({
       '/api': { target: 'http://127.0.0.1:8000', changeOrigin: false },
     },
   },
-});
+}));

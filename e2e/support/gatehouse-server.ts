@@ -236,3 +236,18 @@ async function waitUntilHealthy(
   }
   throw new Error(`the server was not healthy within ${timeoutMs} ms (${lastProblem}); log:\n${logText()}`);
 }
+
+/**
+ * Chooses the first-start admin's password through the setup link the server logged, as an
+ * operator would (POST /auth/reset-password with the link's token).
+ */
+export async function setPasswordFromSetupLink(server: RunningGatehouse, password: string): Promise<void> {
+  const setupLine = await server.waitForLog((line) => typeof line.json?.['setup_url'] === 'string');
+  const token = new URL(String(setupLine.json?.['setup_url'])).searchParams.get('token');
+  const answer = await fetch(`${server.baseUrl}/api/v1/auth/reset-password`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token, password }),
+  });
+  if (answer.status !== 204) throw new Error(`setting the password through the setup link answered ${answer.status}: ${await answer.text()}`);
+}

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.js';
 import { auditPage, signInWithPassword } from '../support/pages.js';
-import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-server.js';
+import { startGatehouse, type RunningGatehouse, setPasswordFromSetupLink } from '../support/gatehouse-server.js';
 import { startSmtpInbox, type SmtpInbox } from '../support/smtp-inbox.js';
 
 const ADMIN_EMAIL = 'admin@example.com';
@@ -45,14 +45,7 @@ afterAll(async () => {
 test('a person resets a forgotten password from the login page, which ends their other sessions', async () => {
   if (!gatehouse || !browser || !inbox) throw new Error('beforeAll did not finish');
   // Set the first password from the logged setup link, and stay signed in on another device.
-  const setupLine = await gatehouse.waitForLog((line) => typeof line.json?.['setup_url'] === 'string');
-  const setupToken = new URL(String(setupLine.json?.['setup_url'])).searchParams.get('token');
-  const setup = await fetch(`${gatehouse.baseUrl}/api/v1/auth/reset-password`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token: setupToken, password: OLD_PASSWORD }),
-  });
-  expect(setup.status).toBe(204);
+  await setPasswordFromSetupLink(gatehouse, OLD_PASSWORD);
   const otherDevice = await (await browser.newContext()).newPage();
   await signInWithPassword(otherDevice, gatehouse.baseUrl, ADMIN_EMAIL, OLD_PASSWORD);
   await otherDevice.getByRole('heading', { name: 'Your account' }).waitFor();

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { BrowserContext, Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.js';
-import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-server.js';
+import { startGatehouse, type RunningGatehouse, setPasswordFromSetupLink } from '../support/gatehouse-server.js';
 import { auditPage, openPage, signInWithPassword } from '../support/pages.js';
 import { startTestIdp, type RunningTestIdp } from '../support/test-idp.js';
 
@@ -52,14 +52,7 @@ beforeAll(async () => {
     { erin: { email: 'erin@example.com', email_verified: true, name: 'Erin Example' } },
   );
   // The first-start admin: choose its password through the logged setup link.
-  const setupLine = await gatehouse.waitForLog((line) => typeof line.json?.['setup_url'] === 'string');
-  const token = new URL(String(setupLine.json?.['setup_url'])).searchParams.get('token');
-  const set = await fetch(`${gatehouse.baseUrl}/api/v1/auth/reset-password`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ token, password: ADMIN_PASSWORD }),
-  });
-  expect(set.status).toBe(204);
+  await setPasswordFromSetupLink(gatehouse, ADMIN_PASSWORD);
   browser = await launchChromium();
 }, 150_000);
 

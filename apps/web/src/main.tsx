@@ -5,7 +5,7 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { ApiProvider } from './api/api-context';
 import { createApiClient } from './api/client';
 import { createQueryClient } from './api/query-client';
-import { Router } from 'wouter';
+import { BrowserRouter } from 'react-router-dom';
 import { AppRoutes } from './routes/router';
 import { readBasePath } from './base-path';
 import './styles.css';
@@ -25,9 +25,9 @@ createRoot(rootElement).render(
   <StrictMode>
     <ApiProvider client={apiClient}>
       <QueryClientProvider client={queryClient}>
-        <Router base={basePath}>
+        <BrowserRouter basename={basePath}>
           <AppRoutes />
-        </Router>
+        </BrowserRouter>
       </QueryClientProvider>
     </ApiProvider>
   </StrictMode>,

@@ -1,10 +1,13 @@
 import {
   API_PREFIX,
   ERROR_STATUS,
+  ROUTE_DOCS,
   ROUTES,
   SCHEMAS,
   SESSION_COOKIE,
   type ErrorCode,
+  type RouteDoc,
+  type RouteName,
   type RouteSpec,
 } from '@gatehouse/shared';
 
@@ -54,7 +57,8 @@ function buildErrorResponses(errors: readonly ErrorCode[]): JsonObject {
   );
 }
 
-function buildOperation(name: string, spec: RouteSpec): JsonObject {
+function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
+  const doc: RouteDoc = ROUTE_DOCS[name];
   const parameters: JsonObject[] = [...spec.path.matchAll(/:([A-Za-z_]+)/g)].map((match) => ({
     name: match[1],
     in: 'path',
@@ -62,21 +66,21 @@ function buildOperation(name: string, spec: RouteSpec): JsonObject {
     // Ids are uuids; other parameters (an OIDC provider's name) are plain, case-sensitive strings.
     schema: match[1] === 'id' ? { type: 'string', format: 'uuid' } : { type: 'string' },
   }));
-  for (const param of spec.query ?? []) {
+  for (const param of doc.query ?? []) {
     parameters.push({ name: param.name, in: 'query', required: false, description: param.description, schema: { type: 'string' } });
   }
-  const errors: ErrorCode[] = [...spec.errors];
+  const errors: ErrorCode[] = [...doc.errors];
   if (spec.request) errors.push('MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
   // The CSRF guard checks Sec-Fetch-Site/Origin on every state-changing request, bearer ones too.
   if (spec.method !== 'get') errors.push('CSRF_FAILED');
-  const success: JsonObject = { description: spec.response.description };
+  const success: JsonObject = { description: doc.response };
   if (spec.response.schema) {
     success.content = { 'application/json': { schema: schemaRef(spec.response.schema) } };
   }
   return {
     operationId: name,
-    summary: spec.summary,
-    tags: [spec.tag],
+    summary: doc.summary,
+    tags: [doc.tag],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(spec.auth === 'none' ? { security: [] } : {}),
     ...(spec.request
@@ -92,7 +96,7 @@ function buildOperation(name: string, spec: RouteSpec): JsonObject {
     responses: {
       [String(spec.response.status)]: success,
       ...Object.fromEntries(
-        (spec.otherResponses ?? []).map((other) => [
+        (doc.otherResponses ?? []).map((other) => [
           String(other.status),
           {
             description: other.description,
@@ -108,7 +112,7 @@ function buildOperation(name: string, spec: RouteSpec): JsonObject {
 /** The OpenAPI 3.1 document, built from the same ROUTES and SCHEMAS the API mounts and validates with. */
 export function buildOpenApiDocument(version: string): JsonObject {
   const paths: Record<string, JsonObject> = {};
-  for (const [name, spec] of Object.entries(ROUTES) as [string, RouteSpec][]) {
+  for (const [name, spec] of Object.entries(ROUTES) as [RouteName, RouteSpec][]) {
     const path = toOpenApiPath(spec.path);
     paths[path] = { ...(paths[path] ?? {}), [spec.method]: buildOperation(name, spec) };
   }

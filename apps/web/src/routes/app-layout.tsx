@@ -1,11 +1,11 @@
 import type { ReactNode } from 'react';
-import { Link, useLocation } from 'wouter';
+import { Link, useLocation } from 'react-router-dom';
 import { useCurrentUser } from '../api/hooks';
 import { useSignOut } from '../features/auth/use-sign-out';
 import { ErrorAlert } from '../ui/messages';
 
 export function AppLayout({ children }: { children: ReactNode }) {
-  const [path] = useLocation();
+  const { pathname: path } = useLocation();
   const currentPage = (href: string) => (path === href ? 'page' : undefined);
   const { data: user } = useCurrentUser();
   const signOut = useSignOut();
@@ -23,20 +23,20 @@ export function AppLayout({ children }: { children: ReactNode }) {
             <nav aria-label="Main">
               <ul className="nav-list">
                 <li>
-                  <Link href="/" aria-current={currentPage('/')}>
+                  <Link to="/" aria-current={currentPage('/')}>
                     Account
                   </Link>
                 </li>
                 {user.is_superuser && (
                   <li>
-                    <Link href="/admin/users" aria-current={currentPage('/admin/users')}>
+                    <Link to="/admin/users" aria-current={currentPage('/admin/users')}>
                       Users
                     </Link>
                   </li>
                 )}
                 {user.is_superuser && (
                   <li>
-                    <Link href="/admin/activity" aria-current={currentPage('/admin/activity')}>
+                    <Link to="/admin/activity" aria-current={currentPage('/admin/activity')}>
                       Activity
                     </Link>
                   </li>

@@ -1,4 +1,4 @@
-import { Link } from 'wouter';
+import { Link } from 'react-router-dom';
 import { useDocumentTitle } from '../ui/use-document-title';
 
 export function NotFoundPage() {

@@ -1,15 +1,27 @@
 /** @jest-environment jsdom */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { cleanup, screen, waitFor } from '@testing-library/react';
+import { Route, Routes } from 'react-router-dom';
 import { renderPage, SIGNED_OUT } from '../test-support/render-page';
 import { makeUser } from '../test-support/users';
 import { RequireAuth } from './require-auth';
 
 afterEach(cleanup);
 
-const page = <RequireAuth>
-  <h1>Secret page</h1>
-</RequireAuth>;
+// As in the app, /login is another route: the guard is gone once it has sent the visitor there.
+const page = (
+  <Routes>
+    <Route path="/login" element={<h1>Sign in</h1>} />
+    <Route
+      path="*"
+      element={
+        <RequireAuth>
+          <h1>Secret page</h1>
+        </RequireAuth>
+      }
+    />
+  </Routes>
+);
 
 describe('RequireAuth', () => {
   it('shows nothing of the page while it asks who is signed in', async () => {

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { Redirect, useLocation, useSearch } from 'wouter';
+import { Navigate, useLocation } from 'react-router-dom';
 import type { UserRead } from '@gatehouse/shared';
 import { useCurrentUser } from '../api/hooks';
 import { loginPathFor } from '../features/auth/return-to';
@@ -22,8 +22,7 @@ export function RequireAuth({ children }: { children: ReactNode }) {
   const currentUser = useCurrentUser({
     refetchInterval: (query) => (query.state.data && !isApproved(query.state.data) ? PENDING_RECHECK_MS : false),
   });
-  const [path] = useLocation();
-  const search = useSearch();
+  const location = useLocation();
 
   if (currentUser.data && !isApproved(currentUser.data)) {
     return <PendingActivationPage user={currentUser.data} />;
@@ -36,8 +35,8 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     );
   }
   if (currentUser.data === null) {
-    const here = path + (search ? `?${search}` : '') + window.location.hash;
-    return <Redirect to={loginPathFor(here)} replace />;
+    const here = location.pathname + location.search + location.hash;
+    return <Navigate to={loginPathFor(here)} replace />;
   }
   if (currentUser.isError) {
     return (

@@ -5,8 +5,7 @@
 import type { ReactElement } from 'react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { configure, render, type RenderResult } from '@testing-library/react';
-import { Router } from 'wouter';
-import { memoryLocation } from 'wouter/memory-location';
+import { MemoryRouter, useLocation } from 'react-router-dom';
 import { ApiProvider } from '../api/api-context';
 import { createApiClient } from '../api/client';
 import { createQueryClient } from '../api/query-client';
@@ -37,6 +36,14 @@ export interface RenderedPage extends RenderResult {
   history: string[];
 }
 
+/** Records every address the router shows, as path + query. */
+function LocationRecorder({ history }: { history: string[] }) {
+  const location = useLocation();
+  const here = location.pathname + location.search;
+  if (history.at(-1) !== here) history.push(here);
+  return null;
+}
+
 export function renderPage(ui: ReactElement, { path, server }: { path: string; server: FakeServer }): RenderedPage {
   const requests: FakeRequest[] = [];
   const unhandled: FakeRequest[] = [];
@@ -58,17 +65,18 @@ export function renderPage(ui: ReactElement, { path, server }: { path: string; s
     },
   });
   const queryClient = createQueryClient();
-  const location = memoryLocation({ path, record: true });
+  const history: string[] = [];
   const rendered = render(
     <ApiProvider client={api}>
       <QueryClientProvider client={queryClient}>
-        <Router hook={location.hook} searchHook={location.searchHook}>
+        <MemoryRouter initialEntries={[path]}>
+          <LocationRecorder history={history} />
           {ui}
-        </Router>
+        </MemoryRouter>
       </QueryClientProvider>
     </ApiProvider>,
   );
-  return { ...rendered, requests, unhandled, history: location.history };
+  return { ...rendered, requests, unhandled, history };
 }
 
 /** Answers 401 to GET /users/me: nobody is signed in. */

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
-import { Link } from 'wouter';
+import { Link } from 'react-router-dom';
 import type { AuditEvent } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { ErrorAlert, Loading } from '../../ui/messages';
@@ -17,7 +17,7 @@ export function ActivityPage() {
         <h1>Activity</h1>
         <p>Only administrators can see the activity log.</p>
         <p>
-          <Link href="/">Back to your account</Link>
+          <Link to="/">Back to your account</Link>
         </p>
       </div>
     );

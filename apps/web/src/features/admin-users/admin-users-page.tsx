@@ -1,6 +1,6 @@
 import type { FormEvent } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'wouter';
+import { Link, useSearchParams } from 'react-router-dom';
 import { useApi } from '../../api/api-context';
 import { queryKeys } from '../../api/query-keys';
 import { readField } from '../../ui/form-data';

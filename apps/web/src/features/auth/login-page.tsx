@@ -1,6 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Link, Redirect, useLocation, useSearchParams } from 'wouter';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import type { LoginRequest, UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { useAuthMetadata, useCurrentUser } from '../../api/hooks';
@@ -20,7 +20,7 @@ export function LoginPage() {
   useDocumentTitle('Sign in');
   const api = useApi();
   const queryClient = useQueryClient();
-  const [, navigate] = useLocation();
+  const navigate = useNavigate();
   const [searchParams] = useSearchParams();
   const returnTo = sanitizeReturnTo(searchParams.get('returnTo'));
   const metadata = useAuthMetadata();
@@ -69,12 +69,12 @@ export function LoginPage() {
         <h1>Sign in</h1>
         <ErrorAlert error={oidcError} />
         <p>
-          <Link href={returnTo}>Back to your account</Link>
+          <Link to={returnTo}>Back to your account</Link>
         </p>
       </div>
     );
   }
-  if (currentUser.data && !signIn.isPending) return <Redirect to={returnTo} replace />;
+  if (currentUser.data && !signIn.isPending) return <Navigate to={returnTo} replace />;
   // Until we know whether this browser is signed in, show neither the form nor a redirect: no
   // flash of the wrong page on reload.
   if (currentUser.isPending) {

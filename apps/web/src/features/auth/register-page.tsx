@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { Link } from 'wouter';
+import { Link } from 'react-router-dom';
 import type { RegisterRequest } from '@gatehouse/shared';
 import { ApiError } from '../../api/api-error';
 import { useApi } from '../../api/api-context';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Link, useSearchParams } from 'wouter';
+import { Link, useSearchParams } from 'react-router-dom';
 import type { ResetPasswordRequest } from '@gatehouse/shared';
 import { ApiError } from '../../api/api-error';
 import { useApi } from '../../api/api-context';

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useLocation } from 'wouter';
+import { useNavigate } from 'react-router-dom';
 import type { LogoutResponse } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { forgetSignedInUser } from '../../api/query-client';
@@ -7,7 +7,7 @@ import { forgetSignedInUser } from '../../api/query-client';
 export function useSignOut() {
   const api = useApi();
   const queryClient = useQueryClient();
-  const [, navigate] = useLocation();
+  const navigate = useNavigate();
   return useMutation({
     // 204 (undefined) for most sessions; {end_session_url} when an identity provider started it.
     mutationFn: () => api.call('cookieLogout') as Promise<LogoutResponse | undefined>,

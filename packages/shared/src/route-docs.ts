@@ -1,0 +1,253 @@
+/**
+ * The OpenAPI document's words for each route of ROUTES: summary, tag, what each answer means, the
+ * query parameters and the error codes it can return. Kept apart from ROUTES so that the web
+ * client's bundle (which needs only methods and paths) does not carry them. Every route must have
+ * its entry: the `satisfies` below fails to compile otherwise.
+ */
+import type { ErrorCode } from './errors.js';
+import type { RouteName } from './routes.js';
+import type { SchemaName } from './schemas.js';
+
+export interface RouteDoc {
+  summary: string;
+  tag: 'auth' | 'users' | 'system';
+  /** What the route's main successful answer (ROUTES[name].response) means. */
+  response: string;
+  /** Other successful answers the route can give instead (a redirect; 204 rather than 200). */
+  otherResponses?: readonly { status: number; schema?: SchemaName; description: string }[];
+  /** Query parameters. */
+  query?: readonly { name: string; description: string }[];
+  errors: readonly ErrorCode[];
+}
+
+export const ROUTE_DOCS = {
+  jwtLogin: {
+    summary: 'Sign in with email and password; returns a bearer token.',
+    tag: 'auth',
+    response: 'Signed in.',
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
+  jwtLogout: {
+    summary: 'End the session of the bearer token used for this request.',
+    tag: 'auth',
+    response: 'Signed out.',
+    errors: ['UNAUTHORIZED'],
+  },
+  cookieLogin: {
+    summary: 'Sign in with email and password; sets the session cookie.',
+    tag: 'auth',
+    response: 'Signed in; Set-Cookie carries the session.',
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
+  },
+  cookieLogout: {
+    summary: 'End the cookie session and clear the cookie.',
+    tag: 'auth',
+    response: 'Signed out here; the session came from an identity provider with RP-initiated logout, so open end_session_url to sign out there too.',
+    otherResponses: [
+      { status: 204, description: 'Signed out.' },
+    ],
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED'],
+  },
+  oidcAuthorize: {
+    summary: 'Start OpenID Connect sign-in with the provider of this (case-sensitive) name: sets the short-lived transaction cookie and returns the provider URL, or redirects to it.',
+    tag: 'auth',
+    response: 'Open authorization_url.',
+    otherResponses: [
+      { status: 302, description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.' },
+    ],
+    query: [
+      { name: 'redirect', description: '"true": answer 302 to the provider instead of JSON (for plain links).' },
+      { name: 'returnTo', description: 'A path inside Gatehouse to land on after signing in; anything else means "/".' },
+    ],
+    errors: ['OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH'],
+  },
+  oidcCallback: {
+    summary: 'Where the provider sends the browser back (the redirect URI to register). Signs in and redirects to returnTo, or to /login?oidc_error=CODE.',
+    tag: 'auth',
+    response: 'To returnTo (signed in) or /login?oidc_error=CODE.',
+    errors: ['RATE_LIMITED'],
+  },
+  oidcOAuthCallback: {
+    summary: 'The single-provider redirect URI newer MediaManager versions register (callback = "oauth"); otherwise as /auth/cookie/{name}/callback.',
+    tag: 'auth',
+    response: 'To returnTo (signed in) or /login?oidc_error=CODE.',
+    errors: ['RATE_LIMITED'],
+  },
+  register: {
+    summary: 'Create an account (when registration is enabled). New accounts start unverified.',
+    tag: 'auth',
+    response: 'Account created.',
+    errors: ['REGISTRATION_DISABLED', 'REGISTER_USER_ALREADY_EXISTS', 'REGISTER_INVALID_PASSWORD', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
+  },
+  forgotPassword: {
+    summary: 'Email a password-reset link (when email_password_resets is on). Always 202 with the same body, whether or not the account exists.',
+    tag: 'auth',
+    response: 'Accepted.',
+    errors: ['VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
+  resetPassword: {
+    summary: 'Set a new password with a one-time token (setup link or reset link).',
+    tag: 'auth',
+    response: 'Password set; every session of the user ended.',
+    errors: ['RESET_PASSWORD_BAD_TOKEN', 'RESET_PASSWORD_INVALID_PASSWORD', 'VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
+  authMetadata: {
+    summary: 'What the login page needs: providers, whether registration is open.',
+    tag: 'auth',
+    response: 'Login options.',
+    errors: [],
+  },
+  getMe: {
+    summary: 'The signed-in user.',
+    tag: 'users',
+    response: 'The signed-in user.',
+    errors: ['UNAUTHORIZED'],
+  },
+  updateMe: {
+    summary: 'Change own display name, email or password (the latter two need current_password).',
+    tag: 'users',
+    response: 'Updated user.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'CURRENT_PASSWORD_REQUIRED', 'CURRENT_PASSWORD_INVALID', 'UPDATE_USER_EMAIL_ALREADY_EXISTS', 'UPDATE_USER_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+  },
+  listMySessions: {
+    summary: 'The signed-in user\'s active sessions.',
+    tag: 'users',
+    response: 'Active sessions.',
+    errors: ['UNAUTHORIZED'],
+  },
+  revokeMyOtherSessions: {
+    summary: 'End every session of the signed-in user except the one making this request.',
+    tag: 'users',
+    response: 'The other sessions are ended.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED'],
+  },
+  revokeMySession: {
+    summary: 'End one of the signed-in user’s sessions.',
+    tag: 'users',
+    response: 'Session ended.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'SESSION_NOT_FOUND'],
+  },
+  listMyLinkedAccounts: {
+    summary: 'The identity-provider accounts linked to the signed-in user.',
+    tag: 'users',
+    response: 'Linked accounts, oldest first.',
+    errors: ['UNAUTHORIZED'],
+  },
+  linkMyAccount: {
+    summary: 'Start linking another identity-provider account to the signed-in user: sets the transaction cookie and returns the provider URL to open. The callback then links instead of signing in.',
+    tag: 'users',
+    response: 'Open authorization_url.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'VALIDATION_ERROR', 'OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH'],
+  },
+  unlinkMyLinkedAccount: {
+    summary: 'Unlink an identity-provider account (refused when it is the last way to sign in).',
+    tag: 'users',
+    response: 'Unlinked.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'LINKED_ACCOUNT_NOT_FOUND', 'LAST_SIGN_IN_METHOD'],
+  },
+  listUsers: {
+    summary: 'All users (admin).',
+    tag: 'users',
+    response: 'Users, oldest first.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN'],
+  },
+  searchUsers: {
+    summary: 'Search users, one page at a time (admin).',
+    tag: 'users',
+    response: 'One page of matching users, oldest first.',
+    query: [
+      { name: 'q', description: 'Text that the email, username or display name contains (any case); empty for all.' },
+      { name: 'page', description: 'Page number, from 1 (default 1).' },
+      { name: 'per_page', description: 'Users per page, 1 to 100 (default 25).' },
+    ],
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_ERROR'],
+  },
+  createUser: {
+    summary: 'Create a user (admin).',
+    tag: 'users',
+    response: 'User created.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'REGISTER_USER_ALREADY_EXISTS', 'REGISTER_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+  },
+  sendPasswordReset: {
+    summary: 'Send the user a password-reset link (admin). Without SMTP, or when sending fails, the link is returned to hand over instead.',
+    tag: 'users',
+    response: 'Link issued.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND'],
+  },
+  unlockUser: {
+    summary: 'Lift the sign-in lock and delays that failed password attempts put on this account (admin). A successful sign-in lifts them too.',
+    tag: 'users',
+    response: 'Unlocked (also when nothing was locked).',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND'],
+  },
+  getUser: {
+    summary: 'One user (admin).',
+    tag: 'users',
+    response: 'The user.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'USER_NOT_FOUND'],
+  },
+  updateUser: {
+    summary: 'Activate, verify, promote, demote or edit a user (admin).',
+    tag: 'users',
+    response: 'Updated user.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF', 'UPDATE_USER_EMAIL_ALREADY_EXISTS', 'UPDATE_USER_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+  },
+  deleteUser: {
+    summary: 'Delete a user (admin).',
+    tag: 'users',
+    response: 'User deleted.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF'],
+  },
+  listAuditEvents: {
+    summary: 'The audit trail, newest first, filtered and paged (admin).',
+    tag: 'users',
+    response: 'One page of events.',
+    query: [
+      { name: 'user', description: 'Only events by or about this user id.' },
+      { name: 'type', description: 'Only events of this type (e.g. sign_in.failed).' },
+      { name: 'before', description: 'Cursor: only events older than this id (next_before of the previous page).' },
+      { name: 'limit', description: 'Page size, 1 to 200 (default 50).' },
+    ],
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_ERROR'],
+  },
+  forwardAuth: {
+    summary: 'Traefik ForwardAuth: is the request\'s user signed in (and allowed on the X-Forwarded-Host)? Answers only requests from server.trusted_proxies.',
+    tag: 'auth',
+    response: 'Allowed; Remote-User, Remote-Email, Remote-Name and Remote-Groups name the user.',
+    otherResponses: [
+      { status: 302, description: 'A browser that is not signed in: to the sign-in page, which sends it back afterwards.' },
+    ],
+    query: [
+      { name: 'admin', description: '"true": only administrators pass.' },
+      { name: 'group', description: 'Comma-separated groups; only members of one of them pass.' },
+    ],
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'FORWARD_AUTH_HOST_NOT_ALLOWED', 'VALIDATION_ERROR'],
+  },
+  forwardAuthReturn: {
+    summary: 'After sign-in, back to the protected page ForwardAuth sent the browser from.',
+    tag: 'auth',
+    response: 'To rd.',
+    query: [
+      { name: 'rd', description: 'The original URL; its host must be in auth.forward_auth.allowed_hosts.' },
+    ],
+    errors: ['FORWARD_AUTH_HOST_NOT_ALLOWED'],
+  },
+  health: {
+    summary: 'Liveness: the process answers (and whether the database is reachable).',
+    tag: 'system',
+    response: 'Healthy (503 with the same body when the database is not).',
+    errors: [],
+  },
+  healthReady: {
+    summary: 'Readiness: the database is reachable and every migration is applied.',
+    tag: 'system',
+    response: 'Ready (503 with the same body when not).',
+    errors: [],
+  },
+  openapi: {
+    summary: 'This API as an OpenAPI 3.1 document.',
+    tag: 'system',
+    response: 'OpenAPI 3.1 document.',
+    errors: [],
+  },
+} as const satisfies Record<RouteName, RouteDoc>;
