@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     Promise.all([authService.purgeExpired(), purgeSpentOidcTransactions(ctx), auditLog.prune()]).catch((error: unknown) =>
       logger.warn({ err: error }, 'Purging expired sessions failed'),
     );
-  await purgeSessions();
+  // The first purge runs once the server is listening: it is housekeeping, not a reason to wait.
   const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
   purgeTimer.unref();
 
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
       { host: config.server.host, port: config.server.port, frontend_url: config.misc.frontend_url },
       `Gatehouse listening on http://${config.server.host}:${config.server.port} (public address ${config.misc.frontend_url})`,
     );
+    void purgeSessions();
   });
   server.on('error', (error) => {
     logger.fatal({ err: error }, `Gatehouse cannot listen on ${config.server.host}:${config.server.port}`);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { ConfigError, EXAMPLE_TOKEN_SECRET, loadConfig, type LoadConfigOptions } from './load-config.js';
-import { SETTINGS } from './schema.js';
+import { SETTINGS, compileConfigValidator } from './schema.js';
 import { DEFAULT_RATE_LIMITS } from '../test-support/config-defaults.js';
 import type { LoadedConfig } from './types.js';
 
@@ -71,6 +71,12 @@ function catchConfigError(load: () => unknown): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('the config schema', () => {
+  it('is valid against JSON Schema 2020-12 (start-up skips this check)', () => {
+    expect(() => compileConfigValidator({ checkSchema: true })).not.toThrow();
+  });
+});
 
 describe('choosing the config file', () => {
   it('reads --config <path>, relative to cwd', () => {

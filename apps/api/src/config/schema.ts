@@ -402,7 +402,11 @@ export const SUBSECTION_PATHS: readonly string[] = [
   'notifications.smtp_config',
 ];
 
-function compileConfigValidator(): ValidateFunction<ValidatedConfigFile> {
+/**
+ * `checkSchema` also validates CONFIG_SCHEMA against JSON Schema's meta-schema: a test does that;
+ * start-up skips it (about 70 ms), as the schema is part of the build, not of the user's input.
+ */
+export function compileConfigValidator({ checkSchema = false } = {}): ValidateFunction<ValidatedConfigFile> {
   // Both packages are CommonJS: under NodeNext the default import is `module.exports`, and the
   // class / plugin is its `default` property (set by both packages, so this also holds at runtime).
   const ajv = new Ajv2020.default({
@@ -411,6 +415,7 @@ function compileConfigValidator(): ValidateFunction<ValidatedConfigFile> {
     verbose: true,
     strict: true,
     allowUnionTypes: true,
+    validateSchema: checkSchema,
   });
   addFormats.default(ajv, ['email']);
   ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });

@@ -1,9 +1,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
+// Each backend's driver is imported when a database of that kind is opened: a Postgres
+// deployment never loads PGlite, and the embedded one never loads pg (about 0.1 s of start-up each).
 import { PrismaClient } from '../generated/prisma/client.js';
 import type { DatabaseConfig } from '../config/types.js';
 
@@ -77,6 +75,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
  */
 export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
   if (!dataDir.startsWith('memory://')) fs.mkdirSync(dataDir, { recursive: true });
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   const pglite = await PGlite.create(dataDir);
   const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
   const connection: SqlConnection = {
@@ -110,6 +109,7 @@ export async function openEmbeddedDatabase(dataDir: string): Promise<Database> {
  * next query, so service resumes by itself when Postgres is back.
  */
 export async function openPostgresDatabase(url: string, options: PoolOptions = DEFAULT_POOL): Promise<Database> {
+  const [{ default: pg }, { PrismaPg }] = await Promise.all([import('pg'), import('@prisma/adapter-pg')]);
   const pool = new pg.Pool({
     connectionString: url,
     max: options.size,

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
 import type { SmtpConfig } from '../config/types.js';
+
+// Loaded when a mailer is made (SMTP configured): without one, start-up skips nodemailer.
+const require = createRequire(import.meta.url);
 
 /** The only module that knows nodemailer. */
 
@@ -56,6 +59,7 @@ function toMailError(error: unknown, description: string): MailError {
 }
 
 export function createMailer(smtp: SmtpConfig): Mailer {
+  const nodemailer = require('nodemailer') as typeof import('nodemailer');
   const description = describeTransport(smtp);
   const ca = readCaFile(smtp.ca_file);
   const transport = nodemailer.createTransport({

@@ -1,5 +1,10 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
+
+// Loaded only when [metrics] is enabled (createMetrics): an instance without metrics does not
+// spend start-up time on prom-client.
+const require = createRequire(import.meta.url);
 import { API_PREFIX, OIDC_ERROR_PARAM, ROUTES } from '@gatehouse/shared';
 
 /** Sign-in routes, by path below the API prefix, and how their answers read as outcomes. */
@@ -20,6 +25,7 @@ export interface Metrics {
  * paths, so ids in URLs cannot blow up the number of series.
  */
 export function createMetrics(): Metrics {
+  const { Counter, Histogram, Registry, collectDefaultMetrics } = require('prom-client') as typeof import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
   const logins = new Counter({

@@ -1,0 +1,49 @@
+// Profiles one scenario: starts the built Gatehouse on PGlite (or a given database URL) with
+// `node --cpu-prof`, loads one path with autocannon, stops the server and prints the hottest
+// frames. For finding what limits a row of `pnpm bench`.
+//   node bench/profile-one.mjs [--path=/api/v1/auth/metadata] [--seconds=8] [--postgres] [--header='Authorization: Bearer …']
+// --postgres: on a throwaway PostgreSQL cluster (as `pnpm bench` starts) instead of PGlite.
+import crypto from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startPostgresCluster } from '../scripts/lib/postgres-cluster.mjs';
+import { REPO_ROOT } from '../scripts/lib/workspace.mjs';
+import { runLoad } from './lib/load.mjs';
+import { findFreePort, startServer } from './lib/servers.mjs';
+import { summariseProfile } from './lib/top-frames.mjs';
+
+const { values: options } = parseArgs({
+  options: {
+    path: { type: 'string', default: '/api/v1/auth/metadata' },
+    seconds: { type: 'string', default: '8' },
+    postgres: { type: 'boolean', default: false },
+    header: { type: 'string', multiple: true, default: [] },
+  },
+});
+const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-profile-'));
+const port = await findFreePort();
+const cluster = options.postgres ? await startPostgresCluster() : null;
+const database = cluster ? `url = "${cluster.url}"` : `data_dir = "${path.join(dir, 'data')}"`;
+const configFile = path.join(dir, 'config.toml');
+writeFileSync(
+  configFile,
+  `[server]\nhost = "127.0.0.1"\nport = ${port}\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\n${database}\n` +
+    (process.env.PROFILE_LOG_LEVEL ? `[logging]\nlevel = "${process.env.PROFILE_LOG_LEVEL}"\n` : "") + `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n`,
+);
+const profileDir = path.join(dir, 'profile');
+const server = await startServer({
+  label: 'Gatehouse',
+  args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, path.join(REPO_ROOT, 'apps/api/dist/main.js'), '--config', configFile],
+  cwd: dir,
+  readyUrl: `http://127.0.0.1:${port}/api/v1/health`,
+});
+const headers = Object.fromEntries(options.header.map((line) => line.split(/:\s*/, 2)));
+const load = await runLoad({ label: options.path, url: `http://127.0.0.1:${port}${options.path}`, headers, connections: 10, durationS: Number(options.seconds) });
+await server.stop();
+await cluster?.stop();
+console.log(`${options.path}: ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms} ms`);
+const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+for (const { frame, percent } of summariseProfile(path.join(profileDir, file), 30)) console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
+if (process.env.PROFILE_KEEP) console.log(path.join(profileDir, file)); else rmSync(dir, { recursive: true, force: true });
