@@ -2,6 +2,7 @@
 // `node --cpu-prof`, loads one path with autocannon, stops the server and prints the hottest
 // frames. For finding what limits a row of `pnpm bench`.
 //   node bench/profile-one.mjs [--path=/api/v1/auth/metadata] [--seconds=8] [--postgres] [--header='Authorization: Bearer …']
+//                              [--log-level=warn] [--keep]
 // --postgres: on a throwaway PostgreSQL cluster (as `pnpm bench` starts) instead of PGlite.
 import crypto from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,10 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '8' },
     postgres: { type: 'boolean', default: false },
     header: { type: 'string', multiple: true, default: [] },
+    // [logging] level for the server (e.g. "warn", to see what the per-request log line costs).
+    'log-level': { type: 'string' },
+    // Keep the .cpuprofile (its path is printed last) for a closer look.
+    keep: { type: 'boolean', default: false },
   },
 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-profile-'));
@@ -30,7 +35,7 @@ const configFile = path.join(dir, 'config.toml');
 writeFileSync(
   configFile,
   `[server]\nhost = "127.0.0.1"\nport = ${port}\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\n${database}\n` +
-    (process.env.PROFILE_LOG_LEVEL ? `[logging]\nlevel = "${process.env.PROFILE_LOG_LEVEL}"\n` : "") + `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n`,
+    (options['log-level'] ? `[logging]\nlevel = "${options['log-level']}"\n` : '') + `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n`,
 );
 const profileDir = path.join(dir, 'profile');
 const server = await startServer({
@@ -46,4 +51,5 @@ await cluster?.stop();
 console.log(`${options.path}: ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms} ms`);
 const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
 for (const { frame, percent } of summariseProfile(path.join(profileDir, file), 30)) console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
-if (process.env.PROFILE_KEEP) console.log(path.join(profileDir, file)); else rmSync(dir, { recursive: true, force: true });
+if (options.keep) console.log(path.join(profileDir, file));
+else rmSync(dir, { recursive: true, force: true });
