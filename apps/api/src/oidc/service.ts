@@ -221,6 +221,20 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     }
   }
 
+  /** Links the identity to an existing account, with its audit event, in one transaction. */
+  function linkToAccount(
+    user: User,
+    provider: OidcProviderConfig,
+    identity: Identity,
+    by: 'verified_email' | 'signed_in_user',
+    now: Date,
+  ) {
+    return repo.createLink(
+      { userId: user.id, provider: provider.name, issuer: identity.issuer, subject: identity.subject, email: identity.email, lastLoginAt: now },
+      [audit.row({ type: 'account.linked', actor: actorOf(user), user, provider: provider.name, details: { issuer: identity.issuer, by } })],
+    );
+  }
+
   /** The account for this identity: linked, linked now by verified email, or new. */
   async function resolveAccount(provider: OidcProviderConfig, identity: Identity): Promise<User> {
     const now = ctx.clock.now();
@@ -251,25 +265,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       if (!existing.isActive) {
         throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${existing.id} is deactivated; an admin can activate it.`);
       }
-      await repo.createLink(
-        {
-          userId: existing.id,
-          provider: provider.name,
-          issuer: identity.issuer,
-          subject: identity.subject,
-          email: identity.email,
-          lastLoginAt: now,
-        },
-        [
-          audit.row({
-            type: 'account.linked',
-            actor: actorOf(existing),
-            user: existing,
-            provider: provider.name,
-            details: { issuer: identity.issuer, by: 'verified_email' },
-          }),
-        ],
-      );
+      await linkToAccount(existing, provider, identity, 'verified_email', now);
       logger.info({ userId: existing.id, provider: provider.name }, 'Linked an existing account by verified email');
       return applyAdminDecision(existing, decideAdmin(provider, identity, existing), provider);
     }
@@ -311,25 +307,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       return;
     }
     try {
-      await repo.createLink(
-        {
-          userId: link.userId,
-          provider: provider.name,
-          issuer: identity.issuer,
-          subject: identity.subject,
-          email: identity.email,
-          lastLoginAt: now,
-        },
-        [
-          audit.row({
-            type: 'account.linked',
-            actor: actorOf(session.user),
-            user: session.user,
-            provider: provider.name,
-            details: { issuer: identity.issuer, by: 'signed_in_user' },
-          }),
-        ],
-      );
+      await linkToAccount(session.user, provider, identity, 'signed_in_user', now);
     } catch (error) {
       if (isUniqueViolationOn(error, 'subject')) {
         throw new OidcFailure('OIDC_ALREADY_LINKED', 'Another request linked this identity at the same moment.');
