@@ -35,8 +35,8 @@ const isSmoke = options.smoke;
 const backends = options.backends.split(',').map((name) => name.trim());
 
 const SETTINGS = isSmoke
-  ? { durationS: 1, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200, afterLoadS: 0.2 }
-  : { durationS: 6, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000, afterLoadS: 65 };
+  ? { durationS: 1, rounds: 1, roundS: 1, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200, afterLoadS: 0.2 }
+  : { durationS: 6, rounds: 3, roundS: 3, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000, afterLoadS: 65 };
 const CONNECTIONS = 10;
 const BURST_CONNECTIONS = 50;
 const EMAIL = 'bench@example.com';
@@ -81,7 +81,8 @@ async function main() {
     const web = measureSignInPageJs(path.join(REPO_ROOT, 'apps/web/dist'));
     addRow({ backend: 'web', scenario: 'sign-in page JS, gzipped', value: web.gzipKb, unit: 'KB', target: atMost(100, '<= 100 KB') });
 
-    const express = await measureBareExpress();
+    const express = await startBareExpress();
+    cleanups.unshift(() => express.stop());
 
     if (backends.includes('postgres')) {
       const binDir = findPostgresBinDir();
@@ -91,12 +92,12 @@ async function main() {
       } else {
         const cluster = await startPostgresCluster({ binDir });
         cleanups.unshift(() => cluster.stop());
-        await runOnPostgres(cluster, express, workDir);
+        await runOnPostgres(cluster, express.url, workDir);
       }
     }
-    if (backends.includes('pglite')) await runOnPglite(express, workDir);
+    if (backends.includes('pglite')) await runOnPglite(express.url, workDir);
   } finally {
-    for (const cleanup of cleanups) cleanup();
+    for (const cleanup of cleanups) await cleanup();
   }
   const totalS = (performance.now() - startedAt) / 1000;
   printTable(totalS);
@@ -108,7 +109,8 @@ async function main() {
   return isSmoke ? checkSmokeRows() : 0;
 }
 
-async function measureBareExpress() {
+/** The bare Express baseline, left running so that each read scenario is measured beside it. */
+async function startBareExpress() {
   const port = await findFreePort();
   const server = await startServer({
     label: 'bare Express',
@@ -116,13 +118,29 @@ async function measureBareExpress() {
     env: { PORT: String(port) },
     readyUrl: `http://127.0.0.1:${port}/ok`,
   });
-  try {
-    log('bare Express');
-    const load = await runLoad({ label: 'bare Express', url: `http://127.0.0.1:${port}/ok`, connections: CONNECTIONS, durationS: SETTINGS.durationS });
-    return { name: 'bare Express', value: load.rps, unit: 'req/s', p99Ms: load.p99Ms };
-  } finally {
-    await server.stop();
+  return { url: `http://127.0.0.1:${port}/ok`, stop: server.stop };
+}
+
+/**
+ * One read scenario beside bare Express: SETTINGS.rounds alternating runs of each (Express, then
+ * Gatehouse), so that both see the same machine at the same time; a figure measured minutes away
+ * from its baseline drifted by up to a third here. Requests/s are the mean of the rounds, p99 the
+ * median of the rounds' p99.
+ */
+async function measureBesideExpress(expressUrl, load) {
+  const express = [];
+  const gatehouse = [];
+  for (let round = 0; round < SETTINGS.rounds; round += 1) {
+    express.push(await runLoad({ label: 'bare Express', url: expressUrl, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
+    gatehouse.push(await runLoad({ ...load, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
   }
+  const mean = (runs) => runs.reduce((sum, run) => sum + run.rps, 0) / runs.length;
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return {
+    rps: mean(gatehouse),
+    p99Ms: median(gatehouse.map((run) => run.p99Ms)),
+    express: { name: 'bare Express', value: mean(express), unit: 'req/s' },
+  };
 }
 
 function writeGatehouseConfig(dir, port, database) {
@@ -186,19 +204,19 @@ async function signIn(base) {
 }
 
 /** The read scenarios every backend runs: /users/me by Bearer and by cookie, /auth/metadata. */
-async function measureReads(backend, base, auth, express, peer) {
+async function measureReads(backend, base, auth, expressUrl, peer) {
   const me = `${base}${API}/users/me`;
-  log(`${backend}: GET /users/me (Bearer)`);
-  const bearer = await runLoad({ label: 'me bearer', url: me, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { authorization: `Bearer ${auth.token}` } });
-  log(`${backend}: GET /users/me (cookie)`);
-  const cookie = await runLoad({ label: 'me cookie', url: me, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { cookie: auth.cookie } });
-  log(`${backend}: GET /auth/metadata`);
-  const metadata = await runLoad({ label: 'metadata', url: `${base}${API}/auth/metadata`, connections: CONNECTIONS, durationS: SETTINGS.durationS });
+  log(`${backend}: GET /users/me (Bearer), beside bare Express`);
+  const bearer = await measureBesideExpress(expressUrl, { label: 'me bearer', url: me, headers: { authorization: `Bearer ${auth.token}` } });
+  log(`${backend}: GET /users/me (cookie), beside bare Express`);
+  const cookie = await measureBesideExpress(expressUrl, { label: 'me cookie', url: me, headers: { cookie: auth.cookie } });
+  log(`${backend}: GET /auth/metadata, beside bare Express`);
+  const metadata = await measureBesideExpress(expressUrl, { label: 'metadata', url: `${base}${API}/auth/metadata` });
   for (const [scenario, load] of [['GET /users/me, Bearer', bearer], ['GET /users/me, cookie', cookie]]) {
-    addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: express, target: atLeast(0.5) });
+    addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: load.express, target: atLeast(0.5) });
     if (peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: peer, target: atLeast(6) });
   }
-  addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: express, target: atLeast(0.8) });
+  addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: metadata.express, target: atLeast(0.8) });
   return { bearer };
 }
 
@@ -229,7 +247,7 @@ async function runMixedLoad(base, auth) {
   await Promise.all([reads, logins]);
 }
 
-async function runOnPostgres(cluster, express, workDir) {
+async function runOnPostgres(cluster, expressUrl, workDir) {
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   await admin.query('CREATE DATABASE gatehouse_bench');
@@ -265,7 +283,7 @@ async function runOnPostgres(cluster, express, workDir) {
     await sleep(SETTINGS.afterLoadS * 1000);
     addRow({ backend: 'postgres', scenario: `RSS ${SETTINGS.afterLoadS} s after that load vs idle`, value: server.rssMb(), unit: 'MB', baseline: { name: 'RSS idle', value: idleRss }, target: { text: 'report', check: () => true } });
 
-    const { bearer } = await measureReads('postgres', base, auth, express, peer.session);
+    const { bearer } = await measureReads('postgres', base, auth, expressUrl, peer.session);
 
     log(`postgres: login burst, ${BURST_CONNECTIONS} concurrent, with a /health probe`);
     const stopProbe = startProbe(`${base}${API}/health`);
@@ -328,7 +346,7 @@ async function measureBetterAuth(databaseUrl) {
   }
 }
 
-async function runOnPglite(express, workDir) {
+async function runOnPglite(expressUrl, workDir) {
   const dir = path.join(workDir, 'pglite');
   const dataDir = path.join(dir, 'data');
   const port = await findFreePort();
@@ -342,7 +360,7 @@ async function runOnPglite(express, workDir) {
     await sleep(SETTINGS.settleMs);
     addRow({ backend: 'pglite', scenario: 'RSS idle', value: server.rssMb(), unit: 'MB', target: atMost(120, '< 120 MB') });
     const base = `http://127.0.0.1:${port}`;
-    await measureReads('pglite', base, await signIn(base), express, null);
+    await measureReads('pglite', base, await signIn(base), expressUrl, null);
   } finally {
     await server.stop();
   }

@@ -4,6 +4,7 @@
  * with the same configuration (and the same services and rules) as the server.
  *   npm run gatehouse -- doctor [--config path/to/config.toml]     (or: pnpm gatehouse doctor)
  */
+import './v8-flags.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+import './v8-flags.js';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Server } from 'node:http';
