@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer } from '../test-support/fixtures.js';
+import { createAuthService } from './service.js';
 
 const me = (t: TestContext, token: string) =>
   request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
@@ -34,6 +35,21 @@ describe('session cache on (5 s)', () => {
     expect((await me(t, token)).status).toBe(200); // the window the README states
     t.clock.advance(1_000);
     expect((await me(t, token)).status).toBe(401);
+  });
+
+  it('answers for a session it checked a moment ago at once, without a promise (the hot path)', async () => {
+    const auth = createAuthService(t.ctx);
+    const token = await loginBearer(t.app, 'cached@example.com');
+    const first = auth.authenticate(token);
+    expect(first).toBeInstanceOf(Promise);
+    expect((await first)?.user.email).toBe('cached@example.com');
+    const second = auth.authenticate(token);
+    expect(second).not.toBeInstanceOf(Promise);
+    expect(second && !(second instanceof Promise) ? second.user.email : null).toBe('cached@example.com');
+    t.clock.advance(5_000);
+    const third = auth.authenticate(token); // past session_cache_seconds: the database again
+    expect(third).toBeInstanceOf(Promise);
+    expect((await third)?.user.email).toBe('cached@example.com');
   });
 
   it('applies a deactivation by an administrator at once', async () => {

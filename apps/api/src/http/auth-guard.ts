@@ -34,7 +34,7 @@ export function readCookie(req: Request, name: string): string | undefined {
  * Never fails by itself: routes that need a user say so with requireUser/requireAdmin.
  */
 export function createAuthenticator(authService: AuthService): RequestHandler {
-  return async (req, res, next) => {
+  return (req, res, next): Promise<void> | undefined => {
     const header = req.headers.authorization;
     let token: string | undefined;
     let transport: SessionTransport = 'cookie';
@@ -45,11 +45,19 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
     } else {
       token = readCookie(req, SESSION_COOKIE);
     }
-    if (token) {
-      const authenticated = await authService.authenticate(token);
-      if (authenticated) res.locals.auth = { ...authenticated, transport } satisfies RequestAuth;
+    if (!token) {
+      next();
+      return undefined;
     }
-    next();
+    const remember = (authenticated: Authenticated | null) => {
+      if (authenticated) res.locals.auth = { ...authenticated, transport } satisfies RequestAuth;
+      next();
+    };
+    // A session this process checked a moment ago answers at once, without a promise.
+    const result = authService.authenticate(token);
+    if (result instanceof Promise) return result.then(remember);
+    remember(result);
+    return undefined;
   };
 }
 
