@@ -122,17 +122,19 @@ async function startBareExpress() {
 }
 
 /**
- * One read scenario beside bare Express: SETTINGS.rounds alternating runs of each (Express, then
- * Gatehouse), so that both see the same machine at the same time; a figure measured minutes away
- * from its baseline drifted by up to a third here. Requests/s are the mean of the rounds, p99 the
- * median of the rounds' p99.
+ * One read scenario beside bare Express (and, on PostgreSQL, better-auth's get-session):
+ * SETTINGS.rounds runs of each in turn, so that all of them see the same machine at the same
+ * time; a figure measured minutes away from its baseline drifted by up to a third here.
+ * Requests/s are the mean of the rounds, p99 the median of the rounds' p99.
  */
-async function measureBesideExpress(expressUrl, load) {
+async function measureBesideBaselines(expressUrl, load, peerLoad) {
   const express = [];
   const gatehouse = [];
+  const peer = [];
   for (let round = 0; round < SETTINGS.rounds; round += 1) {
     express.push(await runLoad({ label: 'bare Express', url: expressUrl, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
     gatehouse.push(await runLoad({ ...load, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
+    if (peerLoad) peer.push(await runLoad({ ...peerLoad, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
   }
   const mean = (runs) => runs.reduce((sum, run) => sum + run.rps, 0) / runs.length;
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -140,6 +142,7 @@ async function measureBesideExpress(expressUrl, load) {
     rps: mean(gatehouse),
     p99Ms: median(gatehouse.map((run) => run.p99Ms)),
     express: { name: 'bare Express', value: mean(express), unit: 'req/s' },
+    peer: peerLoad ? { name: 'better-auth get-session', value: mean(peer), unit: 'req/s' } : null,
   };
 }
 
@@ -204,17 +207,18 @@ async function signIn(base) {
 }
 
 /** The read scenarios every backend runs: /users/me by Bearer and by cookie, /auth/metadata. */
-async function measureReads(backend, base, auth, expressUrl, peer) {
+async function measureReads(backend, base, auth, expressUrl, peerLoad) {
   const me = `${base}${API}/users/me`;
-  log(`${backend}: GET /users/me (Bearer), beside bare Express`);
-  const bearer = await measureBesideExpress(expressUrl, { label: 'me bearer', url: me, headers: { authorization: `Bearer ${auth.token}` } });
-  log(`${backend}: GET /users/me (cookie), beside bare Express`);
-  const cookie = await measureBesideExpress(expressUrl, { label: 'me cookie', url: me, headers: { cookie: auth.cookie } });
+  const beside = peerLoad ? 'beside bare Express and better-auth' : 'beside bare Express';
+  log(`${backend}: GET /users/me (Bearer), ${beside}`);
+  const bearer = await measureBesideBaselines(expressUrl, { label: 'me bearer', url: me, headers: { authorization: `Bearer ${auth.token}` } }, peerLoad);
+  log(`${backend}: GET /users/me (cookie), ${beside}`);
+  const cookie = await measureBesideBaselines(expressUrl, { label: 'me cookie', url: me, headers: { cookie: auth.cookie } }, peerLoad);
   log(`${backend}: GET /auth/metadata, beside bare Express`);
-  const metadata = await measureBesideExpress(expressUrl, { label: 'metadata', url: `${base}${API}/auth/metadata` });
+  const metadata = await measureBesideBaselines(expressUrl, { label: 'metadata', url: `${base}${API}/auth/metadata` }, null);
   for (const [scenario, load] of [['GET /users/me, Bearer', bearer], ['GET /users/me, cookie', cookie]]) {
     addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: load.express, target: atLeast(0.5) });
-    if (peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: peer, target: atLeast(6) });
+    if (load.peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: load.peer, target: atLeast(6) });
   }
   addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: metadata.express, target: atLeast(0.8) });
   return { bearer };
@@ -256,9 +260,7 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
   const databaseUrl = cluster.url.replace(/\/postgres$/, '/gatehouse_bench');
   const peerUrl = cluster.url.replace(/\/postgres$/, '/better_auth_bench');
 
-  log(`worker pool alone: bcrypt cost ${SETTINGS.cost}, ${BURST_CONNECTIONS} concurrent verifications`);
-  const poolRate = await measureHashPoolRate({ cost: SETTINGS.cost, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS });
-  const peer = await measureBetterAuth(peerUrl);
+  const peer = await startBetterAuth(peerUrl);
 
   const target = { kind: 'postgres', url: databaseUrl };
   await seedBenchUser(target, { email: EMAIL, password: PASSWORD, cost: SETTINGS.cost });
@@ -283,8 +285,12 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
     await sleep(SETTINGS.afterLoadS * 1000);
     addRow({ backend: 'postgres', scenario: `RSS ${SETTINGS.afterLoadS} s after that load vs idle`, value: server.rssMb(), unit: 'MB', baseline: { name: 'RSS idle', value: idleRss }, target: { text: 'report', check: () => true } });
 
-    const { bearer } = await measureReads('postgres', base, auth, expressUrl, peer.session);
+    const { bearer } = await measureReads('postgres', base, auth, expressUrl, peer.sessionLoad);
 
+    // The pool alone is measured just before and just after the burst, in the same conditions.
+    const measurePool = () => measureHashPoolRate({ cost: SETTINGS.cost, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS / 2 });
+    log(`worker pool alone: bcrypt cost ${SETTINGS.cost}, ${BURST_CONNECTIONS} concurrent verifications (before the burst)`);
+    const poolBefore = await measurePool();
     log(`postgres: login burst, ${BURST_CONNECTIONS} concurrent, with a /health probe`);
     const stopProbe = startProbe(`${base}${API}/health`);
     const burst = await runClosedLoop({
@@ -297,6 +303,8 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
       body: JSON.stringify({ username: EMAIL, password: PASSWORD }),
     });
     const probe = await stopProbe();
+    log('worker pool alone (after the burst)');
+    const poolRate = (poolBefore + (await measurePool())) / 2;
     addRow({ backend: 'postgres', scenario: `login burst (${BURST_CONNECTIONS} conc., cost ${SETTINGS.cost}) vs worker pool alone`, value: burst.rps, unit: 'logins/s', baseline: { name: 'hashes/s', value: poolRate, unit: 'hashes/s' }, target: atLeast(0.9, '>= 0.9x') });
     addRow({ backend: 'postgres', scenario: 'GET /health p99 during the burst', value: probe.p99Ms, unit: 'ms', target: atMost(25, '< 25 ms') });
     addRow({ backend: 'postgres', scenario: `login throughput vs better-auth sign-in (both bcrypt ${SETTINGS.cost})`, value: burst.rps, unit: 'logins/s', baseline: peer.signIn, target: { text: 'report', check: () => true } });
@@ -308,11 +316,15 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
     addRow({ backend: 'postgres', scenario: `GET /users/me p99, ${counts.sessions} sessions vs empty`, value: full.p99Ms, unit: 'ms', baseline: { name: 'empty-table p99', value: bearer.p99Ms }, target: atMost(1.5, '<= 1.5x') });
   } finally {
     await server.stop();
+    await peer.stop();
   }
 }
 
-/** better-auth's get-session (req/s) and sign-in/email (sign-ins/s) on the same PostgreSQL server. */
-async function measureBetterAuth(databaseUrl) {
+/**
+ * better-auth on the same PostgreSQL server: its sign-in/email rate (sign-ins/s, measured here),
+ * and its get-session load, left running so the read scenarios can load it in turns with Gatehouse.
+ */
+async function startBetterAuth(databaseUrl) {
   const port = await findFreePort();
   const base = `http://127.0.0.1:${port}`;
   const server = await startServer({
@@ -333,16 +345,16 @@ async function measureBetterAuth(databaseUrl) {
     const session = await check.json();
     if (!session?.user?.email) throw new Error(`better-auth get-session did not return the user: ${JSON.stringify(session)}`);
 
-    log('better-auth: GET /api/auth/get-session');
-    const reads = await runLoad({ label: 'better-auth get-session', url: `${base}/api/auth/get-session`, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { cookie } });
     log(`better-auth: POST /api/auth/sign-in/email, ${BURST_CONNECTIONS} concurrent`);
     const signIns = await runClosedLoop({ label: 'better-auth sign-in', url: `${base}/api/auth/sign-in/email`, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS, method: 'POST', headers, body: signInBody });
     return {
-      session: { name: 'better-auth get-session', value: reads.rps, unit: 'req/s' },
       signIn: { name: 'better-auth sign-in', value: signIns.rps, unit: 'logins/s' },
+      sessionLoad: { label: 'better-auth get-session', url: `${base}/api/auth/get-session`, headers: { cookie } },
+      stop: server.stop,
     };
-  } finally {
+  } catch (error) {
     await server.stop();
+    throw error;
   }
 }
 
