@@ -412,7 +412,7 @@ const EXPECTED_ROWS = [
   'postgres|GET /users/me, Bearer vs better-auth get-session',
   'postgres|GET /users/me, cookie vs better-auth get-session',
   'postgres|RSS after',
-  'postgres|RSS ',
+  `postgres|RSS ${SETTINGS.afterLoadS} s after`,
   'postgres|login burst',
   'postgres|GET /health p99 during the burst',
   'postgres|login throughput vs better-auth sign-in',

@@ -75,7 +75,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
  * second (measured: PGlite opening a data directory 251 MB RSS with the default, 132 MB with
  * 16 MB). Gatehouse's tables are small, and pages not in the buffers come from the OS page cache.
  */
-export const EMBEDDED_POSTGRES_SETTINGS = ['-c', 'shared_buffers=16MB'];
+const EMBEDDED_POSTGRES_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 /**
  * PGlite: Postgres compiled to WebAssembly, in-process. `dataDir` "memory://" keeps it in memory

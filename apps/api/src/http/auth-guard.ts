@@ -34,7 +34,7 @@ export function readCookie(req: Request, name: string): string | undefined {
  * Never fails by itself: routes that need a user say so with requireUser/requireAdmin.
  */
 export function createAuthenticator(authService: AuthService): RequestHandler {
-  return (req, res, next): Promise<void> | undefined => {
+  return (req, res, next): Promise<void> | void => {
     const header = req.headers.authorization;
     let token: string | undefined;
     let transport: SessionTransport = 'cookie';
@@ -47,7 +47,7 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
     }
     if (!token) {
       next();
-      return undefined;
+      return;
     }
     const remember = (authenticated: Authenticated | null) => {
       if (authenticated) res.locals.auth = { ...authenticated, transport } satisfies RequestAuth;
@@ -57,7 +57,6 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
     const result = authService.authenticate(token);
     if (result instanceof Promise) return result.then(remember);
     remember(result);
-    return undefined;
   };
 }
 
