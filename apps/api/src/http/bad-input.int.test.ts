@@ -143,6 +143,40 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
       expectCleanError(res, 'MALFORMED_BODY');
     });
 
+    it('a caller who may not use the route is refused before the body is read', async () => {
+      // Not signed in: 401, whatever the body holds (before, the parser answered 400 or 413 first).
+      const malformed = await request(t.app).patch('/api/v1/users/me').set('Content-Type', 'application/json').send('{"display_name":');
+      expectCleanError(malformed, 'UNAUTHORIZED');
+      const huge = await request(t.app).patch('/api/v1/users/me').send({ display_name: 'x'.repeat(17 * 1024) });
+      expectCleanError(huge, 'UNAUTHORIZED');
+      // Signed in but not an admin: 403.
+      await createUser(t.ctx, { email: 'plain@example.com' });
+      const plainToken = await loginBearer(t.app, 'plain@example.com');
+      const forbidden = await request(t.app)
+        .post('/api/v1/users')
+        .set('Authorization', `Bearer ${plainToken}`)
+        .set('Content-Type', 'application/json')
+        .send('{"email":');
+      expectCleanError(forbidden, 'FORBIDDEN');
+      // (control) the admin's same malformed body is read, and refused for what it is.
+      const admins = await request(t.app)
+        .post('/api/v1/users')
+        .set('Authorization', `Bearer ${adminToken}`)
+        .set('Content-Type', 'application/json')
+        .send('{"email":');
+      expectCleanError(admins, 'MALFORMED_BODY');
+    });
+
+    it('a route that takes no body does not read one', async () => {
+      const token = await loginBearer(t.app, 'admin@example.com');
+      const res = await request(t.app)
+        .post('/api/v1/auth/jwt/logout')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Content-Type', 'application/json')
+        .send('{"not json');
+      expect(res.status).toBe(204);
+    });
+
     it('too many form fields -> 4xx', async () => {
       const raw = Array.from({ length: 50 }, (_, i) => `f${i}=1`).join('&');
       expectCleanError(await postRaw(JWT_LOGIN, raw, 'application/x-www-form-urlencoded'), 'MALFORMED_BODY');

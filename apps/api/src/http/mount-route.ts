@@ -1,8 +1,14 @@
-import type { RequestHandler, Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { ROUTES, type RouteName, type RouteSpec } from '@gatehouse/shared';
 import { AppError } from './app-error.js';
 import { requireAdmin, requireUser } from './auth-guard.js';
+import { reenterRequestScope } from './request-context.js';
 import { validateBody, type RequestValidators } from './validate.js';
+
+/** Request bodies here are a few fields; anything bigger is not a legitimate client. */
+const BODY_LIMIT = '16kb';
+const parseJson = express.json({ limit: BODY_LIMIT });
+const parseForm = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 });
 
 export type MountRoute = (name: RouteName, handler: RequestHandler) => void;
 
@@ -17,7 +23,12 @@ export function createRouteMounter(router: Router, validators: RequestValidators
     if (spec.auth === 'user') handlers.push(requireUser);
     if (spec.auth === 'admin') handlers.push(requireAdmin);
     if (spec.request) {
-      handlers.push(validateBody(validators, spec.request.schema, spec.request.contentTypes));
+      // Only routes that take a body read one, and only once the caller may call them: every
+      // other request skips the parsers, and a refused one is answered without reading its body.
+      const { contentTypes } = spec.request;
+      if (contentTypes.includes('application/json')) handlers.push(parseJson);
+      if (contentTypes.includes('application/x-www-form-urlencoded')) handlers.push(parseForm);
+      handlers.push(reenterRequestScope, validateBody(validators, spec.request.schema, contentTypes));
     }
     handlers.push(handler);
     router[spec.method](spec.path, ...handlers);

@@ -20,13 +20,16 @@ export function readRequestId(res: Response): string | undefined {
  * written while serving it carry that id, and logs one line when the answer is finished.
  */
 export function createRequestContext(logger: Logger): RequestHandler {
+  // The access line is made here of fixed fields only (no query string, no header, no body), so
+  // it skips pino's redaction, which was most of what a log call cost (~6 of ~7.5 µs measured).
+  const accessLog = logger.child({}, { redact: [] });
   return (req, res, next) => {
     const offered = req.get(REQUEST_ID_HEADER);
     const requestId = offered !== undefined && ACCEPTABLE_REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
     res.locals.requestId = requestId;
     res.set(REQUEST_ID_HEADER, requestId);
     const startedAt = process.hrtime.bigint();
-    res.on('finish', () => logCompleted(logger, req, res, requestId, startedAt));
+    res.on('finish', () => logCompleted(accessLog, req, res, requestId, startedAt));
     requestScope.run({ requestId }, next);
   };
 }

@@ -64,6 +64,24 @@ describe('serving the web UI beside the API', () => {
     expect(res.headers['cache-control']).toMatch(/max-age=3600/);
   });
 
+  it('lets the browser revalidate the app shell: an ETag, and 304 when it still matches', async () => {
+    const first = await request(app).get('/login');
+    const etag = first.headers.etag;
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    const again = await request(app).get('/admin/users').set('If-None-Match', etag!);
+    expect(again.status).toBe(304);
+    expect(again.text).toBe('');
+    const stale = await request(app).get('/login').set('If-None-Match', '"an-older-build"');
+    expectIndexHtml(stale);
+  });
+
+  it('puts no ETag on API answers (they are no-store, so none would ever be revalidated)', async () => {
+    const res = await request(app).get('/api/v1/auth/metadata');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.etag).toBeUndefined();
+  });
+
   it('answers a missing asset with a 404, not the app shell', async () => {
     for (const route of ['/assets/old-build.js', '/favicon.ico']) {
       const res = await request(app).get(route);
