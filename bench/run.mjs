@@ -35,8 +35,8 @@ const isSmoke = options.smoke;
 const backends = options.backends.split(',').map((name) => name.trim());
 
 const SETTINGS = isSmoke
-  ? { durationS: 1, rounds: 1, roundS: 1, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200, afterLoadS: 0.2 }
-  : { durationS: 6, rounds: 3, roundS: 3, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000, afterLoadS: 65 };
+  ? { durationS: 1, rounds: 1, roundS: 1, warmS: 0, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200, afterLoadS: 0.2 }
+  : { durationS: 6, rounds: 5, roundS: 2, warmS: 2, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000, afterLoadS: 65 };
 const CONNECTIONS = 10;
 const BURST_CONNECTIONS = 50;
 const EMAIL = 'bench@example.com';
@@ -125,24 +125,31 @@ async function startBareExpress() {
  * One read scenario beside bare Express (and, on PostgreSQL, better-auth's get-session):
  * SETTINGS.rounds runs of each in turn, so that all of them see the same machine at the same
  * time; a figure measured minutes away from its baseline drifted by up to a third here.
- * Requests/s are the mean of the rounds, p99 the median of the rounds' p99.
+ * Requests/s and p99 are the medians of the rounds: a round that some other work on the machine
+ * hit (down to half the rate, seen here) does not move them. Before the rounds, SETTINGS.warmS of
+ * unmeasured load, so that what is measured is the server's steady state (its first seconds of
+ * a route ran ~25% slower while V8 compiled it), as bare Express is after the scenarios before.
  */
 async function measureBesideBaselines(expressUrl, load, peerLoad) {
   const express = [];
   const gatehouse = [];
   const peer = [];
+  if (SETTINGS.warmS > 0) {
+    await runLoad({ ...load, label: `${load.label} (warm-up)`, connections: CONNECTIONS, durationS: SETTINGS.warmS });
+    if (peerLoad) await runLoad({ ...peerLoad, label: `${peerLoad.label} (warm-up)`, connections: CONNECTIONS, durationS: SETTINGS.warmS });
+  }
   for (let round = 0; round < SETTINGS.rounds; round += 1) {
     express.push(await runLoad({ label: 'bare Express', url: expressUrl, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
     gatehouse.push(await runLoad({ ...load, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
     if (peerLoad) peer.push(await runLoad({ ...peerLoad, connections: CONNECTIONS, durationS: SETTINGS.roundS }));
   }
-  const mean = (runs) => runs.reduce((sum, run) => sum + run.rps, 0) / runs.length;
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const medianRps = (runs) => median(runs.map((run) => run.rps));
   return {
-    rps: mean(gatehouse),
+    rps: medianRps(gatehouse),
     p99Ms: median(gatehouse.map((run) => run.p99Ms)),
-    express: { name: 'bare Express', value: mean(express), unit: 'req/s' },
-    peer: peerLoad ? { name: 'better-auth get-session', value: mean(peer), unit: 'req/s' } : null,
+    express: { name: 'bare Express', value: medianRps(express), unit: 'req/s' },
+    peer: peerLoad ? { name: 'better-auth get-session', value: medianRps(peer), unit: 'req/s' } : null,
   };
 }
 

@@ -61,14 +61,17 @@ export function createApp(ctx: AppContext): Express {
   api.use(createCsrfGuard(ctx.config));
 
   const mount = createRouteMounter(api, compileRequestValidators());
+  // The router tries routes in the order they were mounted, so the ones called on every request
+  // come first: the reverse proxy's forward-auth check and the apps' /users/me (no two modules'
+  // paths overlap, so the order changes nothing else).
+  mountForwardAuthRoutes(mount, ctx);
+  mountUserRoutes(mount, createUserService(ctx));
   // OpenID Connect: its discovery cache lives as long as this app (one per process).
   const oidc = createOidcService(ctx, authService);
   mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx));
   mountPasswordResetRoutes(mount, createPasswordResetService(ctx));
-  mountUserRoutes(mount, createUserService(ctx));
   mountAuditRoutes(mount, createAuditLog(ctx));
-  mountForwardAuthRoutes(mount, ctx);
   mountSystemRoutes(mount, ctx);
   api.use(createMethodNotAllowedHandler());
   api.use(notFoundApiHandler);
