@@ -108,8 +108,11 @@ export function createAuthService(ctx: AppContext) {
       const normalizedEmail = normalizeEmail(email);
       // Brute-force brakes (OWASP ASVS 2.2.1): unknown emails are counted like real ones, so a
       // 429 says nothing about which accounts exist.
-      await rateLimiter.assertAllowed(rules.loginPerAccount, normalizedEmail);
-      if (client.ipAddress) await rateLimiter.assertAllowed(rules.loginPerClient, client.ipAddress);
+      const counted = await rateLimiter.assertAllAllowed(
+        client.ipAddress
+          ? [[rules.loginPerAccount, normalizedEmail], [rules.loginPerClient, client.ipAddress]]
+          : [[rules.loginPerAccount, normalizedEmail]],
+      );
       const fail = async (reason: string, userId: string | null = null): Promise<never> => {
         await rateLimiter.recordFailure(rules.loginPerAccount, normalizedEmail);
         if (client.ipAddress) await rateLimiter.recordFailure(rules.loginPerClient, client.ipAddress);
@@ -131,7 +134,8 @@ export function createAuthService(ctx: AppContext) {
       }
       const isMatch = await ctx.passwordHasher.verify(password, user.hashedPassword);
       if (!isMatch || !user.isActive) return fail(isMatch ? 'account_disabled' : 'wrong_password', user.id);
-      await rateLimiter.reset(rules.loginPerAccount, normalizedEmail);
+      // A success clears the account's failures; the usual sign-in has none, and skips the write.
+      if (counted.has(rules.loginPerAccount, normalizedEmail)) await rateLimiter.reset(rules.loginPerAccount, normalizedEmail);
       ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
       await audit.record({
         type: 'sign_in.succeeded',

@@ -76,6 +76,26 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'burst@example.com'))).toBe(300);
   });
 
+  it('several subjects in one check: refused while any is blocked, until the last of them may go', async () => {
+    const { loginPerAccount, loginPerClient } = limiter.rules;
+    const both = () => limiter.assertAllAllowed([[loginPerAccount, 'pair@example.com'], [loginPerClient, '198.51.100.7']]);
+    // Nothing counted yet: allowed, and neither subject has failures to clear.
+    const clean = await both();
+    expect([clean.has(loginPerAccount, 'pair@example.com'), clean.has(loginPerClient, '198.51.100.7')]).toEqual([false, false]);
+    // The client's one failure delays nobody; it is counted all the same.
+    await limiter.recordFailure(loginPerClient, '198.51.100.7');
+    const counted = await both();
+    expect([counted.has(loginPerAccount, 'pair@example.com'), counted.has(loginPerClient, '198.51.100.7')]).toEqual([false, true]);
+    // The account locked (300 s) and the client merely fine: refused for the account's lock.
+    for (let i = 0; i < 6; i += 1) await limiter.recordFailure(loginPerAccount, 'pair@example.com');
+    expect(await retryAfter(limiter, async () => void (await both()))).toBe(300);
+    // The other order of the same subjects answers the same.
+    const reversed = () => limiter.assertAllAllowed([[loginPerClient, '198.51.100.7'], [loginPerAccount, 'pair@example.com']]);
+    expect(await retryAfter(limiter, async () => void (await reversed()))).toBe(300);
+    await limiter.reset(loginPerAccount, 'pair@example.com');
+    expect(await retryAfter(limiter, async () => void (await both()))).toBe(0);
+  });
+
   it('per-client counters start their delays halfway to the limit', () => {
     const { loginPerClient, loginPerAccount } = limiter.rules;
     expect(loginPerAccount.backoffAfter).toBe(2);

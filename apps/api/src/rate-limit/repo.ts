@@ -61,10 +61,14 @@ export function createRateLimitRepo(prisma: PrismaClient) {
         RETURNING "count", "expires_at", "last_failure_at", "locked_until"`;
       return toWindow(rows[0]!);
     },
-    async read(key: string, now: Date): Promise<WindowCount | null> {
-      const row = await prisma.rateLimit.findUnique({ where: { key } });
-      if (!row || row.expiresAt <= now) return null;
-      return { count: row.count, expiresAt: row.expiresAt, lastFailureAt: row.lastFailureAt, lockedUntil: row.lockedUntil };
+    /** The live windows of these keys (one query); keys without one are absent. */
+    async readMany(keys: readonly string[], now: Date): Promise<Map<string, WindowCount>> {
+      const rows = await prisma.rateLimit.findMany({ where: { key: { in: [...keys] } } });
+      return new Map(
+        rows
+          .filter((row) => row.expiresAt > now)
+          .map((row) => [row.key, { count: row.count, expiresAt: row.expiresAt, lastFailureAt: row.lastFailureAt, lockedUntil: row.lockedUntil }]),
+      );
     },
     async clear(key: string): Promise<void> {
       await prisma.rateLimit.deleteMany({ where: { key } });

@@ -54,6 +54,11 @@ function blockedUntil(rule: FailureRule, window: WindowCount, now: Date): Date |
 
 const HOUR_MS = 60 * 60_000;
 
+/** Which of the subjects a check read have failures counted in a live window. */
+export interface CountedFailures {
+  has(rule: FailureRule, subject: string): boolean;
+}
+
 /**
  * Every brake, from [auth.rate_limits]. Failure rules count only failures (OWASP ASVS 2.2.1):
  * per account slows guessing one password, per client slows spraying many accounts. Request
@@ -87,6 +92,27 @@ export function createRateLimiter(ctx: AppContext) {
     });
   }
 
+  /**
+   * assertAllowed for several subjects in one query (a sign-in checks its account and its
+   * client); Retry-After names the time when all of them may try again. Resolves to which of
+   * them have failures counted, so that a success only clears counters that exist.
+   */
+  async function assertAllAllowed(checks: ReadonlyArray<readonly [FailureRule, string]>): Promise<CountedFailures> {
+    const now = ctx.clock.now();
+    const windows = await repo.readMany(
+      checks.map(([rule, subject]) => keyOf(rule, subject)),
+      now,
+    );
+    let latest: Date | null = null;
+    for (const [rule, subject] of checks) {
+      const window = windows.get(keyOf(rule, subject));
+      const until = window ? blockedUntil(rule, window, now) : null;
+      if (until && (latest === null || until > latest)) latest = until;
+    }
+    if (latest) refuse(latest);
+    return { has: (rule, subject) => windows.has(keyOf(rule, subject)) };
+  }
+
   return {
     rules: buildRateLimitRules(ctx.config.auth.rate_limits),
     /**
@@ -94,12 +120,9 @@ export function createRateLimiter(ctx: AppContext) {
      * delay its latest failure earned.
      */
     async assertAllowed(rule: FailureRule, subject: string): Promise<void> {
-      const now = ctx.clock.now();
-      const window = await repo.read(keyOf(rule, subject), now);
-      if (!window) return;
-      const until = blockedUntil(rule, window, now);
-      if (until) refuse(until);
+      await assertAllAllowed([[rule, subject]]);
     },
+    assertAllAllowed,
     /** Counts one failure without refusing this request; the limit locks the key for lockoutMs. */
     async recordFailure(rule: FailureRule, subject: string): Promise<void> {
       const now = ctx.clock.now();

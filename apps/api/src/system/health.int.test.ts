@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
+import { createApp } from '../app.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
+import { DATABASE_PING_REUSE_MS } from './routes.js';
 
 describe('GET /api/v1/health', () => {
   let t: TestContext;
@@ -21,6 +23,32 @@ describe('GET /api/v1/health', () => {
   it('needs no sign-in', async () => {
     const res = await request(t.app).get('/api/v1/health').set('Authorization', 'Bearer not-a-token');
     expect(res.status).toBe(200);
+  });
+
+  it('asks the database at most once a second, however many probes come', async () => {
+    const probed = await createTestContext();
+    try {
+      let pings = 0;
+      const ping = probed.ctx.db.ping.bind(probed.ctx.db);
+      probed.ctx.db.ping = () => {
+        pings += 1;
+        return ping();
+      };
+      const app = createApp(probed.ctx);
+      const burst = await Promise.all(Array.from({ length: 20 }, () => request(app).get('/api/v1/health')));
+      expect(burst.map((res) => res.status)).toEqual(Array(20).fill(200));
+      expect((await request(app).get('/api/v1/health/ready')).status).toBe(200);
+      expect(pings).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, DATABASE_PING_REUSE_MS + 50));
+      expect((await request(app).get('/api/v1/health')).status).toBe(200);
+      expect(pings).toBe(2);
+      // A database that went away shows within that second.
+      await probed.ctx.db.close();
+      await new Promise((resolve) => setTimeout(resolve, DATABASE_PING_REUSE_MS + 50));
+      expect((await request(app).get('/api/v1/health')).status).toBe(503);
+    } finally {
+      await probed.close().catch(() => undefined);
+    }
   });
 
   describe('once the database is closed', () => {

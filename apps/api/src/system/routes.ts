@@ -14,12 +14,26 @@ function withinTimeout<T>(promise: Promise<T>, fallback: T): Promise<T> {
 }
 
 /**
+ * How long one database ping answers for: the probes need no sign-in, so however often they come
+ * (an orchestrator polling every few milliseconds, or anyone on the network), they cost the
+ * database at most one query per second. Probes that arrive while a ping runs share it.
+ */
+export const DATABASE_PING_REUSE_MS = 1000;
+
+/**
  * Liveness (/health: the process answers) and readiness (/health/ready: the database answers and
  * every migration this build ships is applied). Both are bounded in time: a database that hangs
  * makes them answer 503 after 3 s, never hang an orchestrator's probe.
  */
 export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
-  const pingDatabase = () => withinTimeout(ctx.db.ping().then(() => true), false);
+  let lastPing: { startedAt: number; isUp: Promise<boolean> } | null = null;
+  const pingDatabase = (): Promise<boolean> => {
+    const now = performance.now();
+    if (lastPing === null || now - lastPing.startedAt >= DATABASE_PING_REUSE_MS) {
+      lastPing = { startedAt: now, isUp: withinTimeout(ctx.db.ping().then(() => true), false) };
+    }
+    return lastPing.isUp;
+  };
 
   mount('health', async (_req, res) => {
     const isDatabaseUp = await pingDatabase();
