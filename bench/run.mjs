@@ -145,6 +145,8 @@ async function measureBesideBaselines(expressUrl, load, peerLoad) {
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const medianRps = (runs) => median(runs.map((run) => run.rps));
+  const eachRound = (runs) => runs.map((run) => run.rps.toFixed(0)).join(' ');
+  log(`  rounds, req/s: bare Express ${eachRound(express)} | Gatehouse ${eachRound(gatehouse)}${peerLoad ? ` | better-auth ${eachRound(peer)}` : ''}`);
   return {
     rps: medianRps(gatehouse),
     p99Ms: median(gatehouse.map((run) => run.p99Ms)),
