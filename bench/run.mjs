@@ -12,11 +12,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { findPostgresBinDir, startPostgresCluster } from '../scripts/lib/postgres-cluster.mjs';
 import { REPO_ROOT, buildWorkspace, installDependencies } from '../scripts/lib/workspace.mjs';
-import { runClosedLoop, runLoad, startProbe } from './lib/load.mjs';
-import { seedBenchUser, seedManySessions, measureHashPoolRate } from './lib/seed.mjs';
 import { findFreePort, startServer } from './lib/servers.mjs';
 import { measureSignInPageJs } from './lib/web-size.mjs';
 
@@ -31,6 +28,18 @@ const { values: options } = parseArgs({
     'cpu-prof': { type: 'string' },
   },
 });
+
+// On a fresh clone nothing is installed yet: install and build first, and only then load what
+// needs the dependencies (pg, autocannon, bcryptjs).
+if (!options['no-build']) {
+  console.log('[bench] install + build');
+  if (!(await installDependencies())) throw new Error('pnpm install failed');
+  if (!(await buildWorkspace())) throw new Error('build failed');
+}
+const { default: pg } = await import('pg');
+const { runClosedLoop, runLoad, startProbe } = await import('./lib/load.mjs');
+const { seedBenchUser, seedManySessions, measureHashPoolRate } = await import('./lib/seed.mjs');
+
 const isSmoke = options.smoke;
 const backends = options.backends.split(',').map((name) => name.trim());
 
@@ -69,11 +78,6 @@ const atLeast = (limit, text = `>= ${limit}x`) => ({ text, check: (x) => x >= li
 const atMost = (limit, text) => ({ text, check: (x) => x <= limit });
 
 async function main() {
-  if (!options['no-build']) {
-    log('install + build');
-    if (!(await installDependencies())) throw new Error('pnpm install failed');
-    if (!(await buildWorkspace())) throw new Error('build failed');
-  }
   const startedAt = performance.now();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   const cleanups = [() => rmSync(workDir, { recursive: true, force: true })];
