@@ -129,10 +129,14 @@ async function startBareExpress() {
  * One read scenario beside bare Express (and, on PostgreSQL, better-auth's get-session):
  * SETTINGS.rounds runs of each in turn, so that all of them see the same machine at the same
  * time; a figure measured minutes away from its baseline drifted by up to a third here.
- * Requests/s and p99 are the medians of the rounds: a round that some other work on the machine
- * hit (down to half the rate, seen here) does not move them. Before the rounds, SETTINGS.warmS of
- * unmeasured load, so that what is measured is the server's steady state (its first seconds of
- * a route ran ~25% slower while V8 compiled it), as bare Express is after the scenarios before.
+ * Requests/s and p99 are the medians of the rounds, and each ratio is the median of the rounds'
+ * ratios, every Gatehouse round against the baseline round run right beside it: a round that other
+ * work on the machine hit (down to half the rate, seen here) does not move them, and neither does
+ * the machine's speed changing from round to round (bare Express went from 4,100 to 8,750 req/s
+ * within one scenario here: a ratio of two medians would divide rounds run at different speeds).
+ * Before the rounds, SETTINGS.warmS of unmeasured load, so that what is measured is the server's
+ * steady state (its first seconds of a route ran ~25% slower while V8 compiled it), as bare
+ * Express is after the scenarios before.
  */
 async function measureBesideBaselines(expressUrl, load, peerLoad) {
   const express = [];
@@ -149,13 +153,17 @@ async function measureBesideBaselines(expressUrl, load, peerLoad) {
   }
   const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const medianRps = (runs) => median(runs.map((run) => run.rps));
-  const eachRound = (runs) => runs.map((run) => run.rps.toFixed(0)).join(' ');
-  log(`  rounds, req/s: bare Express ${eachRound(express)} | Gatehouse ${eachRound(gatehouse)}${peerLoad ? ` | better-auth ${eachRound(peer)}` : ''}`);
+  const pairedRatios = (baselines) => gatehouse.map((run, round) => run.rps / baselines[round].rps);
+  const toExpress = pairedRatios(express);
+  const toPeer = peerLoad ? pairedRatios(peer) : null;
+  const eachRound = (values, digits = 0) => values.map((value) => value.toFixed(digits)).join(' ');
+  log(`  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | Gatehouse ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`);
+  log(`  rounds, ratio: vs bare Express ${eachRound(toExpress, 2)}${toPeer ? ` | vs better-auth ${eachRound(toPeer, 2)}` : ''}`);
   return {
     rps: medianRps(gatehouse),
     p99Ms: median(gatehouse.map((run) => run.p99Ms)),
-    express: { name: 'bare Express', value: medianRps(express), unit: 'req/s' },
-    peer: peerLoad ? { name: 'better-auth get-session', value: medianRps(peer), unit: 'req/s' } : null,
+    express: { name: 'bare Express', value: medianRps(express), unit: 'req/s', ratio: median(toExpress) },
+    peer: toPeer ? { name: 'better-auth get-session', value: medianRps(peer), unit: 'req/s', ratio: median(toPeer) } : null,
   };
 }
 
@@ -230,10 +238,10 @@ async function measureReads(backend, base, auth, expressUrl, peerLoad) {
   log(`${backend}: GET /auth/metadata, beside bare Express`);
   const metadata = await measureBesideBaselines(expressUrl, { label: 'metadata', url: `${base}${API}/auth/metadata` }, null);
   for (const [scenario, load] of [['GET /users/me, Bearer', bearer], ['GET /users/me, cookie', cookie]]) {
-    addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: load.express, target: atLeast(0.5) });
-    if (load.peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: load.peer, target: atLeast(6) });
+    addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: load.express, ratio: load.express.ratio, target: atLeast(0.5) });
+    if (load.peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: load.peer, ratio: load.peer.ratio, target: atLeast(6) });
   }
-  addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: metadata.express, target: atLeast(0.8) });
+  addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: metadata.express, ratio: metadata.express.ratio, target: atLeast(0.8) });
   return { bearer };
 }
 
