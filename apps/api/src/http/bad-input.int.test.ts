@@ -152,19 +152,11 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
       // Signed in but not an admin: 403.
       await createUser(t.ctx, { email: 'plain@example.com' });
       const plainToken = await loginBearer(t.app, 'plain@example.com');
-      const forbidden = await request(t.app)
-        .post('/api/v1/users')
-        .set('Authorization', `Bearer ${plainToken}`)
-        .set('Content-Type', 'application/json')
-        .send('{"email":');
-      expectCleanError(forbidden, 'FORBIDDEN');
+      const createUserWithMalformedBody = (token: string) =>
+        request(t.app).post('/api/v1/users').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"email":');
+      expectCleanError(await createUserWithMalformedBody(plainToken), 'FORBIDDEN');
       // (control) the admin's same malformed body is read, and refused for what it is.
-      const admins = await request(t.app)
-        .post('/api/v1/users')
-        .set('Authorization', `Bearer ${adminToken}`)
-        .set('Content-Type', 'application/json')
-        .send('{"email":');
-      expectCleanError(admins, 'MALFORMED_BODY');
+      expectCleanError(await createUserWithMalformedBody(adminToken), 'MALFORMED_BODY');
     });
 
     it('a route that takes no body does not read one', async () => {
