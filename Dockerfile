@@ -6,13 +6,19 @@
 #   docker build -t gatehouse .
 #   docker run -p 8000:8000 -v ./config:/config -v gatehouse-data:/var/lib/gatehouse gatehouse
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node.js 24 LTS (security fixes until April 2028; Node.js 20 lost them on 2026-04-30). The suite
+# runs on this same major version in CI (.ci/run).
+ARG NODE_IMAGE=node:24-trixie-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 RUN npm install --global pnpm@10.34.8
+# Dependencies first: this layer depends on the lockfile and workspace settings alone, so a change
+# to the sources reuses it instead of downloading everything again.
+COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+RUN pnpm fetch
 COPY . .
-RUN pnpm install --frozen-lockfile \
+RUN pnpm install --frozen-lockfile --offline \
  && pnpm --recursive run build \
  && rm -rf node_modules apps/*/node_modules packages/*/node_modules e2e/node_modules \
  && pnpm install --frozen-lockfile --prod --offline --filter @gatehouse/api...

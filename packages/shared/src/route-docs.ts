@@ -238,6 +238,12 @@ export const ROUTE_DOCS = {
     response: 'Healthy (503 with the same body when the database is not).',
     errors: [],
   },
+  healthLive: {
+    summary: 'Liveness only: the process answers. Never looks at the database, so an outage cannot get a replica restarted.',
+    tag: 'system',
+    response: 'Alive.',
+    errors: [],
+  },
   healthReady: {
     summary: 'Readiness: the database is reachable and every migration is applied.',
     tag: 'system',

@@ -231,6 +231,12 @@ export const ROUTES = {
     auth: 'none',
     response: { status: 200, schema: 'Health' },
   },
+  healthLive: {
+    method: 'get',
+    path: '/health/live',
+    auth: 'none',
+    response: { status: 200, schema: 'Liveness' },
+  },
   healthReady: {
     method: 'get',
     path: '/health/ready',

@@ -390,6 +390,17 @@ export const HealthSchema = {
   additionalProperties: false,
 } as const;
 
+export const LivenessSchema = {
+  $id: 'Liveness',
+  title: 'Liveness',
+  type: 'object',
+  properties: {
+    status: { type: 'string', const: 'ok' },
+  },
+  required: ['status'],
+  additionalProperties: false,
+} as const;
+
 export const AuditEventSchema = {
   $id: 'AuditEvent',
   title: 'AuditEvent',
@@ -492,6 +503,7 @@ export const SCHEMAS = {
   LinkedAccountRead: LinkedAccountReadSchema,
   LinkedAccountList: LinkedAccountListSchema,
   Health: HealthSchema,
+  Liveness: LivenessSchema,
   AuditEvent: AuditEventSchema,
   AuditEventPage: AuditEventPageSchema,
   Readiness: ReadinessSchema,
@@ -521,6 +533,7 @@ export type OidcAuthorizeResponse = FromSchema<typeof OidcAuthorizeResponseSchem
 export type LogoutResponse = FromSchema<typeof LogoutResponseSchema>;
 export type LinkedAccountRead = FromSchema<typeof LinkedAccountReadSchema>;
 export type Health = FromSchema<typeof HealthSchema>;
+export type Liveness = FromSchema<typeof LivenessSchema>;
 export type AuditEvent = FromSchema<typeof AuditEventSchema>;
 export type AuditEventPage = FromSchema<typeof AuditEventPageSchema>;
 export type Readiness = FromSchema<typeof ReadinessSchema>;

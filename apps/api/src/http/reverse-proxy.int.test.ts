@@ -125,6 +125,7 @@ describe('a sub-path frontend_url (https://media.example.com/auth)', () => {
     expect((await request(t.app).get('/auth/api/v1/health/ready')).body).toEqual({ status: 'ready', database: 'ok', migrations: 'ok' });
     expect((await request(t.app).get('/api/v1/health')).status).toBe(200);
     expect((await request(t.app).get('/api/v1/health/ready')).status).toBe(200);
+    expect((await request(t.app).get('/api/v1/health/live')).body).toEqual({ status: 'ok' });
     const outside = await request(t.app).get('/api/v1/auth/metadata');
     expect(outside.status).toBe(404);
     expect(outside.body.detail).toBe('NOT_FOUND');

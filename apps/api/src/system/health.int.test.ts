@@ -87,6 +87,22 @@ describe('GET /api/v1/health', () => {
       }
     });
 
+    it('/health/live still answers 200: a liveness probe must not restart a replica for a database outage', async () => {
+      let pings = 0;
+      const ping = down.ctx.db.ping.bind(down.ctx.db);
+      down.ctx.db.ping = () => {
+        pings += 1;
+        return ping();
+      };
+      const res = await request(down.app).get('/api/v1/health/live');
+      expect(res.status).toBe(200);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.body).toEqual({ status: 'ok' });
+      expect(pings).toBe(0);
+      // ... while readiness says the replica should get no traffic.
+      expect((await request(down.app).get('/api/v1/health/ready')).status).toBe(503);
+    });
+
     it('does not take the healthy instance down with it', async () => {
       const res = await request(t.app).get('/api/v1/health');
       expect(res.status).toBe(200);

@@ -1,4 +1,4 @@
-import type { Health, Readiness } from '@gatehouse/shared';
+import type { Health, Liveness, Readiness } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { buildOpenApiDocument } from '../openapi/build-openapi.js';
@@ -41,6 +41,12 @@ export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
       ? { status: 'ok', database: 'ok' }
       : { status: 'unavailable', database: 'unreachable' };
     res.status(isDatabaseUp ? 200 : 503).json(body);
+  });
+
+  // For an orchestrator's liveness probe: restarting a replica cures nothing a database outage
+  // causes (the restarted one would only fail its migrations), so this one never asks the database.
+  mount('healthLive', (_req, res) => {
+    res.json({ status: 'ok' } satisfies Liveness);
   });
 
   mount('healthReady', async (_req, res) => {

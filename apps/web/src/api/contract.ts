@@ -21,6 +21,7 @@ import type {
   AdminPasswordResetResponse,
   AuditEvent,
   AuditEventPage,
+  Liveness,
   ROUTES,
   RouteName,
   SchemaName,
@@ -58,6 +59,7 @@ interface SchemaTypes {
   LinkedAccountRead: LinkedAccountRead;
   LinkedAccountList: LinkedAccountRead[];
   Health: Health;
+  Liveness: Liveness;
   Readiness: Readiness;
   AuditEvent: AuditEvent;
   AuditEventPage: AuditEventPage;

@@ -1,0 +1,2 @@
+/** Build-context paths (POSIX, relative to `root`) that root/.dockerignore keeps, sorted. */
+export function listBuildContext(root: string): string[];
