@@ -63,7 +63,10 @@ async function main(): Promise<void> {
   });
   logger.info({ database: db.kind, location: db.description }, 'Database opened');
 
-  const passwordHasher = await createPasswordHasher({ cost: config.auth.bcrypt_cost });
+  const passwordHasher = await createPasswordHasher({
+    cost: config.auth.bcrypt_cost,
+    queueLimit: config.auth.password_hash_queue_limit,
+  });
   const webDistDir = fs.existsSync(WEB_DIST_DIR) ? WEB_DIST_DIR : null;
   if (!webDistDir) logger.warn({ dir: WEB_DIST_DIR }, 'Web UI not built; serving the API only');
   let mailer: Mailer | null = null;

@@ -9,6 +9,7 @@ import { createSessionCache, type SessionWithUser } from './session-cache.js';
 import { findPasswordProblem } from './password-policy.js';
 import { createSessionTokenKey, signSessionToken, verifySessionToken, type SessionClaims } from './session-token.js';
 import { createRateLimiter } from '../rate-limit/service.js';
+import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
 import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
 
 export type SessionTransport = 'cookie' | 'bearer';
@@ -106,36 +107,51 @@ export function createAuthService(ctx: AppContext) {
         throw new AppError('PASSWORD_LOGIN_DISABLED', 'Password sign-in is turned off on this server.');
       }
       const normalizedEmail = normalizeEmail(email);
-      // Brute-force brakes (OWASP ASVS 2.2.1): unknown emails are counted like real ones, so a
-      // 429 says nothing about which accounts exist.
-      const counted = await rateLimiter.assertAllAllowed(
-        client.ipAddress
-          ? [[rules.loginPerAccount, normalizedEmail], [rules.loginPerClient, client.ipAddress]]
-          : [[rules.loginPerAccount, normalizedEmail]],
-      );
+      const user = await users.findByEmail(normalizedEmail);
+      // Only an address (or an account's own address) is named in the audit trail and the account's
+      // brake key; anything else may be a password typed into the wrong field.
+      const isNamed = user !== null || isWellFormedEmail(normalizedEmail);
+      // Brute-force brakes (OWASP ASVS 2.2.1), reserve-then-judge: the attempt is counted BEFORE
+      // the password is checked, atomically, so simultaneous guesses cannot outrun the limit.
+      // Unknown emails are counted like real ones, so a 429 says nothing about which accounts
+      // exist; a non-address is counted against its client (address unknown: one shared key).
+      const attempt = await rateLimiter.reserve([
+        ...(isNamed ? [[rules.loginPerAccount, normalizedEmail] as const] : []),
+        ...(client.ipAddress || !isNamed ? [[rules.loginPerClient, client.ipAddress ?? ''] as const] : []),
+      ]);
       const fail = async (reason: string, userId: string | null = null): Promise<never> => {
-        await rateLimiter.recordFailure(rules.loginPerAccount, normalizedEmail);
-        if (client.ipAddress) await rateLimiter.recordFailure(rules.loginPerClient, client.ipAddress);
+        await attempt.failed();
         // The audit trail (admins only) may say why; the answer to the caller never does.
         await audit.record({
           type: 'sign_in.failed',
           actor: ANONYMOUS_ACTOR,
-          user: { id: userId, email: normalizedEmail },
+          user: { id: userId, email: isNamed ? normalizedEmail : null },
           method: 'password',
           ipAddress: client.ipAddress,
-          details: { reason },
+          details: isNamed ? { reason } : { reason, username: NOT_AN_EMAIL },
         });
         throw badCredentials();
       };
-      const user = await users.findByEmail(normalizedEmail);
+      /** A check the hasher could not run (queue full: 503) was never judged: not a failure. */
+      const judge = async <T>(check: Promise<T>): Promise<T> => {
+        try {
+          return await check;
+        } catch (error) {
+          await attempt.abandon();
+          throw error;
+        }
+      };
+      // No account has an address that is not one: nothing to compare, no hashing spent.
+      if (!isNamed) return fail('unknown_email');
       if (!user || user.hashedPassword === null) {
-        await ctx.passwordHasher.verifyDummy(password);
+        await judge(ctx.passwordHasher.verifyDummy(password));
         return fail(user ? 'no_password_set' : 'unknown_email', user?.id);
       }
-      const isMatch = await ctx.passwordHasher.verify(password, user.hashedPassword);
+      const isMatch = await judge(ctx.passwordHasher.verify(password, user.hashedPassword));
       if (!isMatch || !user.isActive) return fail(isMatch ? 'account_disabled' : 'wrong_password', user.id);
-      // A success clears the account's failures; the usual sign-in has none, and skips the write.
-      if (counted.has(rules.loginPerAccount, normalizedEmail)) await rateLimiter.reset(rules.loginPerAccount, normalizedEmail);
+      // A success wipes the account's window (its failures and this attempt) and gives the
+      // client's attempt back: one statement.
+      await attempt.succeeded();
       ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
       await audit.record({
         type: 'sign_in.succeeded',

@@ -271,6 +271,24 @@ describe('gatehouse doctor', () => {
     expect(run.stdout).toContain('Home: https://media.example.com/api/v1/auth/cookie/Home/callback');
     expect(run.stdout).toContain('post-logout redirect URI: https://media.example.com/login');
     expect(run.stdout).toContain('No problems found.');
+    // Listening on every interface (the default host) with the default trusted_proxies: a warning,
+    // not a problem.
+    expect(run.stdout).toContain('WARN  Trusted proxies: server.trusted_proxies is the default');
+    expect(run.stdout).toContain('listens on 0.0.0.0');
+    expect(run.stdout).toContain('Fix: set [server] trusted_proxies to your reverse proxy');
+  });
+
+  it('no trusted_proxies warning once they are narrowed, or when the server listens on loopback only', async () => {
+    const narrowed = await gatehouse(newDir('[server]\nhost = "::"\ntrusted_proxies = ["10.0.0.5"]\n'), ['doctor']);
+    expect(narrowed.stdout).toContain('ok    Trusted proxies: 10.0.0.5');
+    const loopback = await gatehouse(newDir('[server]\nhost = "127.0.0.1"\n'), ['doctor']);
+    expect(loopback.stdout).toContain('ok    Trusted proxies: 127.0.0.0/8');
+    // The default host spelled out, and an IPv6 wildcard, both warn.
+    const everywhere = await gatehouse(newDir('[server]\nhost = "::"\n'), ['doctor']);
+    for (const run of [narrowed, loopback, everywhere]) expect(run.stdout).toContain('Gatehouse doctor');
+    expect(narrowed.stdout + loopback.stdout).not.toContain('WARN');
+    expect(everywhere.stdout).toContain('WARN  Trusted proxies');
+    expect(everywhere.stdout).toContain('listens on ::');
   });
 
   it('a bad configuration: every problem with its fix, exit 1', async () => {

@@ -5,6 +5,7 @@
  */
 import { ConfigError, loadConfig } from '../config/index.js';
 import type { Config } from '../config/types.js';
+import { DEFAULT_TRUSTED_PROXIES } from '../config/schema.js';
 import { describeUrlWithoutPassword, resolveDatabaseTarget } from '../db/database.js';
 import { readMigrationFiles, readMigrationStatus } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
@@ -134,6 +135,34 @@ async function checkOidcProviders(cli: CliEnvironment, config: Config, problems:
   }
 }
 
+/** Whether the server binds to loopback only (then no other machine can reach it directly). */
+function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * A warning, not a problem: with the default server.trusted_proxies every peer on a private
+ * network may set the client address (X-Forwarded-For) that per-client brakes, sessions and the
+ * audit trail use; fine behind one reverse proxy on a closed network, not when others share it.
+ */
+function checkTrustedProxies(cli: CliEnvironment, config: Config): void {
+  const { host, trusted_proxies: trusted } = config.server;
+  const isDefault =
+    trusted.length === DEFAULT_TRUSTED_PROXIES.length && DEFAULT_TRUSTED_PROXIES.every((range) => trusted.includes(range));
+  if (!isDefault || isLoopbackHost(host)) {
+    cli.out(`  ok    Trusted proxies: ${trusted.length === 0 ? 'none' : trusted.join(', ')}\n`);
+    return;
+  }
+  cli.out(
+    `  WARN  Trusted proxies: server.trusted_proxies is the default (loopback and every private range) and ` +
+      `the server listens on ${host}: any machine on a private network that reaches it can set the client ` +
+      `address (X-Forwarded-For) that per-client brakes and the audit trail use.\n` +
+      `        Fix: set [server] trusted_proxies to your reverse proxy's address only (e.g. ["10.0.0.5"]), ` +
+      `or host = "127.0.0.1" when the proxy runs on this machine.\n`,
+  );
+}
+
 export async function runDoctor(cli: CliEnvironment): Promise<number> {
   let loaded;
   try {
@@ -147,6 +176,7 @@ export async function runDoctor(cli: CliEnvironment): Promise<number> {
   const { config } = loaded;
   const problems: Problem[] = [];
   cli.out(`Gatehouse doctor\n  ok    Configuration: ${loaded.path}; public address ${config.misc.frontend_url}\n`);
+  checkTrustedProxies(cli, config);
   await checkDatabase(cli, config, problems);
   await checkSmtp(cli, config, problems);
   await checkOidcProviders(cli, config, problems);

@@ -812,6 +812,7 @@ function buildConfig(file: ValidatedConfigFile): Config {
       registration_enabled: auth.registration_enabled,
       password_login_enabled: auth.password_login_enabled,
       bcrypt_cost: auth.bcrypt_cost,
+      password_hash_queue_limit: auth.password_hash_queue_limit,
       setup_link_lifetime: auth.setup_link_lifetime,
       reset_link_lifetime: auth.reset_link_lifetime,
       password_reset_subject: auth.password_reset_subject,

@@ -225,6 +225,8 @@ export const CONFIG_SCHEMA: SchemaObject = {
         registration_enabled: { type: 'boolean', default: false },
         password_login_enabled: { type: 'boolean', default: true },
         bcrypt_cost: { type: 'integer', minimum: 10, maximum: 15, default: 12 },
+        // 0 = auto: 8 waiting hashes per hashing thread (one per CPU core).
+        password_hash_queue_limit: { type: 'integer', minimum: 0, maximum: 100_000, default: 0 },
         setup_link_lifetime: { type: 'integer', minimum: 60, default: 86400 },
         reset_link_lifetime: { type: 'integer', minimum: 60, maximum: 86400, default: 3600 },
         password_reset_subject: { type: 'string', minLength: 1, maxLength: 200, default: 'Reset your password' },
@@ -313,6 +315,7 @@ export interface ValidatedConfigFile {
     registration_enabled: boolean;
     password_login_enabled: boolean;
     bcrypt_cost: number;
+    password_hash_queue_limit: number;
     setup_link_lifetime: number;
     reset_link_lifetime: number;
     password_reset_subject: string;

@@ -158,6 +158,11 @@ export interface AuthConfig {
   readonly password_login_enabled: boolean;
   /** Gatehouse: bcrypt cost factor, 10..15. Default 12. */
   readonly bcrypt_cost: number;
+  /**
+   * Gatehouse: password checks and hashes that may wait for a hashing thread; one more is refused
+   * at once with 503 and Retry-After. 0 = auto (8 per thread, one thread per CPU core). Default 0.
+   */
+  readonly password_hash_queue_limit: number;
   /** Gatehouse: seconds a first-start / admin-issued setup link stays valid. Default 86400. */
   readonly setup_link_lifetime: number;
   /** Gatehouse: seconds a password-reset link stays valid. Default 3600. */

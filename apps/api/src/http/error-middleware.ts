@@ -19,7 +19,8 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
     const requestId = readRequestId(res);
     if (!appError) {
       logger.error({ err: error, reqId: requestId, method: req.method, path: req.path }, 'Unhandled error');
-    } else if (appError.code === 'SERVICE_UNAVAILABLE') {
+    } else if (appError !== error && appError.code === 'SERVICE_UNAVAILABLE') {
+      // A database outage (a busy password hasher answers 503 too, and is not one).
       logger.error({ err: error, reqId: requestId, method: req.method, path: req.path }, 'Database unavailable');
     }
     const { status, body, headers } = appError

@@ -116,18 +116,21 @@ export function createPasswordResetService(ctx: AppContext) {
       }
     },
 
-    /** POST /auth/reset-password, with failed attempts counted per client (tokens are unguessable; this stops hammering). */
+    /**
+     * POST /auth/reset-password, with attempts counted per client before the link is checked
+     * (reserve-then-judge, like sign-in): tokens are unguessable; this stops hammering, however
+     * many requests arrive at once. Only a bad link stays counted.
+     */
     async resetPassword(token: string, password: string, client: ClientInfo): Promise<void> {
-      const subject = client.ipAddress ?? 'unknown';
-      await rateLimiter.assertAllowed(rules.resetPerClient, subject);
+      const attempt = await rateLimiter.reserve([[rules.resetPerClient, client.ipAddress ?? '']]);
       try {
         await tokens.resetPassword(token, password);
       } catch (error) {
-        if (error instanceof AppError && error.code === 'RESET_PASSWORD_BAD_TOKEN') {
-          await rateLimiter.recordFailure(rules.resetPerClient, subject);
-        }
+        if (error instanceof AppError && error.code === 'RESET_PASSWORD_BAD_TOKEN') await attempt.failed();
+        else await attempt.abandon();
         throw error;
       }
+      await attempt.succeeded();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { RateLimitsConfig } from '../config/types.js';
 import { AppError } from '../http/app-error.js';
+import { clientKeyOf } from '../http/client-info.js';
 import { createRateLimitRepo, type WindowCount } from './repo.js';
 
 export interface RateLimitRule {
@@ -8,6 +9,8 @@ export interface RateLimitRule {
   name: string;
   limit: number;
   windowMs: number;
+  /** Keyed by client address: the subject goes through clientKeyOf (IPv6 by its /64). */
+  perClient?: boolean;
 }
 
 /** A rule that counts failures: delays grow past `backoffAfter` and the key locks at the limit. */
@@ -16,6 +19,8 @@ export interface FailureRule extends RateLimitRule {
   backoffAfter: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
+  /** A success wipes the subject's window (the account's owner knows the password). */
+  clearOnSuccess?: boolean;
 }
 
 /**
@@ -31,6 +36,7 @@ function failureRule(name: string, limit: number, limits: RateLimitsConfig, isPe
     backoffAfter: isPerClient ? Math.max(limits.backoff_after, Math.floor(limit / 2)) : limits.backoff_after,
     backoffBaseMs: limits.backoff_base * 1000,
     backoffMaxMs: limits.backoff_max * 1000,
+    ...(isPerClient ? { perClient: true } : { clearOnSuccess: true }),
   };
 }
 
@@ -71,10 +77,22 @@ export function buildRateLimitRules(limits: RateLimitsConfig) {
     loginPerClient: failureRule('login-client', limits.login_failures_per_client, limits, true),
     resetPerClient: failureRule('reset-client', limits.reset_failures_per_client, limits, true),
     oidcCallbackPerClient: failureRule('oidc-callback-client', limits.oidc_callback_failures_per_client, limits, true),
-    registerPerClient: { name: 'register-client', limit: limits.register_per_client, windowMs: HOUR_MS },
+    registerPerClient: { name: 'register-client', limit: limits.register_per_client, windowMs: HOUR_MS, perClient: true },
     forgotPerEmail: { name: 'forgot-email', limit: limits.forgot_per_email, windowMs: HOUR_MS },
-    forgotPerClient: { name: 'forgot-client', limit: limits.forgot_per_client, windowMs: HOUR_MS },
+    forgotPerClient: { name: 'forgot-client', limit: limits.forgot_per_client, windowMs: HOUR_MS, perClient: true },
   } satisfies Record<string, RateLimitRule>;
+}
+
+/**
+ * One attempt counted by reserve() before it is judged; exactly one of these settles it.
+ */
+export interface ReservedAttempt {
+  /** It succeeded: account-style windows are wiped, the per-client attempt is given back. */
+  succeeded(): Promise<void>;
+  /** It was judged and failed: the attempt stays counted, delays grow, the limit locks. */
+  failed(): Promise<void>;
+  /** It was never judged (refused for another reason): the attempt is given back. */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -83,7 +101,8 @@ export function buildRateLimitRules(limits: RateLimitsConfig) {
  */
 export function createRateLimiter(ctx: AppContext) {
   const repo = createRateLimitRepo(ctx.db.prisma);
-  const keyOf = (rule: RateLimitRule, subject: string) => `${rule.name}:${subject}`;
+  // Every per-client rule keys its subject the same way: IPv6 by its /64, mapped IPv4 as IPv4.
+  const keyOf = (rule: RateLimitRule, subject: string) => `${rule.name}:${rule.perClient ? clientKeyOf(subject) : subject}`;
 
   function refuse(until: Date): never {
     const retryAfter = Math.max(1, Math.ceil((until.getTime() - ctx.clock.now().getTime()) / 1000));
@@ -113,8 +132,80 @@ export function createRateLimiter(ctx: AppContext) {
     return { has: (rule, subject) => windows.has(keyOf(rule, subject)) };
   }
 
+  /**
+   * Reserve-then-judge: counts one attempt under every subject BEFORE the caller checks a
+   * password or token, in one atomic statement, so N simultaneous guesses can never have more
+   * than the limit judged. Throws RATE_LIMITED (429 with Retry-After, the time when all of them
+   * may go) when any subject is locked, full, or still inside the delay its latest failure
+   * earned; nothing is then left counted. The caller settles the attempt exactly once.
+   */
+  async function reserve(checks: ReadonlyArray<readonly [FailureRule, string]>): Promise<ReservedAttempt> {
+    const now = ctx.clock.now();
+    const entries = checks.map(([rule, subject]) => ({ rule, key: keyOf(rule, subject) }));
+    const reserved = await repo.reserve(
+      entries.map(({ rule, key }) => ({ key, limit: rule.limit, windowMs: rule.windowMs })),
+      now,
+    );
+    const reservedKeys = entries.filter(({ key }) => reserved.has(key)).map(({ key }) => key);
+    const untils: Date[] = [];
+    const later = (until: Date | null) => {
+      if (until) untils.push(until);
+    };
+    const refused = entries.filter(({ key }) => !reserved.has(key));
+    if (refused.length > 0) {
+      // Locked, or full of attempts still being judged (their failures will lock it).
+      const windows = await repo.readMany(
+        refused.map(({ key }) => key),
+        now,
+      );
+      for (const { rule, key } of refused) {
+        const window = windows.get(key);
+        later(window?.lockedUntil && window.lockedUntil > now ? window.lockedUntil : new Date(now.getTime() + rule.lockoutMs));
+      }
+    }
+    for (const { rule, key } of entries) {
+      const window = reserved.get(key);
+      // The delay the failures before this attempt earned (count includes this attempt).
+      if (window) later(blockedUntil(rule, { ...window, count: window.count - 1 }, now));
+    }
+    if (untils.length > 0) {
+      await repo.release(reservedKeys);
+      refuse(new Date(Math.max(...untils.map((until) => until.getTime()))));
+    }
+    let isSettled = false;
+    const settle = async (work: () => Promise<void>) => {
+      if (isSettled) return;
+      isSettled = true;
+      await work();
+    };
+    return {
+      succeeded: () =>
+        settle(() =>
+          repo.settleSuccess(
+            entries.filter(({ rule }) => rule.clearOnSuccess).map(({ key }) => key),
+            entries.filter(({ rule }) => !rule.clearOnSuccess).map(({ key }) => key),
+          ),
+        ),
+      failed: () =>
+        settle(() => {
+          const at = ctx.clock.now();
+          return repo.stampFailures(
+            entries.map(({ rule, key }) => ({
+              key,
+              windowMs: rule.windowMs,
+              lockAt: rule.limit,
+              lockUntil: new Date(at.getTime() + rule.lockoutMs),
+            })),
+            at,
+          );
+        }),
+      abandon: () => settle(() => repo.release(entries.map(({ key }) => key))),
+    };
+  }
+
   return {
     rules: buildRateLimitRules(ctx.config.auth.rate_limits),
+    reserve,
     /**
      * Throws RATE_LIMITED (429 with Retry-After) while the subject is locked or still inside the
      * delay its latest failure earned.

@@ -62,6 +62,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       registration_enabled: true,
       password_login_enabled: true,
       bcrypt_cost: 10,
+      password_hash_queue_limit: 0,
       setup_link_lifetime: 86400,
       reset_link_lifetime: 3600,
       password_reset_subject: 'Reset your password',
@@ -150,6 +151,8 @@ export interface TestContextOptions {
   /** bcrypt cost; tests default to the cheapest (4) for speed, the policy is the same. */
   bcryptCost?: number;
   hasher?: (inner: PasswordHasher) => PasswordHasher;
+  /** Hashing threads (default 2). */
+  hashThreads?: number;
   migrate?: boolean;
   /** Builds the mailer from the test's config (e.g. createMailer(config.notifications.smtp_config!)). */
   mailer?: (config: Config) => Mailer | null;
@@ -172,7 +175,11 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   );
   const clock = createTestClock();
   const { db, drop } = await openTestDatabase();
-  const innerHasher = await createPasswordHasher({ cost: options.bcryptCost ?? 4, maxThreads: 2 });
+  const innerHasher = await createPasswordHasher({
+    cost: options.bcryptCost ?? 4,
+    maxThreads: options.hashThreads ?? 2,
+    queueLimit: config.auth.password_hash_queue_limit,
+  });
   const passwordHasher = options.hasher ? options.hasher(innerHasher) : innerHasher;
   const migrations = readMigrationFiles(MIGRATIONS_DIR);
   const ctx: AppContext = {
