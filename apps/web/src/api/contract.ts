@@ -18,6 +18,8 @@ import type {
   ResetPasswordRequest,
   ForgotPasswordRequest,
   ForgotPasswordResponse,
+  RequestVerifyTokenRequest,
+  VerifyEmailRequest,
   AdminPasswordResetResponse,
   AuditEvent,
   AuditEventPage,
@@ -42,6 +44,8 @@ interface SchemaTypes {
   ResetPasswordRequest: ResetPasswordRequest;
   ForgotPasswordRequest: ForgotPasswordRequest;
   ForgotPasswordResponse: ForgotPasswordResponse;
+  RequestVerifyTokenRequest: RequestVerifyTokenRequest;
+  VerifyEmailRequest: VerifyEmailRequest;
   AdminPasswordResetResponse: AdminPasswordResetResponse;
   UserRead: UserRead;
   UserList: UserRead[];
