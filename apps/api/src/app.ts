@@ -18,6 +18,7 @@ import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-
 import { compileRequestValidators } from './http/validate.js';
 import { createPasswordResetService } from './password-reset/reset-by-email.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
+import { createEmailProofService } from './password-reset/email-proof.js';
 import { mountSystemRoutes, mountProbeRoutes } from './system/routes.js';
 import { mountForwardAuthRoutes } from './forward-auth/routes.js';
 import { readPublicUrl } from './http/public-url.js';
@@ -70,7 +71,7 @@ export function createApp(ctx: AppContext): Express {
   const oidc = createOidcService(ctx, authService);
   mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx));
-  mountPasswordResetRoutes(mount, createPasswordResetService(ctx));
+  mountPasswordResetRoutes(mount, createPasswordResetService(ctx), createEmailProofService(ctx));
   mountAuditRoutes(mount, createAuditLog(ctx));
   mountSystemRoutes(mount, ctx);
   api.use(createMethodNotAllowedHandler());

@@ -9,6 +9,8 @@ export const AUDIT_EVENT_TYPES = [
   'password.changed',
   'password.reset',
   'email.changed',
+  'email.change_requested',
+  'email.verified',
   'account.registered',
   'account.linked',
   'account.unlinked',

@@ -91,6 +91,21 @@ export const ROUTE_DOCS = {
     response: 'Password set; every session of the user ended.',
     errors: ['RESET_PASSWORD_BAD_TOKEN', 'RESET_PASSWORD_INVALID_PASSWORD', 'VALIDATION_ERROR', 'RATE_LIMITED'],
   },
+  requestVerifyToken: {
+    summary:
+      'Email a link that proves the address (needs SMTP). Always 202 with the same body, whether or not the account exists or is already proven; ' +
+      'an account with a pending email change gets the link at the new address.',
+    tag: 'auth',
+    response: 'Accepted.',
+    errors: ['VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
+  verifyEmail: {
+    summary:
+      'Confirm an email address with the one-time token from the link: proves the account\'s address, or applies its pending email change (proven). Does not sign in.',
+    tag: 'auth',
+    response: 'The account, its address now proven.',
+    errors: ['EMAIL_VERIFY_BAD_TOKEN', 'UPDATE_USER_EMAIL_ALREADY_EXISTS', 'VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
   authMetadata: {
     summary: 'What the login page needs: providers, whether registration is open.',
     tag: 'auth',

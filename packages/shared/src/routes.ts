@@ -30,6 +30,8 @@ export interface RouteSpec {
   auth: RouteAuth;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
   response: { status: number; schema?: SchemaName };
+  /** An account awaiting approval may call this route (all other user routes refuse it). */
+  allowPending?: true;
 }
 
 const JSON_ONLY = ['application/json'] as const;
@@ -100,6 +102,22 @@ export const ROUTES = {
     auth: 'none',
     request: { schema: 'ResetPasswordRequest', contentTypes: JSON_ONLY },
     response: { status: 204 },
+  },
+  requestVerifyToken: {
+    method: 'post',
+    path: '/auth/request-verify-token',
+    auth: 'none',
+    request: { schema: 'RequestVerifyTokenRequest', contentTypes: JSON_ONLY },
+    response: { status: 202, schema: 'ForgotPasswordResponse' },
+    allowPending: true,
+  },
+  verifyEmail: {
+    method: 'post',
+    path: '/auth/verify',
+    auth: 'none',
+    request: { schema: 'VerifyEmailRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'UserRead' },
+    allowPending: true,
   },
   authMetadata: {
     method: 'get',

@@ -123,6 +123,24 @@ export const ForgotPasswordResponseSchema = {
   additionalProperties: false,
 } as const;
 
+export const RequestVerifyTokenRequestSchema = {
+  $id: 'RequestVerifyTokenRequest',
+  title: 'RequestVerifyTokenRequest',
+  type: 'object',
+  properties: { email },
+  required: ['email'],
+  additionalProperties: false,
+} as const;
+
+export const VerifyEmailRequestSchema = {
+  $id: 'VerifyEmailRequest',
+  title: 'VerifyEmailRequest',
+  type: 'object',
+  properties: { token: { type: 'string', minLength: 1, maxLength: 200 } },
+  required: ['token'],
+  additionalProperties: false,
+} as const;
+
 export const AdminPasswordResetResponseSchema = {
   $id: 'AdminPasswordResetResponse',
   title: 'AdminPasswordResetResponse',
@@ -153,6 +171,10 @@ export const UserReadSchema = {
     is_superuser: { type: 'boolean' },
     is_verified: { type: 'boolean' },
     has_password: { type: 'boolean' },
+    /** When the address was proven (link, identity provider or administrator); null while unproven. */
+    email_verified_at: { type: ['string', 'null'], format: 'date-time' },
+    /** A self-service email change waiting for the new address to confirm; null when none. */
+    pending_email: { type: ['string', 'null'] },
     created_at: dateTime,
     updated_at: dateTime,
   },
@@ -165,6 +187,8 @@ export const UserReadSchema = {
     'is_superuser',
     'is_verified',
     'has_password',
+    'email_verified_at',
+    'pending_email',
     'created_at',
     'updated_at',
   ],
@@ -487,6 +511,8 @@ export const SCHEMAS = {
   ResetPasswordRequest: ResetPasswordRequestSchema,
   ForgotPasswordRequest: ForgotPasswordRequestSchema,
   ForgotPasswordResponse: ForgotPasswordResponseSchema,
+  RequestVerifyTokenRequest: RequestVerifyTokenRequestSchema,
+  VerifyEmailRequest: VerifyEmailRequestSchema,
   AdminPasswordResetResponse: AdminPasswordResetResponseSchema,
   UserRead: UserReadSchema,
   UserList: UserListSchema,
@@ -520,6 +546,8 @@ export type AdminUpdateUserRequest = FromSchema<typeof AdminUpdateUserRequestSch
 export type ResetPasswordRequest = FromSchema<typeof ResetPasswordRequestSchema>;
 export type ForgotPasswordRequest = FromSchema<typeof ForgotPasswordRequestSchema>;
 export type ForgotPasswordResponse = FromSchema<typeof ForgotPasswordResponseSchema>;
+export type RequestVerifyTokenRequest = FromSchema<typeof RequestVerifyTokenRequestSchema>;
+export type VerifyEmailRequest = FromSchema<typeof VerifyEmailRequestSchema>;
 export type AdminPasswordResetResponse = FromSchema<typeof AdminPasswordResetResponseSchema>;
 export type UserRead = FromSchema<typeof UserReadSchema>;
 export type AdminCreateUserResponse = FromSchema<typeof AdminCreateUserResponseSchema>;

@@ -11,6 +11,7 @@ import { createSessionTokenKey, signSessionToken, verifySessionToken, type Sessi
 import { createRateLimiter } from '../rate-limit/service.js';
 import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
 import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
+import { createEmailProofService } from '../password-reset/email-proof.js';
 
 export type SessionTransport = 'cookie' | 'bearer';
 
@@ -41,6 +42,7 @@ export function createAuthService(ctx: AppContext) {
   const sessions = createSessionRepo(ctx.db.prisma);
   const rateLimiter = createRateLimiter(ctx);
   const audit = createAuditLog(ctx);
+  const emailProof = createEmailProofService(ctx);
   const { rules } = rateLimiter;
   const { auth } = ctx.config;
   const tokenKey = createSessionTokenKey(auth.token_secret);
@@ -203,7 +205,8 @@ export function createAuthService(ctx: AppContext) {
     /**
      * Self-registration. Accounts start unverified (an admin approves them, as in MediaManager)
      * and never as admin, even for an email listed in admin_emails: that list is applied at
-     * start-up only, so registering first cannot capture an admin account.
+     * start-up only, so registering first cannot capture an admin account. The address starts
+     * unproven; with SMTP configured a link to prove it is emailed.
      */
     async register(
       input: { email: string; password: string; display_name?: string | null },
@@ -226,10 +229,12 @@ export function createAuthService(ctx: AppContext) {
           isActive: true,
           isSuperuser: false,
           isVerified: false,
+          emailVerifiedAt: null,
           passwordChangedAt: ctx.clock.now(),
         });
         ctx.logger.info({ userId: user.id }, 'User registered');
         await audit.record({ type: 'account.registered', actor: actorOf(user), user, method: 'password' });
+        emailProof.sendAfterRegistration(user);
         return user;
       } catch (error) {
         if (isUniqueViolation(error)) {

@@ -642,6 +642,8 @@ describe('defaults and normalisation', () => {
         setup_link_lifetime: 86400,
         reset_link_lifetime: 3600,
         password_reset_subject: 'Reset your password',
+        email_verification_lifetime: 86400,
+        email_verification_subject: 'Confirm your email address',
         cookie_domain: '',
         forward_auth: { allowed_hosts: [], rules: [] },
         openid_connect: [],

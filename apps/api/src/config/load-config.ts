@@ -816,6 +816,8 @@ function buildConfig(file: ValidatedConfigFile): Config {
       setup_link_lifetime: auth.setup_link_lifetime,
       reset_link_lifetime: auth.reset_link_lifetime,
       password_reset_subject: auth.password_reset_subject,
+      email_verification_lifetime: auth.email_verification_lifetime,
+      email_verification_subject: auth.email_verification_subject,
       cookie_domain: auth.cookie_domain.replace(/^\./, '').toLowerCase(),
       forward_auth: {
         allowed_hosts: auth.forward_auth.allowed_hosts.map((host) => host.toLowerCase()),

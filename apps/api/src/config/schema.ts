@@ -230,6 +230,8 @@ export const CONFIG_SCHEMA: SchemaObject = {
         setup_link_lifetime: { type: 'integer', minimum: 60, default: 86400 },
         reset_link_lifetime: { type: 'integer', minimum: 60, maximum: 86400, default: 3600 },
         password_reset_subject: { type: 'string', minLength: 1, maxLength: 200, default: 'Reset your password' },
+        email_verification_lifetime: { type: 'integer', minimum: 60, maximum: 604800, default: 86400 },
+        email_verification_subject: { type: 'string', minLength: 1, maxLength: 200, default: 'Confirm your email address' },
         cookie_domain: {
           type: 'string',
           default: '',
@@ -319,6 +321,8 @@ export interface ValidatedConfigFile {
     setup_link_lifetime: number;
     reset_link_lifetime: number;
     password_reset_subject: string;
+    email_verification_lifetime: number;
+    email_verification_subject: string;
     cookie_domain: string;
     forward_auth: { allowed_hosts: string[]; rules: ForwardAuthRule[] };
     openid_connect: OidcProviderConfig[];

@@ -169,6 +169,10 @@ export interface AuthConfig {
   readonly reset_link_lifetime: number;
   /** Gatehouse: subject of the password-reset email. Default "Reset your password". */
   readonly password_reset_subject: string;
+  /** Gatehouse: seconds an email-confirmation link (proof of an address) stays valid, 60..604800. Default 86400. */
+  readonly email_verification_lifetime: number;
+  /** Gatehouse: subject of the email-confirmation email. Default "Confirm your email address". */
+  readonly email_verification_subject: string;
   /**
    * Gatehouse: Domain of the session cookie, e.g. "example.com" so that one sign-in covers every
    * *.example.com app behind ForwardAuth. Default "" (the cookie stays on frontend_url's host).

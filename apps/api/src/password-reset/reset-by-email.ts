@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { ClientInfo } from '../auth/service.js';
 import { AppError } from '../http/app-error.js';
 import type { MailMessage } from '../mail/mailer.js';
+import { deliverWithRetries, logDeliveryFailure } from '../mail/deliver-with-retries.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import { normalizeEmail } from '../users/email.js';
 import { createUserRepo } from '../users/repo.js';
@@ -14,8 +15,6 @@ import { createPasswordTokenService } from './service.js';
 export const FORGOT_PASSWORD_MESSAGE =
   'If an account with that email exists and password resets by email are enabled, a link to reset ' +
   'the password is on its way. It expires soon; check your spam folder if it does not arrive.';
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * "Forgot password" by email. The request is answered 202 before the account is even looked up,
@@ -41,35 +40,6 @@ export function createPasswordResetService(ctx: AppContext) {
     });
   }
 
-  function logDeliveryFailure(userId: string, error: unknown, retryInMs: number | undefined): void {
-    const cause = error instanceof Error ? error.message : String(error);
-    ctx.logger.error(
-      { userId, cause, retry_in_ms: retryInMs ?? null },
-      `Could not send a password reset email: ${cause}. ` +
-        (retryInMs === undefined
-          ? 'Giving up; the user can ask again once mail works. '
-          : `Retrying in ${Math.round(retryInMs / 1000)} s (the link stays valid). `) +
-        'Check [notifications.smtp_config] and try `npm run gatehouse -- send-test-email --to <you>`.',
-    );
-  }
-
-  /** First attempt now, then one per configured delay; the token stays valid meanwhile. */
-  async function deliverWithRetries(userId: string, message: MailMessage): Promise<void> {
-    const mailer = ctx.mailer!;
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        await mailer.send(message);
-        ctx.logger.info({ userId, attempt: attempt + 1 }, 'Password reset email sent');
-        return;
-      } catch (error) {
-        const retryInMs = ctx.mailRetryDelaysMs[attempt];
-        logDeliveryFailure(userId, error, retryInMs);
-        if (retryInMs === undefined) return;
-        await sleep(retryInMs);
-      }
-    }
-  }
-
   return {
     async requestReset(email: string, client: ClientInfo): Promise<void> {
       const normalized = normalizeEmail(email);
@@ -85,8 +55,8 @@ export function createPasswordResetService(ctx: AppContext) {
           ctx.logger.info('Password reset requested for an unknown or disabled account; nothing sent');
           return;
         }
-        const { url } = await tokens.issue(user.id, 'reset', auth.reset_link_lifetime);
-        await deliverWithRetries(user.id, buildMessage(user.email, url));
+        const { url } = await tokens.issue(user.id, 'reset', auth.reset_link_lifetime, user.email);
+        await deliverWithRetries(ctx, 'password reset email', user.id, buildMessage(user.email, url));
       });
     },
 
@@ -95,7 +65,7 @@ export function createPasswordResetService(ctx: AppContext) {
       const user = isUuid(userId) ? await users.findById(userId) : null;
       if (!user) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
       const lifetime = user.hashedPassword === null ? auth.setup_link_lifetime : auth.reset_link_lifetime;
-      const { url, expiresAt } = await tokens.issue(user.id, user.hashedPassword === null ? 'setup' : 'reset', lifetime);
+      const { url, expiresAt } = await tokens.issue(user.id, user.hashedPassword === null ? 'setup' : 'reset', lifetime, user.email);
       const result = { expires_at: expiresAt.toISOString() };
       const recordIssued = (isEmailed: boolean) =>
         audit.record({ type: 'admin.reset_link_issued', actor, user, details: { emailed: isEmailed } });
@@ -109,7 +79,7 @@ export function createPasswordResetService(ctx: AppContext) {
         await recordIssued(true);
         return { ...result, sent: true, reset_url: null, delivery_error: null };
       } catch (error) {
-        logDeliveryFailure(userId, error, undefined);
+        logDeliveryFailure(ctx, 'password reset email', userId, error, undefined);
         const cause = error instanceof Error ? error.message : String(error);
         await recordIssued(false);
         return { ...result, sent: false, reset_url: url, delivery_error: cause };

@@ -39,3 +39,56 @@ export function buildResetEmail(input: {
 </body></html>`;
   return { to: input.to, subject: input.subject, text, html };
 }
+
+/**
+ * The email that proves an address: sent to the account's address (after registration, or on
+ * request), or to the new address of a self-service change, which applies only once it is opened.
+ */
+export function buildVerifyEmail(input: {
+  to: string;
+  subject: string;
+  verifyUrl: string;
+  lifetimeSeconds: number;
+  siteUrl: string;
+  isChange: boolean;
+}): MailMessage {
+  const lifetime = describeLifetime(input.lifetimeSeconds);
+  const intro = input.isChange
+    ? 'Someone asked to change the email address of an account at'
+    : 'Please confirm the email address of your account at';
+  const action = input.isChange
+    ? 'To make this address the account\'s new email, open this link:'
+    : 'To confirm that this address is yours, open this link:';
+  const ignore = input.isChange
+    ? 'If you did not ask for this, ignore this email: the account keeps its current address.'
+    : 'If you did not create this account, ignore this email.';
+  const text = [intro, input.siteUrl, '', action, input.verifyUrl, '', `The link works once and expires in ${lifetime}.`, '', ignore].join('\n');
+  const html = `<!doctype html>
+<html><body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933">
+<p>${escapeHtml(intro)} ${escapeHtml(input.siteUrl)}.</p>
+<p><a href="${escapeHtml(input.verifyUrl)}" style="display:inline-block;padding:10px 16px;background:#2563eb;color:#fff;text-decoration:none;border-radius:6px">Confirm this email address</a></p>
+<p>Or copy this link into your browser:<br><a href="${escapeHtml(input.verifyUrl)}">${escapeHtml(input.verifyUrl)}</a></p>
+<p>The link works once and expires in ${escapeHtml(lifetime)}.</p>
+<p>${escapeHtml(ignore)}</p>
+</body></html>`;
+  return { to: input.to, subject: input.subject, text, html };
+}
+
+/** Told to the current address when a change to another one is asked for (no link in it). */
+export function buildEmailChangeNotice(input: { to: string; newEmail: string; siteUrl: string }): MailMessage {
+  const text = [
+    `Someone signed in to your account at ${input.siteUrl} asked to change its email address to`,
+    input.newEmail,
+    '',
+    'The change applies only once that address confirms it. Until then your account keeps this address.',
+    '',
+    'If this was not you, sign in, change your password, and cancel the change from your account page.',
+  ].join('\n');
+  const html = `<!doctype html>
+<html><body style="font-family: system-ui, sans-serif; line-height: 1.5; color: #1f2933">
+<p>Someone signed in to your account at ${escapeHtml(input.siteUrl)} asked to change its email address to <strong>${escapeHtml(input.newEmail)}</strong>.</p>
+<p>The change applies only once that address confirms it. Until then your account keeps this address.</p>
+<p>If this was not you, sign in, change your password, and cancel the change from your account page.</p>
+</body></html>`;
+  return { to: input.to, subject: 'Your email address is about to change', text, html };
+}

@@ -1,11 +1,23 @@
-import type { ForgotPasswordRequest, ForgotPasswordResponse, ResetPasswordRequest } from '@gatehouse/shared';
+import type {
+  ForgotPasswordRequest,
+  ForgotPasswordResponse,
+  RequestVerifyTokenRequest,
+  ResetPasswordRequest,
+  VerifyEmailRequest,
+} from '@gatehouse/shared';
 import type { MountRoute } from '../http/mount-route.js';
 import { readClientInfo } from '../http/client-info.js';
 import { FORGOT_PASSWORD_MESSAGE, type PasswordResetService } from './reset-by-email.js';
 import { getRequestAuth } from '../http/auth-guard.js';
 import { actorOf } from '../audit/service.js';
+import { REQUEST_VERIFY_MESSAGE, type EmailProofService } from './email-proof.js';
+import { toUserRead } from '../users/user-read.js';
 
-export function mountPasswordResetRoutes(mount: MountRoute, passwordReset: PasswordResetService): void {
+export function mountPasswordResetRoutes(
+  mount: MountRoute,
+  passwordReset: PasswordResetService,
+  emailProof: EmailProofService,
+): void {
   mount('forgotPassword', async (req, res) => {
     const body = req.body as ForgotPasswordRequest;
     await passwordReset.requestReset(body.email, readClientInfo(req));
@@ -16,6 +28,17 @@ export function mountPasswordResetRoutes(mount: MountRoute, passwordReset: Passw
     const body = req.body as ResetPasswordRequest;
     await passwordReset.resetPassword(body.token, body.password, readClientInfo(req));
     res.status(204).end();
+  });
+
+  mount('requestVerifyToken', async (req, res) => {
+    const body = req.body as RequestVerifyTokenRequest;
+    await emailProof.requestVerification(body.email, readClientInfo(req));
+    res.status(202).json({ message: REQUEST_VERIFY_MESSAGE } satisfies ForgotPasswordResponse);
+  });
+
+  mount('verifyEmail', async (req, res) => {
+    const body = req.body as VerifyEmailRequest;
+    res.json(toUserRead(await emailProof.verify(body.token, readClientInfo(req))));
   });
 
   mount('sendPasswordReset', async (req, res) => {

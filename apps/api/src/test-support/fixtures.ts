@@ -9,7 +9,15 @@ export const STRONG_PASSWORD = 'correct horse battery staple';
 
 export async function createUser(
   ctx: AppContext,
-  input: { email: string; password?: string | null; isSuperuser?: boolean; isVerified?: boolean; isActive?: boolean },
+  input: {
+    email: string;
+    password?: string | null;
+    isSuperuser?: boolean;
+    isVerified?: boolean;
+    isActive?: boolean;
+    /** When the address was proven; default null (unproven). */
+    emailVerifiedAt?: Date | null;
+  },
 ): Promise<User> {
   const password = input.password === undefined ? STRONG_PASSWORD : input.password;
   return createUserRepo(ctx.db.prisma).create({
@@ -18,6 +26,7 @@ export async function createUser(
     isSuperuser: input.isSuperuser ?? false,
     isVerified: input.isVerified ?? true,
     isActive: input.isActive ?? true,
+    emailVerifiedAt: input.emailVerifiedAt ?? null,
   });
 }
 

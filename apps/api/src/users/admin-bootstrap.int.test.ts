@@ -26,9 +26,10 @@ describe('admin_emails at start-up', () => {
     const t = await contextWithAdmins(['admin@example.com', 'second@example.com']);
     await ensureAdminAccounts(t.ctx);
     const admins = await t.ctx.db.prisma.user.findMany({ orderBy: { email: 'asc' } });
-    expect(admins.map((u) => [u.email, u.isSuperuser, u.isVerified, u.hashedPassword])).toEqual([
-      ['admin@example.com', true, true, null],
-      ['second@example.com', true, true, null],
+    // Created from the administrator's own configuration: approved and with a proven address.
+    expect(admins.map((u) => [u.email, u.isSuperuser, u.isVerified, u.hashedPassword, u.emailVerifiedAt !== null])).toEqual([
+      ['admin@example.com', true, true, null, true],
+      ['second@example.com', true, true, null, true],
     ]);
     const links = setupLinks(t);
     expect(links.map((l) => l.email).sort()).toEqual(['admin@example.com', 'second@example.com']);
@@ -66,15 +67,21 @@ describe('admin_emails at start-up', () => {
     expect(fresh.status).toBe(204);
   });
 
-  it('promotes an existing verified account whose email is added later, but not an unverified one', async () => {
-    const t = await contextWithAdmins(['Verified@Example.com', 'unverified@example.com']);
-    await createUser(t.ctx, { email: 'verified@example.com', isVerified: true });
-    await createUser(t.ctx, { email: 'unverified@example.com', isVerified: false });
+  it('promotes an existing approved account with a proven address added later, but not an unapproved or unproven one', async () => {
+    const t = await contextWithAdmins(['Verified@Example.com', 'unverified@example.com', 'unproven@example.com']);
+    const proven = new Date('2026-01-01T00:00:00Z');
+    await createUser(t.ctx, { email: 'verified@example.com', isVerified: true, emailVerifiedAt: proven });
+    await createUser(t.ctx, { email: 'unverified@example.com', isVerified: false, emailVerifiedAt: proven });
+    // Approved, but the address was never proven (e.g. an ordinary user changed their email to
+    // the admin's address without SMTP): admin_emails must not grant it anything.
+    await createUser(t.ctx, { email: 'unproven@example.com', isVerified: true, emailVerifiedAt: null });
     await ensureAdminAccounts(t.ctx);
     const byEmail = async (email: string) => (await t.ctx.db.prisma.user.findUnique({ where: { email } }))!;
     expect((await byEmail('verified@example.com')).isSuperuser).toBe(true);
     expect((await byEmail('unverified@example.com')).isSuperuser).toBe(false);
+    expect((await byEmail('unproven@example.com')).isSuperuser).toBe(false);
     expect(t.logText()).toMatch(/unverified self-registered account; it was NOT made admin/);
+    expect(t.logText()).toMatch(/whose email address is not proven; it was NOT made admin/);
     // They have passwords, so no setup links.
     expect(setupLinks(t)).toEqual([]);
   });

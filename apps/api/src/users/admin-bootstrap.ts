@@ -8,9 +8,9 @@ import { createUserRepo, isUniqueViolation } from './repo.js';
  * together do it once):
  * - a listed email without an account gets an admin account with no password, and a one-time
  *   link to choose one is logged — never a default password;
- * - an existing verified account whose email is listed becomes admin. An unverified one is not
- *   promoted: anyone can self-register an address they do not own, so an admin must approve it
- *   first;
+ * - an existing account whose email is listed becomes admin only when its address is proven
+ *   (email_verified_at) and it is approved (is_verified): anyone can self-register, or change
+ *   their email to, an address they do not own;
  * - a listed admin that still has no password gets a fresh link at every start, until it is used.
  */
 export async function ensureAdminAccounts(ctx: AppContext): Promise<void> {
@@ -30,6 +30,8 @@ export async function ensureAdminAccounts(ctx: AppContext): Promise<void> {
           isActive: true,
           isSuperuser: true,
           isVerified: true,
+          // Set by the administrator's own configuration: proven.
+          emailVerifiedAt: ctx.clock.now(),
         });
         isNew = true;
       } catch (error) {
@@ -40,6 +42,14 @@ export async function ensureAdminAccounts(ctx: AppContext): Promise<void> {
     }
 
     if (!user.isSuperuser) {
+      if (user.emailVerifiedAt === null) {
+        ctx.logger.warn(
+          { email },
+          'admin_emails lists an account whose email address is not proven; it was NOT made admin. ' +
+            'Its owner must confirm the address (the link in the confirmation email), or an administrator set it, then restart.',
+        );
+        continue;
+      }
       if (!user.isVerified) {
         ctx.logger.warn(
           { email },
@@ -52,7 +62,7 @@ export async function ensureAdminAccounts(ctx: AppContext): Promise<void> {
     }
 
     if (user.hashedPassword === null && user.isActive) {
-      const { url, expiresAt } = await passwordTokens.issue(user.id, 'setup', lifetime);
+      const { url, expiresAt } = await passwordTokens.issue(user.id, 'setup', lifetime, user.email);
       ctx.logger.info(
         { email, setup_url: url, expires_at: expiresAt.toISOString() },
         `${isNew ? 'Admin account created' : 'Admin account has no password yet'} for ${email}. ` +

@@ -34,6 +34,8 @@ export function createUserRepo(prisma: PrismaClient) {
     update: (id: string, data: Prisma.UserUpdateInput, db: Db = prisma) =>
       db.user.update({ where: { id }, data }),
     delete: (id: string, db: Db = prisma) => db.user.delete({ where: { id } }),
+    /** Runs fn in one transaction (a change and the links it voids or issues commit together). */
+    inTransaction: <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => prisma.$transaction(fn),
     countActiveAdmins: (db: Db = prisma) =>
       db.user.count({ where: { isSuperuser: true, isActive: true } }),
     /**

@@ -10,6 +10,7 @@ import { AppError } from '../http/app-error.js';
 import { findPasswordProblem } from '../auth/password-policy.js';
 import { createSessionRepo } from '../auth/repo.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
+import { createEmailProofService } from '../password-reset/email-proof.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import { normalizeEmail, normalizeNewEmail } from './email.js';
 import { isUuid } from '../db/uuid.js';
@@ -28,6 +29,7 @@ export function createUserService(ctx: AppContext) {
   const users = createUserRepo(ctx.db.prisma);
   const sessions = createSessionRepo(ctx.db.prisma);
   const passwordTokens = createPasswordTokenService(ctx);
+  const emailProof = createEmailProofService(ctx);
   const audit = createAuditLog(ctx);
   const rateLimiter = createRateLimiter(ctx);
 
@@ -64,6 +66,11 @@ export function createUserService(ctx: AppContext) {
      * Own profile. Email and password changes need the current password (a borrowed session
      * must not be able to take the account over); a password change ends every other session
      * and voids outstanding reset links.
+     *
+     * Every email change drops the proof of the address. With SMTP configured the change waits in
+     * pending_email until a link sent to the new address is opened (the current address is told);
+     * without SMTP it applies at once, unproven. Either way every one-time link of the account dies
+     * in the same transaction. Sending the current address again cancels a pending change.
      */
     async updateMe(user: User, currentSessionId: string, input: UpdateMeRequest): Promise<User> {
       const data: Prisma.UserUpdateInput = {};
@@ -77,20 +84,40 @@ export function createUserService(ctx: AppContext) {
           (await ctx.passwordHasher.verify(input.current_password, user.hashedPassword));
         if (!isMatch) throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
       }
-      const email = input.email !== undefined ? normalizeNewEmail(input.email) : user.email;
-      if (input.email !== undefined) data.email = email;
+      const newEmail = input.email !== undefined ? normalizeNewEmail(input.email) : null;
+      const isEmailChange = newEmail !== null && newEmail !== user.email;
+      const isPendingChange = isEmailChange && ctx.mailer !== null;
+      const isCancellingChange = newEmail !== null && !isEmailChange && user.pendingEmail !== null;
+      if (isEmailChange && (await users.findByEmail(newEmail))) {
+        throw new AppError('UPDATE_USER_EMAIL_ALREADY_EXISTS', 'Another account already uses this email.');
+      }
+      if (isEmailChange && !isPendingChange) {
+        data.email = newEmail;
+        data.emailVerifiedAt = null;
+        data.pendingEmail = null;
+      }
+      if (isCancellingChange) data.pendingEmail = null;
       if (input.display_name !== undefined) data.displayName = input.display_name;
       if (input.password !== undefined) {
+        const email = newEmail ?? user.email;
         data.hashedPassword = await hashNewPassword(input.password, email, 'UPDATE_USER_INVALID_PASSWORD');
         data.passwordChangedAt = now;
       }
-      const updated = await users.update(user.id, data).catch(rethrowEmailTaken);
+      const isVoidingLinks = input.password !== undefined || (isEmailChange && !isPendingChange) || isCancellingChange;
+      let updated = await users
+        .inTransaction(async (tx) => {
+          const result = await users.update(user.id, data, tx);
+          if (isVoidingLinks) await passwordTokens.voidAll(user.id, tx);
+          return result;
+        })
+        .catch(rethrowEmailTaken);
       if (input.password !== undefined) {
         await sessions.revokeAllForUser(user.id, now, currentSessionId);
-        await passwordTokens.voidAll(user.id);
         ctx.logger.info({ userId: user.id }, 'User changed their password; other sessions ended');
         await audit.record({ type: 'password.changed', actor: actorOf(user), user: updated });
       }
+      if (isPendingChange) updated = await emailProof.startEmailChange(updated, newEmail);
+      if (isCancellingChange) ctx.logger.info({ userId: user.id }, 'User cancelled their pending email change');
       if (updated.email !== user.email) {
         await audit.record({
           type: 'email.changed',
@@ -143,7 +170,7 @@ export function createUserService(ctx: AppContext) {
           : null;
       // Without a password the account gets a setup link, written in the same statement as the
       // user: a crash cannot leave an account nobody can ever sign in to.
-      const setup = hashedPassword === null ? passwordTokens.prepare('setup', ctx.config.auth.setup_link_lifetime) : null;
+      const setup = hashedPassword === null ? passwordTokens.prepare('setup', ctx.config.auth.setup_link_lifetime, email) : null;
       let user: User;
       try {
         user = await users.create({
@@ -153,6 +180,8 @@ export function createUserService(ctx: AppContext) {
           isActive: input.is_active ?? true,
           isSuperuser: input.is_superuser ?? false,
           isVerified: input.is_verified ?? true,
+          // An address set by an administrator (admin API, CLI) counts as proven.
+          emailVerifiedAt: ctx.clock.now(),
           passwordChangedAt: hashedPassword ? ctx.clock.now() : null,
           ...(setup ? { passwordTokens: { create: setup.row } } : {}),
         });
@@ -191,7 +220,14 @@ export function createUserService(ctx: AppContext) {
       const now = ctx.clock.now();
       const data: Prisma.UserUpdateInput = {};
       const email = input.email !== undefined ? normalizeNewEmail(input.email) : target.email;
-      if (input.email !== undefined) data.email = email;
+      const isEmailChange = email !== target.email;
+      // An address set by an administrator (admin API, CLI) counts as proven; it replaces any
+      // pending self-service change.
+      if (input.email !== undefined) {
+        data.email = email;
+        data.emailVerifiedAt = isEmailChange || target.emailVerifiedAt === null ? now : target.emailVerifiedAt;
+        data.pendingEmail = null;
+      }
       if (input.display_name !== undefined) data.displayName = input.display_name;
       if (input.is_active !== undefined) data.isActive = input.is_active;
       if (input.is_verified !== undefined) data.isVerified = input.is_verified;
@@ -211,10 +247,15 @@ export function createUserService(ctx: AppContext) {
           if (input.password !== undefined || input.is_active === false) {
             await sessions.revokeAllForUser(id, now, undefined, tx);
           }
+          // One-time links die with the facts they were issued for: the password, the address
+          // (or a pending change it replaces), an active account.
+          const isPendingReplaced = input.email !== undefined && target.pendingEmail !== null;
+          if (input.password !== undefined || isEmailChange || isPendingReplaced || input.is_active === false) {
+            await passwordTokens.voidAll(id, tx);
+          }
           return result;
         })
         .catch(rethrowEmailTaken);
-      if (input.password !== undefined) await passwordTokens.voidAll(id);
       ctx.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id, changes: Object.keys(input) }, 'Admin updated a user');
       await audit.record({ type: 'admin.user_updated', actor, user: updated, details: describeChanges(target, input) });
       return updated;

@@ -37,6 +37,8 @@ const USER: UserRead = {
   is_superuser: false,
   is_verified: true,
   has_password: true,
+  email_verified_at: '2026-01-01T00:00:00.000Z',
+  pending_email: null,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };

@@ -18,6 +18,8 @@ import type {
   ResetPasswordRequest,
   ForgotPasswordRequest,
   ForgotPasswordResponse,
+  RequestVerifyTokenRequest,
+  VerifyEmailRequest,
   AdminPasswordResetResponse,
   AuditEvent,
   AuditEventPage,
@@ -43,6 +45,8 @@ interface SchemaTypes {
   ResetPasswordRequest: ResetPasswordRequest;
   ForgotPasswordRequest: ForgotPasswordRequest;
   ForgotPasswordResponse: ForgotPasswordResponse;
+  RequestVerifyTokenRequest: RequestVerifyTokenRequest;
+  VerifyEmailRequest: VerifyEmailRequest;
   AdminPasswordResetResponse: AdminPasswordResetResponse;
   UserRead: UserRead;
   UserList: UserRead[];

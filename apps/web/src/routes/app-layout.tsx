@@ -1,8 +1,13 @@
-import type { ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
 import { useCurrentUser } from '../api/hooks';
 import { useSignOut } from '../features/auth/use-sign-out';
 import { ErrorAlert } from '../ui/messages';
+
+// Loaded only for a signed-in person whose address is unproven: not part of the sign-in page's code.
+const ConfirmEmailBanner = lazy(async () => ({
+  default: (await import('../features/email-proof/confirm-email-banner')).ConfirmEmailBanner,
+}));
 
 export function AppLayout({ children }: { children: ReactNode }) {
   const { pathname: path } = useLocation();
@@ -59,6 +64,11 @@ export function AppLayout({ children }: { children: ReactNode }) {
       </header>
       <main id="main" className="site-main" tabIndex={-1}>
         <ErrorAlert error={signOut.error} />
+        {user && user.email_verified_at === null && (
+          <Suspense fallback={null}>
+            <ConfirmEmailBanner user={user} />
+          </Suspense>
+        )}
         {children}
       </main>
     </>

@@ -17,6 +17,9 @@ const AccountPage = lazy(async () => ({
 const AdminUsersPage = lazy(async () => ({
   default: (await import('../features/admin-users/admin-users-page')).AdminUsersPage,
 }));
+const VerifyEmailPage = lazy(async () => ({
+  default: (await import('../features/email-proof/verify-email-page')).VerifyEmailPage,
+}));
 const ActivityPage = lazy(async () => ({
   default: (await import('../features/activity/activity-page')).ActivityPage,
 }));
@@ -39,6 +42,14 @@ export function AppRoutes() {
         <Route path="/register" element={<RegisterPage />} />
         <Route path="/reset-password" element={<ResetPasswordPage />} />
         <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+        <Route
+          path="/verify-email"
+          element={
+            <Suspense fallback={<Loading />}>
+              <VerifyEmailPage />
+            </Suspense>
+          }
+        />
         <Route path="/" element={signedIn(<AccountPage />)} />
         <Route path="/admin/users" element={signedIn(<AdminUsersPage />)} />
         <Route path="/admin/activity" element={signedIn(<ActivityPage />)} />

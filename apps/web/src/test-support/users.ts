@@ -11,6 +11,8 @@ export function makeUser(overrides: Partial<UserRead> = {}): UserRead {
     is_superuser: false,
     is_verified: true,
     has_password: true,
+    email_verified_at: '2026-01-01T00:00:00.000Z',
+    pending_email: null,
     created_at: '2026-01-01T00:00:00.000Z',
     updated_at: '2026-01-01T00:00:00.000Z',
     ...overrides,

@@ -5,6 +5,7 @@ import { readField } from '../../ui/form-data';
 import { ErrorAlert, StatusMessage } from '../../ui/messages';
 import { TextField } from '../../ui/text-field';
 import { useUpdateMe } from './use-update-me';
+import { PendingEmailChange } from '../email-proof/pending-email-change';
 
 export function ChangeEmailForm({ user }: { user: UserRead }) {
   const updateMe = useUpdateMe();
@@ -27,7 +28,8 @@ export function ChangeEmailForm({ user }: { user: UserRead }) {
       {user.has_password ? (
         <form className="stack" onSubmit={handleSubmit} noValidate>
           <ErrorAlert error={updateMe.error} />
-          {updateMe.isSuccess && <StatusMessage>Your email address is now {updateMe.data.email}.</StatusMessage>}
+          {updateMe.isSuccess && <StatusMessage>{describeChange(updateMe.data)}</StatusMessage>}
+          {user.pending_email !== null && <PendingEmailChange user={{ ...user, pending_email: user.pending_email }} />}
           <TextField
             id="new-email"
             name="email"
@@ -62,4 +64,14 @@ export function ChangeEmailForm({ user }: { user: UserRead }) {
       )}
     </section>
   );
+}
+
+/** What a successful change did: with email configured it waits for the new address to confirm. */
+export function describeChange(user: UserRead): string {
+  if (user.pending_email !== null) {
+    return `We sent a link to ${user.pending_email}. Your email changes once you open it; until then it stays ${user.email}.`;
+  }
+  return user.email_verified_at === null
+    ? `Your email address is now ${user.email}. It is not confirmed yet.`
+    : `Your email address is now ${user.email}.`;
 }

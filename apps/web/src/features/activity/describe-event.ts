@@ -8,6 +8,8 @@ export const EVENT_LABELS: Record<AuditEventType, string> = {
   'password.changed': 'Changed password',
   'password.reset': 'Set password with a one-time link',
   'email.changed': 'Changed email',
+  'email.change_requested': 'Asked to change email',
+  'email.verified': 'Confirmed email',
   'account.registered': 'Registered',
   'account.linked': 'Linked an identity provider',
   'account.unlinked': 'Unlinked an identity provider',
