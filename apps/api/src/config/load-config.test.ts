@@ -633,6 +633,7 @@ describe('defaults and normalisation', () => {
       auth: {
         token_secret: SECRET,
         session_lifetime: 86400,
+        session_idle_timeout: 604800,
         session_cache_seconds: 5,
         admin_emails: [],
         email_password_resets: false,
