@@ -28,11 +28,17 @@ function configure(context: BrowserContext): BrowserContext {
   return context;
 }
 
-export async function launchChromium(): Promise<LaunchedChromium> {
+export interface LaunchOptions {
+  /** Host names Chromium resolves to 127.0.0.1 (--host-resolver-rules), e.g. ["*.gatehouse.test"]. */
+  mapHostsToLoopback?: readonly string[];
+}
+
+export async function launchChromium(options: LaunchOptions = {}): Promise<LaunchedChromium> {
+  const hostRules = (options.mapHostsToLoopback ?? []).map((host) => `MAP ${host} 127.0.0.1`);
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: hostRules.length > 0 ? [...CHROMIUM_ARGS, `--host-resolver-rules=${hostRules.join(', ')}`] : CHROMIUM_ARGS,
     timeout: 30_000,
   });
   const context = configure(await browser.newContext());

@@ -65,7 +65,7 @@ export function createApp(ctx: AppContext): Express {
   // The router tries routes in the order they were mounted, so the ones called on every request
   // come first: the reverse proxy's forward-auth check and the apps' /users/me (no two modules'
   // paths overlap, so the order changes nothing else).
-  mountForwardAuthRoutes(mount, ctx);
+  mountForwardAuthRoutes(mount, ctx, authService);
   mountUserRoutes(mount, createUserService(ctx));
   // OpenID Connect: its discovery cache lives as long as this app (one per process).
   const oidc = createOidcService(ctx, authService);

@@ -16,6 +16,8 @@ export const ErrorCode = {
   // Gatehouse codes
   UNAUTHORIZED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
+  /** The account awaits an administrator's approval: it may only read /users/me and sign out. */
+  ACCOUNT_PENDING_APPROVAL: 'ACCOUNT_PENDING_APPROVAL',
   CSRF_FAILED: 'CSRF_FAILED',
   NOT_FOUND: 'NOT_FOUND',
   USER_NOT_FOUND: 'USER_NOT_FOUND',
@@ -69,6 +71,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   EMAIL_VERIFY_BAD_TOKEN: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
+  ACCOUNT_PENDING_APPROVAL: 403,
   CSRF_FAILED: 403,
   NOT_FOUND: 404,
   USER_NOT_FOUND: 404,

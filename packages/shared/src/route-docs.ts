@@ -230,13 +230,13 @@ export const ROUTE_DOCS = {
     tag: 'auth',
     response: 'Allowed; Remote-User, Remote-Email, Remote-Name and Remote-Groups name the user.',
     otherResponses: [
-      { status: 302, description: 'A browser that is not signed in: to the sign-in page, which sends it back afterwards.' },
+      { status: 302, description: 'A browser that is not signed in: to the sign-in page, which sends it back afterwards. A browser whose account awaits approval: to the web UI, which shows the pending page.' },
     ],
     query: [
       { name: 'admin', description: '"true": only administrators pass.' },
       { name: 'group', description: 'Comma-separated groups; only members of one of them pass.' },
     ],
-    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'FORWARD_AUTH_HOST_NOT_ALLOWED', 'VALIDATION_ERROR'],
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'ACCOUNT_PENDING_APPROVAL', 'FORWARD_AUTH_HOST_NOT_ALLOWED', 'VALIDATION_ERROR'],
   },
   forwardAuthReturn: {
     summary: 'After sign-in, back to the protected page ForwardAuth sent the browser from.',

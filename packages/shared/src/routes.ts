@@ -12,6 +12,8 @@ export const API_PREFIX = '/api/v1';
 export const SESSION_COOKIE = 'gatehouse_session';
 /** Readable cookie carrying the CSRF token the SPA echoes back in CSRF_HEADER. */
 export const CSRF_COOKIE = 'gatehouse_csrf';
+/** ForwardAuth's own credential (Domain = auth.cookie_domain): valid only for GET /auth/forward. */
+export const FORWARD_COOKIE = 'gatehouse_forward';
 export const CSRF_HEADER = 'x-csrf-token';
 
 /** GET /users paging: the page size when none is asked for, and the largest allowed. */
@@ -28,6 +30,8 @@ export interface RouteSpec {
   /** Path below API_PREFIX, Express syntax. */
   path: string;
   auth: RouteAuth;
+  /** An account awaiting approval may call this route (all other user routes refuse it). */
+  allowPending?: true;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
   response: { status: number; schema?: SchemaName };
   /** An account awaiting approval may call this route (all other user routes refuse it). */
@@ -49,6 +53,7 @@ export const ROUTES = {
     method: 'post',
     path: '/auth/jwt/logout',
     auth: 'user',
+    allowPending: true,
     response: { status: 204 },
   },
   cookieLogin: {
@@ -62,6 +67,7 @@ export const ROUTES = {
     method: 'post',
     path: '/auth/cookie/logout',
     auth: 'user',
+    allowPending: true,
     response: { status: 200, schema: 'LogoutResponse' },
   },
   oidcAuthorize: {
@@ -129,6 +135,7 @@ export const ROUTES = {
     method: 'get',
     path: '/users/me',
     auth: 'user',
+    allowPending: true,
     response: { status: 200, schema: 'UserRead' },
   },
   updateMe: {

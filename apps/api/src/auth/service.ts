@@ -7,7 +7,15 @@ import { isUuid } from '../db/uuid.js';
 import { createSessionRepo, type Session } from './repo.js';
 import { createSessionCache, type SessionWithUser } from './session-cache.js';
 import { findPasswordProblem } from './password-policy.js';
-import { createSessionTokenKey, signSessionToken, verifySessionToken, type SessionClaims } from './session-token.js';
+import {
+  createForwardTokenKey,
+  createSessionTokenKey,
+  signForwardToken,
+  signSessionToken,
+  verifyForwardToken,
+  verifySessionToken,
+  type SessionClaims,
+} from './session-token.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
 import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
@@ -22,6 +30,8 @@ export interface ClientInfo {
 
 export interface IssuedSession {
   token: string;
+  /** A cookie session's ForwardAuth credential (the gatehouse_forward cookie); null for bearer. */
+  forwardToken: string | null;
   session: Session;
   user: User;
 }
@@ -46,6 +56,8 @@ export function createAuthService(ctx: AppContext) {
   const { rules } = rateLimiter;
   const { auth } = ctx.config;
   const tokenKey = createSessionTokenKey(auth.token_secret);
+  const forwardTokenKey = createForwardTokenKey(auth.token_secret);
+  const idleTimeoutMs = auth.session_idle_timeout * 1000;
   const sessionCache = createSessionCache(auth.session_cache_seconds * 1000);
 
   const badCredentials = () =>
@@ -71,23 +83,59 @@ export function createAuthService(ctx: AppContext) {
       expiresAt,
       groups: [...new Set(groups)].slice(0, MAX_SESSION_GROUPS).map((group) => group.slice(0, 200)),
     });
-    const token = signSessionToken({ sub: user.id, sid: session.id }, tokenKey, now, expiresAt);
-    return { token, session, user };
+    const claims = { sub: user.id, sid: session.id };
+    const token = signSessionToken(claims, tokenKey, now, expiresAt);
+    const forwardToken = transport === 'cookie' ? signForwardToken(claims, forwardTokenKey, now, expiresAt) : null;
+    return { token, forwardToken, session, user };
   }
 
-  /** The session a valid token names, if it is still live and its user active. */
-  function acceptSession(found: SessionWithUser | null, claims: SessionClaims, now: Date, isFromCache: boolean): Authenticated | null {
-    if (!found || found.userId !== claims.sub || found.revokedAt !== null || found.expiresAt <= now || !found.user.isActive) {
+  /**
+   * The session a valid token names, if it is still live, used within auth.session_idle_timeout,
+   * of the transport the token came by (a cookie session's token is no Bearer token, and the
+   * reverse), and its user active.
+   */
+  function acceptSession(
+    found: SessionWithUser | null,
+    claims: SessionClaims,
+    transport: SessionTransport,
+    now: Date,
+    isFromCache: boolean,
+  ): Authenticated | null {
+    if (
+      !found ||
+      found.userId !== claims.sub ||
+      found.transport !== transport ||
+      found.revokedAt !== null ||
+      found.expiresAt <= now ||
+      now.getTime() - found.lastSeenAt.getTime() >= idleTimeoutMs ||
+      !found.user.isActive
+    ) {
       return null;
     }
-    const { user, ...session } = found;
     // A cached row's lastSeenAt is as old as the cache entry; the next lookup records activity.
-    if (!isFromCache && now.getTime() - session.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
-      sessions.touch(session.id, now).catch((error: unknown) => {
+    if (!isFromCache && now.getTime() - found.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+      // The cached copy (the same object) learns it too, so the idle check above never judges a
+      // session in use by a stale time.
+      found.lastSeenAt = now;
+      sessions.touch(found.id, now).catch((error: unknown) => {
         ctx.logger.warn({ err: error }, 'Could not record session activity');
       });
     }
+    const { user, ...session } = found;
     return { user, session };
+  }
+
+  function lookUp(claims: SessionClaims, transport: SessionTransport, now: Date): Authenticated | null | Promise<Authenticated | null> {
+    // A malformed session id cannot name a session (and must not reach the uuid column).
+    if (!isUuid(claims.sid)) return null;
+    const nowMs = now.getTime();
+    const cached = sessionCache.find(claims.sid, nowMs);
+    if (cached) return acceptSession(cached, claims, transport, now, true);
+    const readGeneration = sessionCache.currentGeneration();
+    return sessions.findWithUser(claims.sid).then((found) => {
+      if (found) sessionCache.store(found, nowMs, readGeneration);
+      return acceptSession(found, claims, transport, now, false);
+    });
   }
 
   return {
@@ -175,20 +223,27 @@ export function createAuthService(ctx: AppContext) {
      * request, then makes no promise at all (measured side by side: fewer async steps per request
      * are what AsyncLocalStorage's per-promise hooks charge for on Node 20).
      */
-    authenticate(token: string): Authenticated | null | Promise<Authenticated | null> {
+    authenticate(token: string, transport: SessionTransport): Authenticated | null | Promise<Authenticated | null> {
       const now = ctx.clock.now();
       const claims = verifySessionToken(token, tokenKey, now);
       if (!claims) return null;
-      // A malformed session id cannot name a session (and must not reach the uuid column).
-      if (!isUuid(claims.sid)) return null;
-      const nowMs = now.getTime();
-      const cached = sessionCache.find(claims.sid, nowMs);
-      if (cached) return acceptSession(cached, claims, now, true);
-      const readGeneration = sessionCache.currentGeneration();
-      return sessions.findWithUser(claims.sid).then((found) => {
-        if (found) sessionCache.store(found, nowMs, readGeneration);
-        return acceptSession(found, claims, now, false);
-      });
+      return lookUp(claims, transport, now);
+    },
+
+    /** Whether a token is signed as a Gatehouse session token (live or not), not someone else's. */
+    isSessionToken(token: string): boolean {
+      return verifySessionToken(token, tokenKey, ctx.clock.now()) !== null;
+    },
+
+    /**
+     * ForwardAuth's credential (the gatehouse_forward cookie): good while the cookie session it
+     * names is, and only where /auth/forward asks for it; authenticate() never accepts it.
+     */
+    authenticateForward(token: string): Authenticated | null | Promise<Authenticated | null> {
+      const now = ctx.clock.now();
+      const claims = verifyForwardToken(token, forwardTokenKey, now);
+      if (!claims) return null;
+      return lookUp(claims, 'cookie', now);
     },
 
     /** Forget every cached session check: a session or a user may just have changed. */

@@ -40,14 +40,14 @@ describe('session cache on (5 s)', () => {
   it('answers for a session it checked a moment ago at once, without a promise (the hot path)', async () => {
     const auth = createAuthService(t.ctx);
     const token = await loginBearer(t.app, 'cached@example.com');
-    const first = auth.authenticate(token);
+    const first = auth.authenticate(token, 'bearer');
     expect(first).toBeInstanceOf(Promise);
     expect((await first)?.user.email).toBe('cached@example.com');
-    const second = auth.authenticate(token);
+    const second = auth.authenticate(token, 'bearer');
     expect(second).not.toBeInstanceOf(Promise);
     expect(second && !(second instanceof Promise) ? second.user.email : null).toBe('cached@example.com');
     t.clock.advance(5_000);
-    const third = auth.authenticate(token); // past session_cache_seconds: the database again
+    const third = auth.authenticate(token, 'bearer'); // past session_cache_seconds: the database again
     expect(third).toBeInstanceOf(Promise);
     expect((await third)?.user.email).toBe('cached@example.com');
   });

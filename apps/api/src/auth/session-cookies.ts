@@ -1,5 +1,5 @@
 import type { CookieOptions, Response } from 'express';
-import { CSRF_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
+import { CSRF_COOKIE, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { readPublicUrl, readSessionCookiePath } from '../http/public-url.js';
 import { deriveCsrfToken } from './session-token.js';
@@ -7,7 +7,10 @@ import type { IssuedSession } from './service.js';
 
 /**
  * The browser's side of a session, the same whichever way it signed in (password or an identity
- * provider): the HttpOnly session cookie and the readable CSRF cookie the SPA echoes back.
+ * provider): the HttpOnly session cookie and the readable CSRF cookie the SPA echoes back, both
+ * host-only (no Domain: no other host ever receives them, whatever auth.cookie_domain says), and
+ * ForwardAuth's own credential, gatehouse_forward, which is the one cookie sent to the protected
+ * apps' hosts (Domain = auth.cookie_domain) and is accepted only by GET /auth/forward.
  */
 export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) {
   // Secure follows frontend_url, not the request: behind a TLS-terminating proxy the hop to
@@ -19,8 +22,14 @@ export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) 
     secure: isSecure,
     sameSite: 'lax',
     path: readSessionCookiePath(ctx.config),
-    ...(cookieDomain === '' ? {} : { domain: cookieDomain }),
   });
+  const forwardCookieOptions: CookieOptions = {
+    httpOnly: true,
+    secure: isSecure,
+    sameSite: 'lax',
+    path: '/',
+    ...(cookieDomain === '' ? {} : { domain: cookieDomain }),
+  };
 
   return {
     set(res: Response, issued: IssuedSession): void {
@@ -31,11 +40,13 @@ export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) 
         ...cookieOptions(false),
         maxAge,
       });
+      if (issued.forwardToken !== null) res.cookie(FORWARD_COOKIE, issued.forwardToken, { ...forwardCookieOptions, maxAge });
     },
 
     clear(res: Response): void {
       res.clearCookie(SESSION_COOKIE, cookieOptions(true));
       res.clearCookie(CSRF_COOKIE, cookieOptions(false));
+      res.clearCookie(FORWARD_COOKIE, forwardCookieOptions);
     },
   };
 }

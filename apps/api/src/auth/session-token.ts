@@ -3,6 +3,8 @@ import jwt from 'jsonwebtoken';
 
 const ISSUER = 'gatehouse';
 const AUDIENCE = 'gatehouse:session';
+/** ForwardAuth's own credential (the gatehouse_forward cookie): another audience, another key. */
+const FORWARD_AUDIENCE = 'gatehouse:forward-auth';
 
 export interface SessionClaims {
   /** User id. */
@@ -21,11 +23,20 @@ export function createSessionTokenKey(secret: string): crypto.KeyObject {
   return crypto.createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
+/**
+ * The key of ForwardAuth's credential, derived from token_secret for that purpose alone: a forward
+ * token never verifies as a session token (nor the reverse), even if the audience check were lost.
+ */
+export function createForwardTokenKey(secret: string): crypto.KeyObject {
+  return crypto.createSecretKey(crypto.createHmac('sha256', secret).update('gatehouse:forward-auth-key').digest());
+}
+
 export function signSessionToken(
   claims: SessionClaims,
   secret: string | crypto.KeyObject,
   issuedAt: Date,
   expiresAt: Date,
+  audience: string = AUDIENCE,
 ): string {
   return jwt.sign(
     {
@@ -35,7 +46,7 @@ export function signSessionToken(
       exp: Math.floor(expiresAt.getTime() / 1000),
     },
     secret,
-    { algorithm: 'HS256', issuer: ISSUER, audience: AUDIENCE, noTimestamp: true },
+    { algorithm: 'HS256', issuer: ISSUER, audience, noTimestamp: true },
   );
 }
 
@@ -43,12 +54,17 @@ export function signSessionToken(
  * Verifies signature (HS256 only: `alg: none` and algorithm confusion are refused by pinning),
  * issuer, audience and expiry, and requires `exp`. Returns null for anything not valid.
  */
-export function verifySessionToken(token: string, secret: string | crypto.KeyObject, now: Date): SessionClaims | null {
+export function verifySessionToken(
+  token: string,
+  secret: string | crypto.KeyObject,
+  now: Date,
+  audience: string = AUDIENCE,
+): SessionClaims | null {
   try {
     const payload = jwt.verify(token, secret, {
       algorithms: ['HS256'],
       issuer: ISSUER,
-      audience: AUDIENCE,
+      audience,
       clockTimestamp: Math.floor(now.getTime() / 1000),
     });
     if (typeof payload !== 'object' || payload === null) return null;
@@ -58,6 +74,18 @@ export function verifySessionToken(token: string, secret: string | crypto.KeyObj
   } catch {
     return null;
   }
+}
+
+/**
+ * ForwardAuth's credential for a cookie session: names the session (so signing out or revoking it
+ * ends this too) and expires with it, but is accepted only by GET /auth/forward.
+ */
+export function signForwardToken(claims: SessionClaims, key: crypto.KeyObject, issuedAt: Date, expiresAt: Date): string {
+  return signSessionToken(claims, key, issuedAt, expiresAt, FORWARD_AUDIENCE);
+}
+
+export function verifyForwardToken(token: string, key: crypto.KeyObject, now: Date): SessionClaims | null {
+  return verifySessionToken(token, key, now, FORWARD_AUDIENCE);
 }
 
 /**

@@ -199,6 +199,17 @@ describe('wrong types and values', () => {
     expect(error.message).toContain('auth.session_cache_seconds');
   });
 
+  it('caps session_lifetime at 90 days and keeps session_idle_timeout between 5 minutes and 90 days (default 7 days)', () => {
+    const with_ = (line: string) => MINIMAL_TOML.replace('[auth]\n', `[auth]\n${line}\n`);
+    expect(loadToml(MINIMAL_TOML).config.auth.session_idle_timeout).toBe(604800);
+    expect(loadToml(with_('session_lifetime = 7776000')).config.auth.session_lifetime).toBe(7776000);
+    expect(catchConfigError(() => loadFile(writeConfig(with_('session_lifetime = 7776001')))).message).toContain('auth.session_lifetime');
+    expect(loadToml(with_('session_idle_timeout = 300')).config.auth.session_idle_timeout).toBe(300);
+    expect(loadToml(with_('session_idle_timeout = 7776000')).config.auth.session_idle_timeout).toBe(7776000);
+    expect(catchConfigError(() => loadFile(writeConfig(with_('session_idle_timeout = 299')))).message).toContain('auth.session_idle_timeout');
+    expect(catchConfigError(() => loadFile(writeConfig(with_('session_idle_timeout = 7776001')))).message).toContain('auth.session_idle_timeout');
+  });
+
   it('lists every problem, one per line', () => {
     const path = writeConfig(
       `${MINIMAL_TOML}bcrypt_cost = 20\n[server]\nport = "http"\nlog_level = "verbose"\n[misc]\nfrontend_url = "media.example.com"\n`,
@@ -633,6 +644,7 @@ describe('defaults and normalisation', () => {
       auth: {
         token_secret: SECRET,
         session_lifetime: 86400,
+        session_idle_timeout: 604800,
         session_cache_seconds: 5,
         admin_emails: [],
         email_password_resets: false,

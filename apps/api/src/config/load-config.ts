@@ -806,6 +806,7 @@ function buildConfig(file: ValidatedConfigFile): Config {
     auth: {
       token_secret: auth.token_secret,
       session_lifetime: auth.session_lifetime,
+      session_idle_timeout: auth.session_idle_timeout,
       session_cache_seconds: auth.session_cache_seconds,
       admin_emails: [...new Set(auth.admin_emails.map(normaliseEmail))],
       email_password_resets: auth.email_password_resets,

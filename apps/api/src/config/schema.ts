@@ -215,7 +215,9 @@ export const CONFIG_SCHEMA: SchemaObject = {
       properties: {
         // Published example values are refused in load-config.ts (a schema cannot explain why).
         token_secret: { type: 'string', minLength: 32, secret: true },
-        session_lifetime: { type: 'integer', minimum: 60, default: 86400 },
+        // At most 90 days: a stolen token must not outlive what an operator would accept.
+        session_lifetime: { type: 'integer', minimum: 60, maximum: 7776000, default: 86400 },
+        session_idle_timeout: { type: 'integer', minimum: 300, maximum: 7776000, default: 604800 },
         session_cache_seconds: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
         admin_emails: {
           type: 'array',
@@ -311,6 +313,7 @@ export interface ValidatedConfigFile {
   auth: {
     token_secret: string;
     session_lifetime: number;
+    session_idle_timeout: number;
     session_cache_seconds: number;
     admin_emails: string[];
     email_password_resets: boolean;

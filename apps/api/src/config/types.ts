@@ -140,8 +140,10 @@ export interface MetricsConfig {
 export interface AuthConfig {
   /** Required, >= 32 characters, not a published example value. */
   readonly token_secret: string;
-  /** Seconds. Default 86400. */
+  /** Seconds, 60 to 7776000 (90 days). Default 86400. */
   readonly session_lifetime: number;
+  /** Seconds, 300 to 7776000: a session unused this long stops authenticating. Default 604800 (7 days). */
+  readonly session_idle_timeout: number;
   /**
    * Gatehouse: seconds a checked session may be reused by this process without asking the
    * database again (0 = never). Revocation made elsewhere takes effect within this time; made

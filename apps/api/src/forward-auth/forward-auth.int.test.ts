@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { SESSION_COOKIE } from '@gatehouse/shared';
+import { CSRF_HEADER, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import { createAuthService } from '../auth/service.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
-import { createUser, loginBearer, loginCookie } from '../test-support/fixtures.js';
+import { createUser, loginBearer, loginCookie, readSetCookies } from '../test-support/fixtures.js';
 
 const FORWARD = '/api/v1/auth/forward';
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xhtml+xml;q=0.9,*/*;q=0.8';
@@ -40,14 +40,15 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     });
     const alice = await createUser(t.ctx, { email: 'alice@example.com' });
     await createUser(t.ctx, { email: 'root@example.com', isSuperuser: true });
-    aliceCookie = (await loginCookie(t.app, 'alice@example.com')).cookie;
-    adminCookie = (await loginCookie(t.app, 'root@example.com')).cookie;
+    // What a protected app's host receives: ForwardAuth's own credential, not the session cookie.
+    aliceCookie = (await loginCookie(t.app, 'alice@example.com')).forwardCookie;
+    adminCookie = (await loginCookie(t.app, 'root@example.com')).forwardCookie;
     // A session from an identity provider that said Alice is in "media" (the OIDC sign-in stores the groups claim).
     const issued = await createAuthService(t.ctx).issueSession(alice, 'cookie', 'oidc:Test', { userAgent: null, ipAddress: null }, [
       'media',
       'family',
     ]);
-    mediaMemberCookie = `${SESSION_COOKIE}=${issued.token}`;
+    mediaMemberCookie = `${FORWARD_COOKIE}=${issued.forwardToken}`;
   });
   afterAll(() => t.close());
 
@@ -92,8 +93,155 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ detail: 'UNAUTHORIZED', message: 'Sign in first.' });
     // A revoked or forged session is the same as none.
-    const forged = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', `${SESSION_COOKIE}=forged`);
+    const forged = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', `${FORWARD_COOKIE}=forged`);
     expect(forged.status).toBe(401);
+  });
+
+  it('ignores the protected app\'s own Authorization header and lets the gatehouse_forward cookie decide', async () => {
+    const foreignJwt = ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', 'eyJzdWIiOiJqZWxseWZpbiJ9', 'c2lnbmF0dXJl'].join('.');
+    const schemes = [
+      `Basic ${Buffer.from('alice:app-password').toString('base64')}`,
+      'MediaBrowser Client="Jellyfin Web", Device="Firefox", DeviceId="abc", Version="10.9.0", Token="0123456789abcdef"',
+      `Bearer ${foreignJwt}`,
+      'Bearer not-a-jwt-at-all',
+    ];
+    for (const authorization of schemes) {
+      const res = await request(t.app)
+        .get(FORWARD)
+        .set(forwardedFor('jellyfin.example.com', '/Users/Me'))
+        .set('Authorization', authorization)
+        .set('Cookie', mediaMemberCookie);
+      expect({ authorization, status: res.status }).toEqual({ authorization, status: 200 });
+      expect(res.headers['remote-email']).toBe('alice@example.com');
+      expect(res.headers['remote-groups']).toBe('media,family');
+      // Without the forward cookie the same header is nobody.
+      const alone = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Authorization', authorization);
+      expect(alone.status).toBe(401);
+    }
+  });
+
+  it('judges a Gatehouse Bearer token as such: a revoked one is 401 even beside a valid forward cookie', async () => {
+    const token = await loginBearer(t.app, 'alice@example.com');
+    expect((await request(t.app).post('/api/v1/auth/jwt/logout').set('Authorization', `Bearer ${token}`)).status).toBe(204);
+    const res = await request(t.app)
+      .get(FORWARD)
+      .set(forwardedFor('jellyfin.example.com'))
+      .set('Authorization', `Bearer ${token}`)
+      .set('Cookie', adminCookie);
+    expect(res.status).toBe(401);
+    expect(res.headers['remote-user']).toBeUndefined();
+    // A cookie session's token is no Bearer token here either.
+    const cookieToken = (await loginCookie(t.app, 'root@example.com')).sessionToken;
+    const asBearer = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Authorization', `Bearer ${cookieToken}`);
+    expect(asBearer.status).toBe(401);
+  });
+
+  it('does not take the session cookie: only gatehouse_forward or a Gatehouse Bearer token', async () => {
+    const session = await loginCookie(t.app, 'root@example.com');
+    const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.cookie);
+    expect(res.status).toBe(401);
+    // Nor the session token under the forward cookie's name.
+    const renamed = await request(t.app)
+      .get(FORWARD)
+      .set(forwardedFor('jellyfin.example.com'))
+      .set('Cookie', `${FORWARD_COOKIE}=${session.sessionToken}`);
+    expect(renamed.status).toBe(401);
+    expect((await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie)).status).toBe(200);
+  });
+
+  it('makes the forward cookie useless against the API, as cookie and as Bearer', async () => {
+    const session = await loginCookie(t.app, 'root@example.com');
+    for (const [header, value] of [
+      ['Cookie', `${SESSION_COOKIE}=${session.forwardToken}`],
+      ['Cookie', session.forwardCookie],
+      ['Authorization', `Bearer ${session.forwardToken}`],
+    ] as const) {
+      const me = await request(t.app).get('/api/v1/users/me').set(header, value);
+      expect({ header, status: me.status }).toEqual({ header, status: 401 });
+      const users = await request(t.app).get('/api/v1/users').set(header, value);
+      expect(users.status).toBe(401);
+    }
+    const create = await request(t.app)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${session.forwardToken}`)
+      .send({ email: 'mallory@example.com', password: 'correct horse battery staple' });
+    expect(create.status).toBe(401);
+    // The session itself is fine: its own cookie works on the API.
+    expect((await request(t.app).get('/api/v1/users/me').set('Cookie', session.cookie)).status).toBe(200);
+  });
+
+  it('stops the forward cookie when its session signs out (and clears it with the same Domain and Path)', async () => {
+    const session = await loginCookie(t.app, 'alice@example.com');
+    const before = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie);
+    expect(before.status).toBe(200);
+    const logout = await request(t.app).post('/api/v1/auth/cookie/logout').set({ Cookie: session.cookie, [CSRF_HEADER]: session.csrf });
+    expect(logout.status).toBe(204);
+    const cleared = (logout.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith(`${FORWARD_COOKIE}=;`));
+    expect(cleared).toContain('Domain=example.com;');
+    expect(cleared).toContain('Path=/;');
+    expect(cleared).toContain('Expires=Thu, 01 Jan 1970');
+    const after = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie);
+    expect(after.status).toBe(401);
+  });
+
+  it('stops the forward cookie when an administrator revokes its session', async () => {
+    const session = await loginCookie(t.app, 'alice@example.com');
+    expect((await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie)).status).toBe(200);
+    const { sid } = JSON.parse(Buffer.from(session.forwardToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
+    await t.ctx.db.prisma.session.update({ where: { id: sid }, data: { revokedAt: t.clock.now() } });
+    createAuthService(t.ctx).forgetCachedSessions();
+    t.clock.advance(10_000); // past any per-process cache
+    expect((await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie)).status).toBe(401);
+  });
+
+  it('sets gatehouse_forward with Domain=cookie_domain, HttpOnly, Secure, SameSite=Lax, Path=/', async () => {
+    const res = await request(t.app).post('/api/v1/auth/cookie/login').send({ username: 'alice@example.com', password: 'correct horse battery staple' });
+    expect(res.status).toBe(204);
+    const lines = res.headers['set-cookie'] as unknown as string[];
+    const forward = lines.find((line) => line.startsWith(`${FORWARD_COOKIE}=`))!;
+    expect(forward).toMatch(/; Domain=example\.com;/);
+    expect(forward).toMatch(/; Path=\/;/);
+    expect(forward).toMatch(/; HttpOnly/);
+    expect(forward).toMatch(/; Secure/);
+    expect(forward).toMatch(/; SameSite=Lax/);
+    const session = lines.find((line) => line.startsWith(`${SESSION_COOKIE}=`))!;
+    expect(session).not.toMatch(/Domain=/i);
+    expect(readSetCookies(res)[FORWARD_COOKIE]).not.toBe(readSetCookies(res)[SESSION_COOKIE]);
+  });
+
+  describe('an account awaiting approval', () => {
+    let pendingForward: string;
+    let pendingBearer: string;
+    beforeAll(async () => {
+      await createUser(t.ctx, { email: 'newcomer@example.com', isVerified: false });
+      pendingForward = (await loginCookie(t.app, 'newcomer@example.com')).forwardCookie;
+      pendingBearer = await loginBearer(t.app, 'newcomer@example.com');
+    });
+
+    it('gets 403 ACCOUNT_PENDING_APPROVAL as an API client, with no Remote-* headers', async () => {
+      for (const [header, value] of [['Cookie', pendingForward], ['Authorization', `Bearer ${pendingBearer}`]] as const) {
+        const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Accept', 'application/json').set(header, value);
+        expect(res.status).toBe(403);
+        expect(res.body.detail).toBe('ACCOUNT_PENDING_APPROVAL');
+        expect(res.headers['remote-email']).toBeUndefined();
+      }
+    });
+
+    it('is sent to the web UI\'s pending page in a browser', async () => {
+      const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Accept', BROWSER_ACCEPT).set('Cookie', pendingForward);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe('https://auth.example.com/');
+      expect(res.headers['remote-email']).toBeUndefined();
+    });
+
+    it('passes once an administrator approves the account', async () => {
+      await t.ctx.db.prisma.user.updateMany({ where: { email: 'newcomer@example.com' }, data: { isVerified: true } });
+      createAuthService(t.ctx).forgetCachedSessions();
+      t.clock.advance(10_000);
+      const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', pendingForward);
+      expect(res.status).toBe(200);
+      expect(res.headers['remote-email']).toBe('newcomer@example.com');
+    });
   });
 
   it('refuses a host that is not in allowed_hosts, even for a signed-in user', async () => {
@@ -164,8 +312,8 @@ describe('ForwardAuth from a peer that is not a trusted proxy', () => {
   afterAll(() => t.close());
 
   it('believes none of its X-Forwarded-* headers', async () => {
-    const { cookie } = await loginCookie(t.app, 'alice@example.com');
-    const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', cookie);
+    const { forwardCookie } = await loginCookie(t.app, 'alice@example.com');
+    const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', forwardCookie);
     expect(res.status).toBe(403);
     expect(res.body.detail).toBe('FORWARD_AUTH_HOST_NOT_ALLOWED');
     expect(res.body.message).toContain('server.trusted_proxies');

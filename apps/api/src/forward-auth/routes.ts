@@ -1,9 +1,10 @@
 import type { Request } from 'express';
 import proxyAddr from 'proxy-addr';
-import { FORWARD_AUTH_RETURN_PATH } from '@gatehouse/shared';
+import { FORWARD_AUTH_RETURN_PATH, FORWARD_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
+import type { Authenticated, AuthService } from '../auth/service.js';
 import { AppError } from '../http/app-error.js';
-import { findRequestAuth } from '../http/auth-guard.js';
+import { isPendingApproval, pendingApproval, readBearerToken, readCookie } from '../http/auth-guard.js';
 import type { MountRoute } from '../http/mount-route.js';
 import {
   buildOriginalUrl,
@@ -20,8 +21,15 @@ import {
  * Traefik's ForwardAuth middleware calls GET /api/v1/auth/forward with the visitor's headers
  * (cookies included) and X-Forwarded-Proto/-Host/-Uri naming the page asked for: 2xx lets the
  * request through (copying the Remote-* headers onto it), anything else is sent to the visitor.
+ *
+ * Who is calling, decided here and not by the API's authenticator:
+ * - `Authorization: Bearer <token>` where the token is signed as a Gatehouse session token: that
+ *   bearer session, and nothing else (a revoked or cookie-session token answers 401);
+ * - otherwise the Authorization header belongs to the protected app (Basic, Jellyfin's
+ *   MediaBrowser scheme, its own Bearer JWTs) and is ignored: the gatehouse_forward cookie decides.
+ * The session cookie (host-only, so it reaches only Gatehouse's own host anyway) never counts here.
  */
-export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext): void {
+export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authService: AuthService): void {
   const { config, logger } = ctx;
   const isTrustedPeer = proxyAddr.compile([...config.server.trusted_proxies]);
   const hostNotAllowed = (message: string) => new AppError('FORWARD_AUTH_HOST_NOT_ALLOWED', message);
@@ -48,20 +56,36 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext): void
     return forwarded;
   }
 
-  mount('forwardAuth', (req, res) => {
+  function authenticateForward(req: Request): Authenticated | null | Promise<Authenticated | null> {
+    const bearer = readBearerToken(req.get('authorization'));
+    if (bearer !== undefined && authService.isSessionToken(bearer)) return authService.authenticate(bearer, 'bearer');
+    const cookie = readCookie(req, FORWARD_COOKIE);
+    return cookie ? authService.authenticateForward(cookie) : null;
+  }
+
+  mount('forwardAuth', async (req, res) => {
     const forwarded = readTrustedForwardedRequest(req);
     const requirement = resolveRequirement(config, forwarded.host, { admin: req.query.admin, group: req.query.group });
     if ('problem' in requirement) throw new AppError('VALIDATION_ERROR', requirement.problem);
 
-    const auth = findRequestAuth(res);
+    const isBrowser = req.get('accept')?.includes('text/html') === true;
+    const auth = await authenticateForward(req);
     if (!auth) {
       // A person in a browser is sent to sign in and then back; a program gets a plain 401.
-      if (req.get('accept')?.includes('text/html')) {
+      if (isBrowser) {
         const returnTo = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(buildOriginalUrl(forwarded))}`;
         res.redirect(302, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
         return;
       }
       throw new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
+    }
+    if (isPendingApproval(auth.user)) {
+      // The web UI shows an account awaiting approval its pending page on any signed-in route.
+      if (isBrowser) {
+        res.redirect(302, `${config.misc.frontend_url}/`);
+        return;
+      }
+      throw pendingApproval();
     }
     const denial = findDenialReason(requirement, auth.user, auth.session.groups);
     if (denial) throw new AppError('FORBIDDEN', denial);

@@ -29,8 +29,17 @@ export function readCookie(req: Request, name: string): string | undefined {
   return parseCookie(header)[name];
 }
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for any other scheme. */
+export function readBearerToken(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+}
+
 /**
  * Resolves the caller from `Authorization: Bearer …` or, failing that, the session cookie.
+ * Each token counts only by the transport its session was issued for: a cookie session's token
+ * sent as Bearer (which would skip the CSRF check) is nobody, and so is a Bearer token put in the
+ * cookie. ForwardAuth's gatehouse_forward credential is never accepted here.
  * Never fails by itself: routes that need a user say so with requireUser/requireAdmin.
  */
 export function createAuthenticator(authService: AuthService): RequestHandler {
@@ -39,8 +48,7 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
     let token: string | undefined;
     let transport: SessionTransport = 'cookie';
     if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      token = match?.[1];
+      token = readBearerToken(header);
       transport = 'bearer';
     } else {
       token = readCookie(req, SESSION_COOKIE);
@@ -54,7 +62,7 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
       next();
     };
     // A session this process checked a moment ago answers at once, without a promise.
-    const result = authService.authenticate(token);
+    const result = authService.authenticate(token, transport);
     if (result instanceof Promise) return result.then(remember);
     remember(result);
   };
@@ -62,14 +70,34 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
 
 const unauthorized = () => new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
 
-export const requireUser: RequestHandler = (_req, res, next) => {
-  if (!findRequestAuth(res)) throw unauthorized();
-  next();
-};
+/**
+ * An account awaiting an administrator's approval (is_verified false). Administrators are never
+ * held back, as in the web UI, so an instance cannot lock out its own admins.
+ */
+export function isPendingApproval(user: { isVerified: boolean; isSuperuser: boolean }): boolean {
+  return !user.isVerified && !user.isSuperuser;
+}
+
+export const pendingApproval = () =>
+  new AppError('ACCOUNT_PENDING_APPROVAL', 'This account is waiting for an administrator to approve it.');
+
+/**
+ * A signed-in caller; one whose account awaits approval only where the route allows it
+ * (RouteSpec.allowPending: reading /users/me, signing out).
+ */
+export function requireUser({ allowPending = false }: { allowPending?: boolean } = {}): RequestHandler {
+  return (_req, res, next) => {
+    const auth = findRequestAuth(res);
+    if (!auth) throw unauthorized();
+    if (!allowPending && isPendingApproval(auth.user)) throw pendingApproval();
+    next();
+  };
+}
 
 export const requireAdmin: RequestHandler = (_req, res, next) => {
   const auth = findRequestAuth(res);
   if (!auth) throw unauthorized();
+  if (isPendingApproval(auth.user)) throw pendingApproval();
   if (!auth.user.isSuperuser) throw new AppError('FORBIDDEN', 'Only administrators can do this.');
   next();
 };

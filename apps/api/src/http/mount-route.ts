@@ -20,7 +20,8 @@ export function createRouteMounter(router: Router, validators: RequestValidators
   return (name, handler) => {
     const spec: RouteSpec = ROUTES[name];
     const handlers: RequestHandler[] = [];
-    if (spec.auth === 'user') handlers.push(requireUser);
+    // An account awaiting approval passes only the routes that allow it, whatever their handler does.
+    if (spec.auth === 'user') handlers.push(requireUser({ allowPending: spec.allowPending === true }));
     if (spec.auth === 'admin') handlers.push(requireAdmin);
     if (spec.request) {
       // Only routes that take a body read one, and only once the caller may call them: every

@@ -148,9 +148,10 @@ describe('a sub-path frontend_url (https://media.example.com/auth)', () => {
     const res = await request(t.app).post('/auth/api/v1/auth/cookie/login').send({ username: 'root@example.com', password: 'correct horse battery staple' });
     expect(res.status).toBe(204);
     const cookies = res.headers['set-cookie'] as unknown as string[];
-    expect(cookies).toHaveLength(2);
+    expect(cookies).toHaveLength(3);
     for (const cookie of cookies) {
-      expect(cookie).toContain('Path=/auth;');
+      // ForwardAuth's credential is for the apps on this host, whatever their paths.
+      expect(cookie).toContain(cookie.startsWith('gatehouse_forward=') ? 'Path=/;' : 'Path=/auth;');
       expect(cookie).toContain('Secure');
       expect(cookie).not.toContain('Domain=');
     }
@@ -193,7 +194,7 @@ describe('a sub-path frontend_url (https://media.example.com/auth)', () => {
 });
 
 describe('cookie_domain', () => {
-  it('shares the session cookie with every host under the domain, on Path=/', async () => {
+  it('shares only ForwardAuth\'s credential with every host under the domain; the session and CSRF cookies stay host-only', async () => {
     const t = await createTestContext({
       config: { misc: { frontend_url: 'https://auth.example.com/gatehouse' }, auth: { cookie_domain: 'example.com' } },
     });
@@ -203,9 +204,18 @@ describe('cookie_domain', () => {
         .post('/gatehouse/api/v1/auth/cookie/login')
         .send({ username: 'alice@example.com', password: 'correct horse battery staple' });
       expect(res.status).toBe(204);
-      for (const cookie of res.headers['set-cookie'] as unknown as string[]) {
-        expect(cookie).toContain('Domain=example.com;');
+      const cookies = res.headers['set-cookie'] as unknown as string[];
+      expect(cookies.map((cookie) => cookie.slice(0, cookie.indexOf('=')))).toEqual(['gatehouse_session', 'gatehouse_csrf', 'gatehouse_forward']);
+      for (const cookie of cookies) {
         expect(cookie).toContain('Path=/;');
+        expect(cookie).toContain('Secure');
+        expect(cookie).toContain('SameSite=Lax');
+        if (cookie.startsWith('gatehouse_forward=')) {
+          expect(cookie).toContain('Domain=example.com;');
+          expect(cookie).toContain('HttpOnly');
+        } else {
+          expect(cookie).not.toContain('Domain=');
+        }
       }
     } finally {
       await t.close();

@@ -73,6 +73,8 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
   if (spec.request) errors.push('MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
   // The CSRF guard checks Sec-Fetch-Site/Origin on every state-changing request, bearer ones too.
   if (spec.method !== 'get') errors.push('CSRF_FAILED');
+  // Every signed-in route but the few an account awaiting approval may call (http/mount-route.ts).
+  if (spec.auth !== 'none' && spec.allowPending !== true) errors.push('ACCOUNT_PENDING_APPROVAL');
   const success: JsonObject = { description: doc.response };
   if (spec.response.schema) {
     success.content = { 'application/json': { schema: schemaRef(spec.response.schema) } };

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from '@gatehouse/shared';
+import { CSRF_COOKIE, CSRF_HEADER, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { createUserRepo, type User } from '../users/repo.js';
 import { normalizeEmail } from '../users/email.js';
@@ -41,6 +41,9 @@ export interface CookieSession {
   cookie: string;
   csrf: string;
   sessionToken: string;
+  /** ForwardAuth's own credential (gatehouse_forward), as a Cookie request header value. */
+  forwardCookie: string;
+  forwardToken: string;
 }
 
 export function readSetCookies(res: request.Response): Record<string, string> {
@@ -60,7 +63,14 @@ export async function loginCookie(app: Express, email: string, password = STRONG
   const cookies = readSetCookies(res);
   const sessionToken = cookies[SESSION_COOKIE]!;
   const csrf = cookies[CSRF_COOKIE]!;
-  return { cookie: `${SESSION_COOKIE}=${sessionToken}; ${CSRF_COOKIE}=${csrf}`, csrf, sessionToken };
+  const forwardToken = cookies[FORWARD_COOKIE]!;
+  return {
+    cookie: `${SESSION_COOKIE}=${sessionToken}; ${CSRF_COOKIE}=${csrf}`,
+    csrf,
+    sessionToken,
+    forwardCookie: `${FORWARD_COOKIE}=${forwardToken}`,
+    forwardToken,
+  };
 }
 
 export const csrfHeaders = (session: CookieSession) => ({ Cookie: session.cookie, [CSRF_HEADER]: session.csrf });

@@ -56,6 +56,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
     auth: {
       token_secret: crypto.randomBytes(32).toString('hex'),
       session_lifetime: 86400,
+      session_idle_timeout: 604800,
       session_cache_seconds: 5,
       admin_emails: [],
       email_password_resets: false,
