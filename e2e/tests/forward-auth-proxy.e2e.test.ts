@@ -170,11 +170,12 @@ describe('ForwardAuth behind Caddy', () => {
     expect(login.status).toBe(200);
     const control = await viaProxy(AUTH_HOST, '/api/v1/users/me', { headers: { authorization: `Bearer ${String(login.json['access_token'])}` } });
     expect(control).toMatchObject({ status: 200, json: { email: ADMIN_EMAIL } });
-    for (const headers of [
+    const credentials: Record<string, string>[] = [
       { cookie: `gatehouse_forward=${forwardToken}` },
       { cookie: `gatehouse_session=${forwardToken}` },
       { authorization: `Bearer ${forwardToken}` },
-    ]) {
+    ];
+    for (const headers of credentials) {
       for (const apiPath of ['/api/v1/users/me', '/api/v1/users']) {
         const answer = await viaProxy(AUTH_HOST, apiPath, { headers });
         expect({ headers, apiPath, status: answer.status, detail: answer.json['detail'] }).toEqual({

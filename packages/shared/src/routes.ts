@@ -34,8 +34,6 @@ export interface RouteSpec {
   allowPending?: true;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
   response: { status: number; schema?: SchemaName };
-  /** An account awaiting approval may call this route (all other user routes refuse it). */
-  allowPending?: true;
 }
 
 const JSON_ONLY = ['application/json'] as const;
