@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { AppError } from '../http/app-error.js';
-import { backoffDelayMs, createRateLimiter, type RateLimiter } from './service.js';
+import { backoffDelayMs, createRateLimiter, type RateLimiter, type ReservedAttempt } from './service.js';
 
 // Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
 jest.setTimeout(180_000);
@@ -93,6 +93,49 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     const reversed = () => limiter.assertAllAllowed([[loginPerClient, '198.51.100.7'], [loginPerAccount, 'pair@example.com']]);
     expect(await retryAfter(limiter, async () => void (await reversed()))).toBe(300);
     await limiter.reset(loginPerAccount, 'pair@example.com');
+    expect(await retryAfter(limiter, async () => void (await both()))).toBe(0);
+  });
+
+  it('reserve-then-judge: 40 simultaneous reservations for one subject, exactly the limit granted, the rest 429', async () => {
+    const rule = limiter.rules.loginPerAccount;
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, () => limiter.reserve([[rule, 'crowd@example.com']])));
+    const granted = outcomes.filter((outcome) => outcome.status === 'fulfilled');
+    expect(granted).toHaveLength(6);
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    }
+    // Judged and failed, all six: the account is locked for `lockout`; nothing more is granted.
+    for (const attempt of granted) await (attempt as PromiseFulfilledResult<ReservedAttempt>).value.failed();
+    expect(await retryAfter(limiter, async () => void (await limiter.reserve([[rule, 'crowd@example.com']])))).toBe(300);
+    expect((await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-account:crowd@example.com' } }))?.count).toBe(6);
+  });
+
+  it('reserve: a success wipes an account window and gives a client its attempt back; abandon gives every attempt back', async () => {
+    const { loginPerAccount, loginPerClient } = limiter.rules;
+    const count = async (key: string) => (await t.ctx.db.prisma.rateLimit.findUnique({ where: { key } }))?.count ?? null;
+    const failed = await limiter.reserve([[loginPerAccount, 'mixed@example.com'], [loginPerClient, '2001:db8:5:6::1']]);
+    await failed.failed();
+    expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([1, 1]);
+    const won = await limiter.reserve([[loginPerAccount, 'mixed@example.com'], [loginPerClient, '2001:db8:5:6::2']]);
+    expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([2, 2]);
+    await won.succeeded();
+    // Settling twice changes nothing.
+    await won.failed();
+    expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([null, 1]);
+    const unjudged = await limiter.reserve([[loginPerAccount, 'mixed@example.com'], [loginPerClient, '2001:db8:5:6::3']]);
+    await unjudged.abandon();
+    expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([0, 1]);
+  });
+
+  it('reserve: a subject still inside its delay is refused and nothing stays counted under the others', async () => {
+    const { loginPerAccount, loginPerClient } = limiter.rules;
+    for (let i = 0; i < 2; i += 1) await (await limiter.reserve([[loginPerAccount, 'slow@example.com']])).failed();
+    // Two failures (backoff_after = 2): the next attempt must wait 2 s.
+    const both = () => limiter.reserve([[loginPerAccount, 'slow@example.com'], [loginPerClient, '203.0.113.9']]);
+    expect(await retryAfter(limiter, async () => void (await both()))).toBe(2);
+    expect(await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-client:203.0.113.9' } })).toMatchObject({ count: 0 });
+    expect((await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-account:slow@example.com' } }))?.count).toBe(2);
+    t.clock.advance(2000);
     expect(await retryAfter(limiter, async () => void (await both()))).toBe(0);
   });
 
