@@ -73,6 +73,7 @@ const OIDC_PROVIDER_SCHEMA: SchemaObject = {
       description: 'empty, an https:// URL, a data:image/ URI or a path on this server (the page allows no other images)',
     },
     auto_register: { type: 'boolean', default: true },
+    allow_unverified_email: { type: 'boolean', default: false },
     auto_launch: { type: 'boolean', default: false },
     username_claim: {
       type: 'string',
@@ -217,6 +218,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         token_secret: { type: 'string', minLength: 32, secret: true },
         session_lifetime: { type: 'integer', minimum: 60, default: 86400 },
         session_cache_seconds: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
+        reauthentication_window: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
         admin_emails: {
           type: 'array',
           items: { type: 'string', format: 'email', maxLength: 254 },
@@ -308,6 +310,7 @@ export interface ValidatedConfigFile {
     token_secret: string;
     session_lifetime: number;
     session_cache_seconds: number;
+    reauthentication_window: number;
     admin_emails: string[];
     email_password_resets: boolean;
     registration_enabled: boolean;

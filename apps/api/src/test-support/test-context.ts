@@ -57,6 +57,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       token_secret: crypto.randomBytes(32).toString('hex'),
       session_lifetime: 86400,
       session_cache_seconds: 5,
+      reauthentication_window: 300,
       admin_emails: [],
       email_password_resets: false,
       registration_enabled: true,
