@@ -283,7 +283,11 @@ export const ReauthenticateRequestSchema = {
     provider: { type: 'string', minLength: 1, maxLength: 100 },
     returnTo: { type: 'string', maxLength: 2000 },
   },
-  oneOf: [{ required: ['current_password'] }, { required: ['provider'] }],
+  // Exactly one way (strictRequired wants each branch to name what it requires).
+  oneOf: [
+    { properties: { current_password: true }, required: ['current_password'] },
+    { properties: { provider: true }, required: ['provider'] },
+  ],
   additionalProperties: false,
 } as const;
 
