@@ -26,6 +26,7 @@ export const OIDC_ERROR_CODES = [
   'OIDC_ACCOUNT_DISABLED',
   'OIDC_LOGIN_FAILED',
   'OIDC_ALREADY_LINKED',
+  'OIDC_EMAIL_UNPROVEN',
 ] as const satisfies readonly ErrorCode[];
 
 export type OidcErrorCode = (typeof OIDC_ERROR_CODES)[number];
@@ -49,9 +50,9 @@ export const OIDC_ERROR_MESSAGES: Readonly<Record<OidcErrorCode, string>> = {
     'The identity provider did not share an email address, which an account here needs. Make sure your ' +
     'account there has one, and that this app may see it.',
   OIDC_EMAIL_NOT_VERIFIED:
-    'An account with your email address already exists here, but the identity provider does not confirm ' +
-    'that you own that address, so it was not linked. Verify your email address at the identity ' +
-    'provider, then try again.',
+    'The identity provider does not confirm that you own your email address, so it was neither linked to ' +
+    'an account here nor used to create one. Verify your email address at the identity provider, then ' +
+    'try again.',
   OIDC_USER_NOT_ALLOWED: 'Your account at the identity provider is not allowed to use this server.',
   OIDC_REGISTRATION_DISABLED:
     'There is no account here for you yet, and new accounts are not created automatically. Ask an ' +
@@ -60,6 +61,10 @@ export const OIDC_ERROR_MESSAGES: Readonly<Record<OidcErrorCode, string>> = {
   OIDC_ALREADY_LINKED:
     'That identity-provider account is already linked to another account here, so it was not linked to ' +
     'yours. Sign in with it to use that account, or ask an administrator.',
+  OIDC_EMAIL_UNPROVEN:
+    'An account here already uses your email address, but that address has not been confirmed for it, ' +
+    'so your identity-provider account was not linked to it. If the account is yours, sign in with its ' +
+    'password and link the provider from your account page. If it is not, ask an administrator.',
   OIDC_LOGIN_FAILED: `Sign-in with the identity provider failed. Start again from this page. ${ASK_ADMIN}`,
 };
 

@@ -149,16 +149,48 @@ export const ROUTE_DOCS = {
     errors: ['UNAUTHORIZED'],
   },
   linkMyAccount: {
-    summary: 'Start linking another identity-provider account to the signed-in user: sets the transaction cookie and returns the provider URL to open. The callback then links instead of signing in.',
+    summary:
+      'Start linking another identity-provider account to the signed-in user: sets the transaction cookie and returns the provider URL to open. The callback then links instead of signing in. ' +
+      'Needs current_password, or a sign-in or re-authentication within auth.reauthentication_window.',
     tag: 'users',
     response: 'Open authorization_url.',
-    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'VALIDATION_ERROR', 'OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH'],
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'VALIDATION_ERROR',
+      'REAUTHENTICATION_REQUIRED',
+      'CURRENT_PASSWORD_INVALID',
+      'RATE_LIMITED',
+      'OIDC_PROVIDER_NOT_FOUND',
+      'OIDC_PROVIDER_UNREACHABLE',
+      'OIDC_ISSUER_MISMATCH',
+    ],
   },
   unlinkMyLinkedAccount: {
-    summary: 'Unlink an identity-provider account (refused when it is the last way to sign in).',
+    summary:
+      'Unlink an identity-provider account (refused when it is the last way to sign in). Needs a sign-in or ' +
+      're-authentication within auth.reauthentication_window.',
     tag: 'users',
     response: 'Unlinked.',
-    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'LINKED_ACCOUNT_NOT_FOUND', 'LAST_SIGN_IN_METHOD'],
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'LINKED_ACCOUNT_NOT_FOUND', 'LAST_SIGN_IN_METHOD'],
+  },
+  reauthenticateMe: {
+    summary:
+      'Prove the owner of this session again, before linking, unlinking or an email change: with the current ' +
+      'password (answers at once), or by a fresh sign-in at a provider linked to this account (prompt=login, ' +
+      'max_age=0; the callback marks the session).',
+    tag: 'users',
+    response: 'authorization_url: null when the password did it; otherwise open it.',
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'VALIDATION_ERROR',
+      'CURRENT_PASSWORD_INVALID',
+      'RATE_LIMITED',
+      'LINKED_ACCOUNT_NOT_FOUND',
+      'OIDC_PROVIDER_NOT_FOUND',
+      'OIDC_PROVIDER_UNREACHABLE',
+    ],
   },
   listUsers: {
     summary: 'All users (admin).',

@@ -180,6 +180,13 @@ export const ROUTES = {
     auth: 'user',
     response: { status: 204 },
   },
+  reauthenticateMe: {
+    method: 'post',
+    path: '/users/me/reauthenticate',
+    auth: 'user',
+    request: { schema: 'ReauthenticateRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'ReauthenticateResponse' },
+  },
   listUsers: {
     method: 'get',
     path: '/users/all',

@@ -284,8 +284,46 @@ export const LinkAccountRequestSchema = {
   properties: {
     provider: { type: 'string', minLength: 1, maxLength: 100, description: 'The provider name (case-sensitive).' },
     returnTo: { type: 'string', maxLength: 2000, description: 'A path inside Gatehouse to come back to; default "/".' },
+    current_password: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1024,
+      description: 'Proves the owner when the last sign-in is older than auth.reauthentication_window.',
+    },
   },
   required: ['provider'],
+  additionalProperties: false,
+} as const;
+
+export const ReauthenticateRequestSchema = {
+  $id: 'ReauthenticateRequest',
+  title: 'ReauthenticateRequest',
+  description:
+    'Prove again that the session belongs to its owner: `current_password`, or `provider` (one linked to ' +
+    'this account) to sign in there afresh; `returnTo` is where the provider flow comes back to.',
+  type: 'object',
+  properties: {
+    current_password: { type: 'string', minLength: 1, maxLength: 1024 },
+    provider: { type: 'string', minLength: 1, maxLength: 100 },
+    returnTo: { type: 'string', maxLength: 2000 },
+  },
+  // Exactly one way (strictRequired wants each branch to name what it requires).
+  oneOf: [
+    { properties: { current_password: true }, required: ['current_password'] },
+    { properties: { provider: true }, required: ['provider'] },
+  ],
+  additionalProperties: false,
+} as const;
+
+export const ReauthenticateResponseSchema = {
+  $id: 'ReauthenticateResponse',
+  title: 'ReauthenticateResponse',
+  description:
+    'null: the password proved the owner, the session may make sensitive changes now. A URL: open it ' +
+    '(the transaction cookie is set alongside); the session is marked when the provider sends the browser back.',
+  type: 'object',
+  properties: { authorization_url: { type: ['string', 'null'] } },
+  required: ['authorization_url'],
   additionalProperties: false,
 } as const;
 
@@ -523,6 +561,8 @@ export const SCHEMAS = {
   SessionList: SessionListSchema,
   RevokedSessions: RevokedSessionsSchema,
   LinkAccountRequest: LinkAccountRequestSchema,
+  ReauthenticateRequest: ReauthenticateRequestSchema,
+  ReauthenticateResponse: ReauthenticateResponseSchema,
   AuthMetadata: AuthMetadataSchema,
   OidcAuthorizeResponse: OidcAuthorizeResponseSchema,
   LogoutResponse: LogoutResponseSchema,
@@ -554,6 +594,8 @@ export type AdminCreateUserResponse = FromSchema<typeof AdminCreateUserResponseS
 export type TokenResponse = FromSchema<typeof TokenResponseSchema>;
 export type SessionRead = FromSchema<typeof SessionReadSchema>;
 export type LinkAccountRequest = FromSchema<typeof LinkAccountRequestSchema>;
+export type ReauthenticateRequest = FromSchema<typeof ReauthenticateRequestSchema>;
+export type ReauthenticateResponse = FromSchema<typeof ReauthenticateResponseSchema>;
 export type RevokedSessions = FromSchema<typeof RevokedSessionsSchema>;
 export type UserPage = FromSchema<typeof UserPageSchema>;
 export type AuthMetadata = FromSchema<typeof AuthMetadataSchema>;

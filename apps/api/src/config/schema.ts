@@ -73,6 +73,7 @@ const OIDC_PROVIDER_SCHEMA: SchemaObject = {
       description: 'empty, an https:// URL, a data:image/ URI or a path on this server (the page allows no other images)',
     },
     auto_register: { type: 'boolean', default: true },
+    allow_unverified_email: { type: 'boolean', default: false },
     auto_launch: { type: 'boolean', default: false },
     username_claim: {
       type: 'string',
@@ -219,6 +220,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         session_lifetime: { type: 'integer', minimum: 60, maximum: 7776000, default: 86400 },
         session_idle_timeout: { type: 'integer', minimum: 300, maximum: 7776000, default: 604800 },
         session_cache_seconds: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
+        reauthentication_window: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
         admin_emails: {
           type: 'array',
           items: { type: 'string', format: 'email', maxLength: 254 },
@@ -315,6 +317,7 @@ export interface ValidatedConfigFile {
     session_lifetime: number;
     session_idle_timeout: number;
     session_cache_seconds: number;
+    reauthentication_window: number;
     admin_emails: string[];
     email_password_resets: boolean;
     registration_enabled: boolean;

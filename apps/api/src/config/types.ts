@@ -39,6 +39,12 @@ export interface OidcProviderConfig {
   readonly icon_url: string;
   /** Gatehouse: create accounts for unknown users. Default true (as MediaManager). */
   readonly auto_register: boolean;
+  /**
+   * Gatehouse: auto-register identities whose provider does not say email_verified: true (Entra ID
+   * never sends the claim). Such an account's address stays unproven: it links nothing by email and
+   * grants no admin_emails admin. Default false.
+   */
+  readonly allow_unverified_email: boolean;
   /** Gatehouse: send login-page visitors straight to this provider (?local=1 bypasses). Default false. */
   readonly auto_launch: boolean;
   /** Gatehouse: claim a new user's username is made from. Default "preferred_username". */
@@ -150,6 +156,11 @@ export interface AuthConfig {
    * through this process, at once. Default 5.
    */
   readonly session_cache_seconds: number;
+  /**
+   * Gatehouse: seconds after a sign-in (or a re-authentication) during which a session may link or
+   * unlink a provider or change its email without proving its owner again. Default 300.
+   */
+  readonly reauthentication_window: number;
   /** Required (may be empty). Normalised: trimmed, NFC, lower-cased. */
   readonly admin_emails: readonly string[];
   /** Default false. */

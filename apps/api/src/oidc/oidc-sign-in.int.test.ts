@@ -14,6 +14,7 @@ import {
   countAccountRows,
   expectRefused,
   newBrowser,
+  proveEmailOf,
   signInThrough,
 } from '../test-support/oidc-fixtures.js';
 import type { TestBrowser } from '../test-support/oidc-browser.js';
@@ -180,8 +181,10 @@ describe('OpenID Connect sign-in with a real provider', () => {
       expect((await me(browser)).body.username).toMatch(/^bob\d{6}$/);
     });
 
-    it('links an existing account by email when the provider says it is verified', async () => {
+    it('links an existing account by email when the provider says it is verified and the account proved its address', async () => {
       const carol = await createUser(t.ctx, { email: 'carol@example.com' });
+      // Linking to an unproven address is refused (OIDC_EMAIL_UNPROVEN, see oidc-identity-binding.int.test.ts).
+      await proveEmailOf(t, carol.id);
       idp.setAccount('carol-sub', { email: 'carol@example.com', email_verified: true });
       const browser = newBrowser(t);
       idp.loginAs('carol-sub');
@@ -228,17 +231,21 @@ describe('OpenID Connect sign-in with a real provider', () => {
       expect((await me(second)).body.is_superuser).toBe(false);
     });
 
-    it('admin_emails grants admin at sign-in only on a verified email', async () => {
+    it('admin_emails grants admin at sign-in only on a verified email (an unverified one gets no account at all)', async () => {
       idp.setAccount('boss-sub', { email: 'boss@example.com', email_verified: true });
       idp.setAccount('fake-boss-sub', { email: 'fake-boss@example.com', email_verified: false });
       const boss = newBrowser(t);
       idp.loginAs('boss-sub');
       await signInThrough(boss, 'TestIdP');
       expect((await me(boss)).body.is_superuser).toBe(true);
+      const bossRow = await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { email: 'boss@example.com' } });
+      expect(bossRow.emailVerifiedAt).not.toBeNull();
+      const before = await countAccountRows(t);
       const impostor = newBrowser(t);
       idp.loginAs('fake-boss-sub');
-      await signInThrough(impostor, 'TestIdP');
-      expect((await me(impostor)).body.is_superuser).toBe(false);
+      expectRefused((await signInThrough(impostor, 'TestIdP')).landedOn, impostor, 'OIDC_EMAIL_NOT_VERIFIED');
+      expect(await countAccountRows(t)).toEqual(before);
+      expect(await t.ctx.db.prisma.user.count({ where: { email: 'fake-boss@example.com' } })).toBe(0);
     });
 
     it('allowed_groups lets members in and refuses everyone else', async () => {
@@ -265,7 +272,8 @@ describe('OpenID Connect sign-in with a real provider', () => {
     });
 
     it('refuses a deactivated account', async () => {
-      await createUser(t.ctx, { email: 'gone@example.com', isActive: false });
+      const gone = await createUser(t.ctx, { email: 'gone@example.com', isActive: false });
+      await proveEmailOf(t, gone.id);
       idp.setAccount('gone-sub', { email: 'gone@example.com', email_verified: true });
       const browser = newBrowser(t);
       idp.loginAs('gone-sub');

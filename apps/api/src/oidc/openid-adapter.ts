@@ -37,6 +37,8 @@ export interface AuthorizationRequest {
   state: string;
   nonce: string;
   codeChallenge: string;
+  /** Re-authentication: make the provider ask for the password again (prompt=login, max_age=0). */
+  isFreshLoginRequired?: boolean;
 }
 
 export interface CodeExchangeChecks {
@@ -208,6 +210,10 @@ class OpenIdClient implements OidcClient {
         nonce: request.nonce,
         code_challenge: request.codeChallenge,
         code_challenge_method: 'S256',
+        // openid-client is not given maxAge for the code exchange: with max_age=0 its own check
+        // (auth_time + max_age >= now) would refuse every answer; oidc/service.ts checks auth_time
+        // against the moment the flow started instead.
+        ...(request.isFreshLoginRequired ? { prompt: 'login', max_age: '0' } : {}),
       })
       .toString();
   }

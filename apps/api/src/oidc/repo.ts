@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../users/repo.js';
 
 export type { LinkedAccount };
 
-/** linked_accounts, oidc_used_transactions, and the OIDC column of sessions. */
+/** linked_accounts, oidc_used_transactions, the OIDC columns of sessions, and email proof by a provider. */
 export function createOidcRepo(prisma: PrismaClient) {
   return {
     findLinkWithUser: (issuer: string, subject: string): Promise<(LinkedAccount & { user: User }) | null> =>
@@ -60,6 +60,19 @@ export function createOidcRepo(prisma: PrismaClient) {
 
     storeSessionIdToken: (sessionId: string, idToken: string) =>
       prisma.session.update({ where: { id: sessionId }, data: { oidcIdToken: idToken } }),
+
+    /** A re-authentication: the session's owner proved themselves again at `now`. */
+    markSessionAuthenticated: (sessionId: string, now: Date) =>
+      prisma.session.update({ where: { id: sessionId }, data: { authenticatedAt: now } }),
+
+    /**
+     * The provider vouched (email_verified: true) for the account's address: proves it, only if it is
+     * still that address and not yet proven (a concurrent email change wins). Returns the user as is now.
+     */
+    async proveEmailIfCurrent(userId: string, email: string, now: Date): Promise<User | null> {
+      await prisma.user.updateMany({ where: { id: userId, email, emailVerifiedAt: null }, data: { emailVerifiedAt: now } });
+      return prisma.user.findUnique({ where: { id: userId } });
+    },
   };
 }
 

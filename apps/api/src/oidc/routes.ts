@@ -6,9 +6,12 @@ import {
   type LinkAccountRequest,
   type OidcAuthorizeResponse,
   type OidcErrorCode,
+  type ReauthenticateRequest,
+  type ReauthenticateResponse,
 } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { SessionCookies } from '../auth/session-cookies.js';
+import { createReauthentication } from '../auth/reauthentication.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
@@ -20,6 +23,7 @@ import { TRANSACTION_LIFETIME_MS } from './transaction.js';
 
 export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcService, sessionCookies: SessionCookies): void {
   const { config, logger } = ctx;
+  const reauthentication = createReauthentication(ctx);
   const publicUrl = readPublicUrl(config);
   // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
   // Path: only the auth routes (authorize and both callbacks) ever see it, under the sub-path.
@@ -94,6 +98,12 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
   mount('linkMyAccount', async (req, res) => {
     const auth = getRequestAuth(res);
     const body = req.body as LinkAccountRequest;
+    // Adding a way into the account needs its owner, not just its session: a recent sign-in, or the password now.
+    if (body.current_password !== undefined) {
+      await reauthentication.reauthenticateWithPassword(auth.user, auth.session.id, body.current_password);
+    } else {
+      await reauthentication.assertRecentlyAuthenticated(auth.user, auth.session.id);
+    }
     let started;
     try {
       started = await oidc.startSignIn(body.provider, body.returnTo, { userId: auth.user.id, sessionId: auth.session.id });
@@ -111,7 +121,29 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
   });
 
   mount('unlinkMyLinkedAccount', async (req, res) => {
-    await oidc.unlinkAccount(getRequestAuth(res).user, String(req.params.id));
+    const auth = getRequestAuth(res);
+    await reauthentication.assertRecentlyAuthenticated(auth.user, auth.session.id);
+    await oidc.unlinkAccount(auth.user, String(req.params.id));
     res.status(204).end();
+  });
+
+  mount('reauthenticateMe', async (req, res) => {
+    const auth = getRequestAuth(res);
+    const body = req.body as ReauthenticateRequest;
+    if (body.current_password !== undefined) {
+      await reauthentication.reauthenticateWithPassword(auth.user, auth.session.id, body.current_password);
+      res.json({ authorization_url: null } satisfies ReauthenticateResponse);
+      return;
+    }
+    let started;
+    try {
+      started = await oidc.startReauthentication(auth.user, auth.session.id, String(body.provider), body.returnTo);
+    } catch (error) {
+      if (!(error instanceof OidcFailure)) throw error;
+      logFailure(req, String(body.provider), error);
+      throw oidc.toAppError(error);
+    }
+    res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
+    res.json({ authorization_url: started.authorizationUrl } satisfies ReauthenticateResponse);
   });
 }

@@ -4,11 +4,17 @@
  *
  * Rules that matter for safety:
  * - A person is (issuer, subject) in linked_accounts, never an email alone. An existing account is
- *   linked by email only when the provider says email_verified: true; otherwise anyone who can set
- *   an unverified address at some provider could take that account over.
+ *   linked by email only when the provider says email_verified: true (otherwise anyone who can set
+ *   an unverified address at some provider could take that account over) AND the account's own
+ *   address is proven (email_verified_at): otherwise whoever registered or changed an account to a
+ *   colleague's address before the colleague's first SSO sign-in would receive the colleague.
+ * - A new account needs email_verified: true unless the provider sets allow_unverified_email; an
+ *   account created from a verified identity is proven, one created without stays unproven. A
+ *   sign-in through a linked identity whose provider vouches for the account's address proves it.
  * - Nothing is written before every check has passed: a refused sign-in leaves no user, no link
  *   and no session behind (only the id of its spent transaction).
- * - admin_emails grants admin here only on a verified email; admin_groups follows the groups claim
+ * - admin_emails grants admin here only on a verified email that is the account's proven address
+ *   (or becomes it, for a new account); admin_groups follows the groups claim
  *   at every sign-in, both ways, but never demotes an admin_emails admin or the last active admin.
  */
 import { OIDC_ERROR_MESSAGES, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
@@ -39,6 +45,8 @@ import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, actorOf, createAuditLog } from '../audit
 /** After a failed discovery, wait this long before asking the provider again. */
 export const DISCOVERY_RETRY_MS = 15_000;
 const USERNAME_ATTEMPTS = 5;
+/** Clocks differ: a re-authentication's auth_time may precede the flow's start by this much. */
+const AUTH_TIME_SKEW_SECONDS = 5;
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 export interface StartedSignIn {
@@ -70,6 +78,8 @@ interface Identity {
   isEmailVerified: boolean;
   groups: string[];
   claims: Claims;
+  /** auth_time from the ID token only (userinfo cannot vouch for when the login happened). */
+  authTime: unknown;
 }
 
 export function createOidcService(ctx: AppContext, authService: AuthService) {
@@ -142,6 +152,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       isEmailVerified: emailSource['email_verified'] === true,
       groups: readGroups(claims[provider.groups_claim]),
       claims,
+      authTime: idClaims['auth_time'],
     };
   }
 
@@ -149,9 +160,13 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     return email !== null && config.auth.admin_emails.includes(email);
   }
 
-  /** Should this sign-in make the user admin (true), take admin away (false), or leave it (null)? */
+  /**
+   * Should this sign-in make the user admin (true), take admin away (false), or leave it (null)?
+   * `user` null: the account about to be created from this identity (proven iff the email is verified).
+   */
   function decideAdmin(provider: OidcProviderConfig, identity: Identity, user: User | null): boolean | null {
-    const isAdminByEmail = identity.isEmailVerified && isListedAdminEmail(identity.email);
+    const isProvenAddress = user === null || (user.emailVerifiedAt !== null && user.email === identity.email);
+    const isAdminByEmail = identity.isEmailVerified && isProvenAddress && isListedAdminEmail(identity.email);
     if (provider.admin_groups.length === 0) return isAdminByEmail ? true : null;
     const isAdminByGroup = identity.groups.some((group) => provider.admin_groups.includes(group));
     if (isAdminByGroup || isAdminByEmail) return true;
@@ -198,7 +213,17 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const user = await repo.createUserWithLink(
-          { email, username, displayName, hashedPassword: null, isActive: true, isSuperuser, isVerified: true },
+          {
+            email,
+            username,
+            displayName,
+            hashedPassword: null,
+            isActive: true,
+            isSuperuser,
+            isVerified: true,
+            // allow_unverified_email: the provider did not vouch for the address, so it stays unproven.
+            emailVerifiedAt: identity.isEmailVerified ? link.lastLoginAt : null,
+          },
           link,
           (created) => [
             audit.row({ type: 'account.registered', actor: actorOf(created), user: created, method: 'oidc', provider: provider.name }),
@@ -244,7 +269,8 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${linked.user.id} is deactivated; an admin can activate it.`);
       }
       await repo.recordLinkLogin(linked.id, identity.email, now);
-      return applyAdminDecision(linked.user, decideAdmin(provider, identity, linked.user), provider);
+      const user = await proveAddressIfVouched(linked.user, identity, now);
+      return applyAdminDecision(user, decideAdmin(provider, identity, user), provider);
     }
     if (identity.email === null) {
       throw new OidcFailure(
@@ -262,6 +288,16 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
             'Mark the email as verified at the provider.',
         );
       }
+      if (existing.emailVerifiedAt === null) {
+        // Whoever set this address on the account (self-registration, an email change) never proved
+        // it: linking would hand this person's sign-in to that account, and its password holder.
+        throw new OidcFailure(
+          'OIDC_EMAIL_UNPROVEN',
+          `Account ${existing.id} has this email, but its address is not proven, so the identity was not linked. ` +
+            'The owner can sign in with the password and link the provider from the account page, or prove the ' +
+            'address; an admin setting the address also proves it.',
+        );
+      }
       if (!existing.isActive) {
         throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${existing.id} is deactivated; an admin can activate it.`);
       }
@@ -276,7 +312,71 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
           '(same email) in the users page, or set auto_register = true.',
       );
     }
+    if (!identity.isEmailVerified && !provider.allow_unverified_email) {
+      throw new OidcFailure(
+        'OIDC_EMAIL_NOT_VERIFIED',
+        `The provider did not say email_verified: true, so no account was created. Mark the email as verified at ` +
+          `the provider, or (for providers that never send the claim, such as Entra ID) set ` +
+          `allow_unverified_email = true for "${provider.name}" and accept its risk (see config.example.toml).`,
+      );
+    }
     return createAccount(provider, identity, identity.email);
+  }
+
+  /** The provider vouches for the account's current address: prove it (once). */
+  async function proveAddressIfVouched(user: User, identity: Identity, now: Date): Promise<User> {
+    if (!identity.isEmailVerified || identity.email !== user.email || user.emailVerifiedAt !== null) return user;
+    const proven = (await repo.proveEmailIfCurrent(user.id, identity.email, now)) ?? user;
+    if (proven.emailVerifiedAt !== null) {
+      logger.info({ userId: user.id }, 'Email address proven by the identity provider (email_verified: true)');
+    }
+    return proven;
+  }
+
+  /** The session that started a link or re-authentication flow, if it is still live and still theirs. */
+  async function findLiveSession(started: { userId: string; sessionId: string }, now: Date) {
+    const session = await sessions.findWithUser(started.sessionId);
+    const isLive =
+      session !== null &&
+      session.userId === started.userId &&
+      session.revokedAt === null &&
+      session.expiresAt > now &&
+      session.user.isActive;
+    return isLive ? session : null;
+  }
+
+  /**
+   * A re-authentication at a provider: the identity must be one already linked to this same user,
+   * and the provider must have asked for the login again after the flow started (auth_time). Marks
+   * the session; signs nobody in.
+   */
+  async function reauthenticate(
+    provider: OidcProviderConfig,
+    identity: Identity,
+    reauth: { userId: string; sessionId: string; startedAt: number },
+  ): Promise<void> {
+    const now = ctx.clock.now();
+    const session = await findLiveSession(reauth, now);
+    if (!session) throw fail('The session that started a re-authentication has ended; sign in again.');
+    const linked = await repo.findLinkWithUser(identity.issuer, identity.subject);
+    if (!linked || linked.user.id !== reauth.userId) {
+      throw fail(
+        `User ${reauth.userId} tried to re-authenticate through a "${provider.name}" identity that is ` +
+          (linked ? `linked to user ${linked.user.id}` : 'not linked to any account') + '; refused.',
+      );
+    }
+    const authTime = identity.authTime;
+    const startedAtSeconds = Math.floor(reauth.startedAt / 1000) - AUTH_TIME_SKEW_SECONDS;
+    if (typeof authTime !== 'number' || !Number.isFinite(authTime) || authTime < startedAtSeconds) {
+      throw fail(
+        `"${provider.name}" answered a re-authentication without a fresh login (auth_time ` +
+          `${typeof authTime === 'number' ? new Date(authTime * 1000).toISOString() : 'missing'}, flow started ` +
+          `${new Date(reauth.startedAt).toISOString()}): it ignored prompt=login and max_age=0. Refused.`,
+      );
+    }
+    await repo.recordLinkLogin(linked.id, identity.email, now);
+    await repo.markSessionAuthenticated(session.id, now);
+    logger.info({ userId: reauth.userId, provider: provider.name }, 'Session re-authenticated at the identity provider');
   }
 
   /**
@@ -287,14 +387,8 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
    */
   async function linkIdentity(provider: OidcProviderConfig, identity: Identity, link: { userId: string; sessionId: string }) {
     const now = ctx.clock.now();
-    const session = await sessions.findWithUser(link.sessionId);
-    const isLive =
-      session !== null &&
-      session.userId === link.userId &&
-      session.revokedAt === null &&
-      session.expiresAt > now &&
-      session.user.isActive;
-    if (!isLive) throw fail('The session that started linking an account has ended; sign in and link it again.');
+    const session = await findLiveSession(link, now);
+    if (!session) throw fail('The session that started linking an account has ended; sign in and link it again.');
     const existing = await repo.findLinkWithUser(identity.issuer, identity.subject);
     if (existing && existing.user.id !== link.userId) {
       throw new OidcFailure(
@@ -304,6 +398,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     }
     if (existing) {
       await repo.recordLinkLogin(existing.id, identity.email, now);
+      await proveAddressIfVouched(existing.user, identity, now);
       return;
     }
     try {
@@ -314,6 +409,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       }
       throw error;
     }
+    await proveAddressIfVouched(session.user, identity, now);
     logger.info({ userId: link.userId, provider: provider.name }, 'Linked another identity-provider account');
   }
 
@@ -363,6 +459,10 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       await linkIdentity(provider, identity, transaction.link);
       return { issued: null, returnTo: transaction.returnTo };
     }
+    if (transaction.reauth) {
+      await reauthenticate(provider, identity, transaction.reauth);
+      return { issued: null, returnTo: transaction.returnTo };
+    }
     const user = await resolveAccount(provider, identity);
     const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
     await repo.storeSessionIdToken(issued.session.id, result.idToken);
@@ -371,11 +471,16 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   }
 
   const service = {
-    /** `link`: a signed-in user adding this provider to their account, rather than signing in. */
+    /**
+     * `link`: a signed-in user adding this provider to their account, rather than signing in.
+     * `reauth`: a signed-in user proving themselves again at a provider linked to their account
+     * (forces a fresh login there).
+     */
     async startSignIn(
       providerName: string,
       rawReturnTo: unknown,
       link?: { userId: string; sessionId: string },
+      reauth?: { userId: string; sessionId: string },
     ): Promise<StartedSignIn> {
       const provider = requireProvider(providerName);
       const client = await clients.get(provider);
@@ -388,6 +493,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         pkceVerifier: verifier,
         returnTo: sanitizeReturnTo(rawReturnTo),
         ...(link ? { link } : {}),
+        ...(reauth ? { reauth: { ...reauth, startedAt: ctx.clock.now().getTime() } } : {}),
         expiresAt: ctx.clock.now().getTime() + TRANSACTION_LIFETIME_MS,
       });
       const authorizationUrl = client.buildAuthorizationUrl({
@@ -396,8 +502,22 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         state,
         nonce,
         codeChallenge: challenge,
+        isFreshLoginRequired: reauth !== undefined,
       });
       return { authorizationUrl, transaction };
+    },
+
+    /** Starts a re-authentication through `providerName`, which must be linked to this user. */
+    async startReauthentication(user: User, sessionId: string, providerName: string, rawReturnTo: unknown): Promise<StartedSignIn> {
+      const provider = requireProvider(providerName);
+      const links = await repo.listLinksOfUser(user.id);
+      if (!links.some((link) => link.provider === provider.name)) {
+        throw new AppError(
+          'LINKED_ACCOUNT_NOT_FOUND',
+          `No "${provider.name}" account is linked to yours; re-authenticate with your password or a linked provider.`,
+        );
+      }
+      return service.startSignIn(provider.name, rawReturnTo, undefined, { userId: user.id, sessionId });
     },
 
     /**

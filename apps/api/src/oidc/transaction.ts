@@ -24,6 +24,11 @@ export interface OidcTransaction {
   returnTo: string;
   /** Set when a signed-in user links another account: whose, and from which session. */
   link?: { userId: string; sessionId: string };
+  /**
+   * Set when a signed-in user re-authenticates at a provider linked to their account: whose session
+   * to mark, and when the flow started (epoch ms; the ID token's auth_time must not be older).
+   */
+  reauth?: { userId: string; sessionId: string; startedAt: number };
   /** Epoch milliseconds. */
   expiresAt: number;
 }
@@ -62,7 +67,11 @@ export function createTransactionSealer(tokenSecret: string) {
           typeof value.returnTo === 'string' &&
           typeof value.expiresAt === 'number' &&
           (value.link === undefined ||
-            (typeof value.link?.userId === 'string' && typeof value.link.sessionId === 'string'));
+            (typeof value.link?.userId === 'string' && typeof value.link.sessionId === 'string')) &&
+          (value.reauth === undefined ||
+            (typeof value.reauth?.userId === 'string' &&
+              typeof value.reauth.sessionId === 'string' &&
+              typeof value.reauth.startedAt === 'number'));
         if (!isComplete || value.expiresAt! <= now.getTime()) return null;
         return value as OidcTransaction;
       } catch {

@@ -16,6 +16,7 @@ export function buildOidcProviderConfig(overrides: Partial<OidcProviderConfig> &
     button_text: 'Sign in with {name}',
     icon_url: '',
     auto_register: true,
+    allow_unverified_email: false,
     auto_launch: false,
     username_claim: 'preferred_username',
     groups_claim: 'groups',
@@ -56,6 +57,11 @@ export function expectRefused(landedOn: URL, browser: TestBrowser, code: OidcErr
 export async function countAccountRows(t: TestContext): Promise<{ users: number; links: number; sessions: number }> {
   const { prisma } = t.ctx.db;
   return { users: await prisma.user.count(), links: await prisma.linkedAccount.count(), sessions: await prisma.session.count() };
+}
+
+/** Marks an account's address as proven (as an emailed link, a provider or an admin would). */
+export async function proveEmailOf(t: TestContext, userId: string): Promise<void> {
+  await t.ctx.db.prisma.user.update({ where: { id: userId }, data: { emailVerifiedAt: t.ctx.clock.now() } });
 }
 
 export function hasSessionCookie(setCookies: readonly string[]): boolean {

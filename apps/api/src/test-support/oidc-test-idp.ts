@@ -20,8 +20,12 @@ export type AccountClaims = Record<string, unknown>;
 
 export interface TestIdp {
   readonly issuer: string;
-  /** Who signs in at the next login prompt (the account's claims are set with setAccount). */
-  loginAs(accountId: string): void;
+  /**
+   * Who signs in at the next login prompt (the account's claims are set with setAccount).
+   * `authTime` (epoch seconds): the login time the provider reports (auth_time), as a provider that
+   * ignores prompt=login/max_age and answers from an old session would.
+   */
+  loginAs(accountId: string, options?: { authTime?: number }): void;
   /** The next login prompt is refused by the user (error=access_denied). */
   refuseNextLogin(): void;
   setAccount(accountId: string, claims: AccountClaims): void;
@@ -61,7 +65,7 @@ async function quietly<T>(build: () => T | Promise<T>): Promise<T> {
 export async function startTestIdp(clients: TestIdpClient[]): Promise<TestIdp> {
   const accounts = new Map<string, AccountClaims>();
   const counts = new Map<string, number>();
-  let nextChoice: { accountId: string } | { refuse: true } | null = null;
+  let nextChoice: { accountId: string; authTime?: number } | { refuse: true } | null = null;
 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -135,7 +139,10 @@ export async function startTestIdp(clients: TestIdpClient[]): Promise<TestIdp> {
     await current.interactionFinished(
       req,
       res,
-      { login: { accountId: choice.accountId }, consent: { grantId } },
+      {
+        login: { accountId: choice.accountId, ...(choice.authTime === undefined ? {} : { ts: choice.authTime }) },
+        consent: { grantId },
+      },
       { mergeWithLastSubmission: false },
     );
   }
@@ -155,8 +162,8 @@ export async function startTestIdp(clients: TestIdpClient[]): Promise<TestIdp> {
 
   return {
     issuer,
-    loginAs: (accountId) => {
-      nextChoice = { accountId };
+    loginAs: (accountId, options = {}) => {
+      nextChoice = { accountId, ...(options.authTime === undefined ? {} : { authTime: options.authTime }) };
     },
     refuseNextLogin: () => {
       nextChoice = { refuse: true };

@@ -58,6 +58,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
       session_lifetime: 86400,
       session_idle_timeout: 604800,
       session_cache_seconds: 5,
+      reauthentication_window: 300,
       admin_emails: [],
       email_password_resets: false,
       registration_enabled: true,

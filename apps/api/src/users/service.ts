@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
 import { findPasswordProblem } from '../auth/password-policy.js';
 import { createSessionRepo } from '../auth/repo.js';
+import { createReauthentication } from '../auth/reauthentication.js';
 import { createPasswordTokenService } from '../password-reset/service.js';
 import { createEmailProofService } from '../password-reset/email-proof.js';
 import { createRateLimiter } from '../rate-limit/service.js';
@@ -32,6 +33,7 @@ export function createUserService(ctx: AppContext) {
   const emailProof = createEmailProofService(ctx);
   const audit = createAuditLog(ctx);
   const rateLimiter = createRateLimiter(ctx);
+  const reauthentication = createReauthentication(ctx);
 
   async function hashNewPassword(password: string, email: string, code: ErrorCode): Promise<string> {
     const problem = findPasswordProblem(password, email);
@@ -75,7 +77,14 @@ export function createUserService(ctx: AppContext) {
     async updateMe(user: User, currentSessionId: string, input: UpdateMeRequest): Promise<User> {
       const data: Prisma.UserUpdateInput = {};
       const now = ctx.clock.now();
-      if (input.email !== undefined || input.password !== undefined) {
+      // An account without a password changes its email on a recent sign-in at one of its providers
+      // instead (auth/reauthentication.ts; throws REAUTHENTICATION_REQUIRED when that sign-in is old).
+      const isProvenByRecentSignIn =
+        input.password === undefined &&
+        input.current_password === undefined &&
+        input.email !== undefined &&
+        (await reauthentication.checkRecentProviderSignIn(user, currentSessionId));
+      if ((input.email !== undefined || input.password !== undefined) && !isProvenByRecentSignIn) {
         if (input.current_password === undefined) {
           throw new AppError('CURRENT_PASSWORD_REQUIRED', 'Enter your current password to change your email or password.');
         }

@@ -1,0 +1,105 @@
+/**
+ * Re-authentication: sensitive changes (linking or unlinking an identity provider, changing the
+ * email of an account without a password) need proof that the person at the keyboard is the
+ * session's owner *now*, not just whoever holds a borrowed or forgotten session.
+ *
+ * One mechanism: a session proved its owner at sign-in (created_at) and again at each
+ * re-authentication (authenticated_at: the current password through POST /users/me/reauthenticate
+ * or a link request's current_password, or a fresh sign-in at one of the account's providers with
+ * prompt=login and max_age=0, see oidc/service.ts). A sensitive change needs that moment within
+ * auth.reauthentication_window seconds.
+ *
+ * The session is read from the database here, not from the per-process session cache: a
+ * re-authentication must count at once, and a stale cached copy must never make one count longer.
+ */
+import type { AppContext } from '../context.js';
+import { AppError } from '../http/app-error.js';
+import { createRateLimiter } from '../rate-limit/service.js';
+import type { User } from '../users/repo.js';
+import { createOidcRepo } from '../oidc/repo.js';
+import { findEnabledProvider } from '../oidc/providers.js';
+import { createSessionRepo, type Session } from './repo.js';
+
+/** When the session last proved its owner: its sign-in, or its latest re-authentication. */
+export function readLastAuthenticatedAt(session: Pick<Session, 'createdAt' | 'authenticatedAt'>): Date {
+  return session.authenticatedAt ?? session.createdAt;
+}
+
+export function isWithinReauthenticationWindow(
+  session: Pick<Session, 'createdAt' | 'authenticatedAt'>,
+  now: Date,
+  windowSeconds: number,
+): boolean {
+  const elapsed = now.getTime() - readLastAuthenticatedAt(session).getTime();
+  return elapsed >= 0 && elapsed <= windowSeconds * 1000;
+}
+
+export function createReauthentication(ctx: AppContext) {
+  const { config } = ctx;
+  const sessions = createSessionRepo(ctx.db.prisma);
+  const oidcRepo = createOidcRepo(ctx.db.prisma);
+  const rateLimiter = createRateLimiter(ctx);
+
+  /** The 403 that says how this account can prove itself. */
+  async function buildRequiredError(user: User): Promise<AppError> {
+    const providers = (await oidcRepo.listLinksOfUser(user.id))
+      .map((link) => link.provider)
+      .filter((name, index, all) => all.indexOf(name) === index && findEnabledProvider(config, name));
+    const ways: string[] = [];
+    if (user.hashedPassword !== null) ways.push('your current password (current_password)');
+    if (providers.length > 0) ways.push(`a fresh sign-in with ${providers.map((name) => `"${name}"`).join(' or ')} (provider)`);
+    const how = ways.length > 0 ? ways.join(', or ') : 'a password (ask an administrator to set one)';
+    return new AppError(
+      'REAUTHENTICATION_REQUIRED',
+      `This change needs a sign-in from the last ${config.auth.reauthentication_window} seconds. Confirm it is you ` +
+        `with ${how}: POST /api/v1/users/me/reauthenticate, then try again.`,
+    );
+  }
+
+  async function isRecent(sessionId: string, userId: string): Promise<boolean> {
+    const session = await sessions.findWithUser(sessionId);
+    return (
+      session !== null &&
+      session.userId === userId &&
+      session.revokedAt === null &&
+      isWithinReauthenticationWindow(session, ctx.clock.now(), config.auth.reauthentication_window)
+    );
+  }
+
+  return {
+    /** Throws REAUTHENTICATION_REQUIRED unless the session proved its owner within the window. */
+    async assertRecentlyAuthenticated(user: User, sessionId: string): Promise<void> {
+      if (!(await isRecent(sessionId, user.id))) throw await buildRequiredError(user);
+    },
+
+    /**
+     * For users/service.ts updateMe: an account WITHOUT a password changes its email on a recent
+     * sign-in through one of its providers (it has no current_password to give). Returns whether
+     * this alternative applies; throws REAUTHENTICATION_REQUIRED when it would but the sign-in is old.
+     * Accounts with a password keep needing current_password (returns false).
+     */
+    async checkRecentProviderSignIn(user: User, sessionId: string): Promise<boolean> {
+      if (user.hashedPassword !== null) return false;
+      if (!(await isRecent(sessionId, user.id))) throw await buildRequiredError(user);
+      return true;
+    },
+
+    /**
+     * The current password proves the owner: marks the session. Braked like a sign-in (the
+     * account's failure counter), so a borrowed session cannot be used to guess the password.
+     */
+    async reauthenticateWithPassword(user: User, sessionId: string, password: string): Promise<void> {
+      const rule = rateLimiter.rules.loginPerAccount;
+      await rateLimiter.assertAllowed(rule, user.email);
+      const isMatch = user.hashedPassword !== null && (await ctx.passwordHasher.verify(password, user.hashedPassword));
+      if (!isMatch) {
+        await rateLimiter.recordFailure(rule, user.email);
+        throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
+      }
+      await oidcRepo.markSessionAuthenticated(sessionId, ctx.clock.now());
+      ctx.logger.info({ userId: user.id }, 'Session re-authenticated with the current password');
+    },
+  };
+}
+
+export type Reauthentication = ReturnType<typeof createReauthentication>;
