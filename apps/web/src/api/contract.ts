@@ -24,6 +24,8 @@ import type {
   AuditEvent,
   AuditEventPage,
   Liveness,
+  ReauthenticateRequest,
+  ReauthenticateResponse,
   ROUTES,
   RouteName,
   SchemaName,
@@ -64,6 +66,8 @@ interface SchemaTypes {
   LinkedAccountList: LinkedAccountRead[];
   Health: Health;
   Liveness: Liveness;
+  ReauthenticateRequest: ReauthenticateRequest;
+  ReauthenticateResponse: ReauthenticateResponse;
   Readiness: Readiness;
   AuditEvent: AuditEvent;
   AuditEventPage: AuditEventPage;
