@@ -654,6 +654,7 @@ describe('defaults and normalisation', () => {
         registration_enabled: false,
         password_login_enabled: true,
         bcrypt_cost: 12,
+        password_hash_queue_limit: 0,
         setup_link_lifetime: 86400,
         reset_link_lifetime: 3600,
         password_reset_subject: 'Reset your password',
