@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { startPostgresCluster } from '../scripts/lib/postgres-cluster.mjs';
 import { REPO_ROOT } from '../scripts/lib/workspace.mjs';
 import { runClosedLoop, startProbe } from './lib/load.mjs';
-import { measureHashPoolRate, seedBenchUser } from './lib/seed.mjs';
+import { burstEmail, measureHashPoolRate, seedBenchUser } from './lib/seed.mjs';
 import { findFreePort, startServer } from './lib/servers.mjs';
 
 const { values: options } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, cost: { type: 'string', default: '12' } } });
@@ -45,13 +45,13 @@ const cluster = await startPostgresCluster();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cpu-'));
 try {
   const poolRate = await measureHashPoolRate({ cost, concurrency: 50, durationS: seconds });
-  await seedBenchUser({ kind: 'postgres', url: cluster.url }, { email: 'bench@example.com', password: 'correct horse battery staple', cost });
+  await seedBenchUser({ kind: 'postgres', url: cluster.url }, { email: 'bench@example.com', password: 'correct horse battery staple', cost, extraCount: 50 });
   const port = await findFreePort();
   const configFile = path.join(dir, 'config.toml');
   writeFileSync(
     configFile,
     `[server]\nhost = "127.0.0.1"\nport = ${port}\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\nurl = "${cluster.url}"\n` +
-      `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\nbcrypt_cost = ${cost}\n`,
+      `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\nbcrypt_cost = ${cost}\npassword_hash_queue_limit = 50\n`,
   );
   const server = await startServer({ label: 'Gatehouse', args: [...(process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : []), path.join(REPO_ROOT, 'apps/api/dist/main.js'), '--config', configFile], cwd: dir, readyUrl: `http://127.0.0.1:${port}/api/v1/health` });
   await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -63,7 +63,7 @@ try {
     concurrency: 50,
     durationS: seconds,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'bench@example.com', password: 'correct horse battery staple' }),
+    body: (index) => JSON.stringify({ username: burstEmail(index), password: 'correct horse battery staple' }),
   });
   const probe = await stopProbe();
   const after = { threads: threadsOf(server.pid), postgres: postgresSeconds(), self: process.cpuUsage(before.self) };

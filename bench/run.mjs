@@ -38,7 +38,7 @@ if (!options['no-build']) {
 }
 const { default: pg } = await import('pg');
 const { runClosedLoop, runLoad, startProbe } = await import('./lib/load.mjs');
-const { seedBenchUser, seedManySessions, measureHashPoolRate } = await import('./lib/seed.mjs');
+const { burstEmail, seedBenchUser, seedManySessions, measureHashPoolRate } = await import('./lib/seed.mjs');
 
 const isSmoke = options.smoke;
 const backends = options.backends.split(',').map((name) => name.trim());
@@ -175,7 +175,9 @@ function writeGatehouseConfig(dir, port, database) {
     file,
     `[server]\nhost = "127.0.0.1"\nport = ${port}\nlog_level = "info"\n\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n\n` +
       `[database]\n${databaseSection}\n\n[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\n` +
-      `admin_emails = []\nbcrypt_cost = ${SETTINGS.cost}\n`,
+      // The login burst measures throughput at 50 concurrent sign-ins: a hashing queue that deep
+      // (the default bound answers the excess 503 at once, which is what a real server should do).
+      `admin_emails = []\nbcrypt_cost = ${SETTINGS.cost}\npassword_hash_queue_limit = ${BURST_CONNECTIONS}\n`,
   );
   return file;
 }
@@ -284,7 +286,7 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
   const peer = await startBetterAuth(peerUrl);
 
   const target = { kind: 'postgres', url: databaseUrl };
-  await seedBenchUser(target, { email: EMAIL, password: PASSWORD, cost: SETTINGS.cost });
+  await seedBenchUser(target, { email: EMAIL, password: PASSWORD, cost: SETTINGS.cost, extraCount: BURST_CONNECTIONS });
   const port = await findFreePort();
   const configFile = writeGatehouseConfig(path.join(workDir, 'postgres'), port, { url: databaseUrl });
   const cwd = path.dirname(configFile);
@@ -321,7 +323,8 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
       durationS: SETTINGS.burstS,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: EMAIL, password: PASSWORD }),
+      // Each connection signs in as its own account (a burst is many people signing in).
+      body: (index) => JSON.stringify({ username: burstEmail(index), password: PASSWORD }),
     });
     const probe = await stopProbe();
     log('worker pool alone (after the burst)');

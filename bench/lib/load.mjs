@@ -81,14 +81,16 @@ export function startProbe(url, intervalMs = 20) {
  * For slow requests (sign-ins at bcrypt cost 12) where autocannon's cut-off at the deadline would
  * drop most of the work done: a server that hashes on its main thread finishes a burst all at once.
  */
+/** `body` is the request body, or a function of the connection's index that gives one. */
 export async function runClosedLoop({ url, concurrency, durationS, method = 'POST', headers = {}, body, label }) {
   let completed = 0;
   const startedAt = performance.now();
   const deadline = startedAt + durationS * 1000;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: concurrency }, async (_, index) => {
+      const connectionBody = typeof body === 'function' ? body(index) : body;
       while (performance.now() < deadline) {
-        const status = await send(url, { method, headers, body });
+        const status = await send(url, { method, headers, body: connectionBody });
         if (status < 200 || status > 299) throw new Error(`${label}: answered ${status}`);
         completed += 1;
       }
