@@ -66,7 +66,31 @@ export function createReauthentication(ctx: AppContext) {
     );
   }
 
+  /**
+   * Throws CURRENT_PASSWORD_INVALID unless `password` is the account's. Braked like a sign-in,
+   * reserve-then-judge on the account's counter, so a borrowed session cannot be used to guess
+   * the password, not even with many requests at once.
+   */
+  async function verifyCurrentPassword(user: User, password: string): Promise<void> {
+    const attempt = await rateLimiter.reserve([[rateLimiter.rules.loginPerAccount, user.email]]);
+    let isMatch: boolean;
+    try {
+      isMatch = user.hashedPassword !== null && (await ctx.passwordHasher.verify(password, user.hashedPassword));
+    } catch (error) {
+      // Not judged (the hashing queue was full): not a failure.
+      await attempt.abandon();
+      throw error;
+    }
+    if (!isMatch) {
+      await attempt.failed();
+      throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
+    }
+    await attempt.succeeded();
+  }
+
   return {
+    verifyCurrentPassword,
+
     /** Throws REAUTHENTICATION_REQUIRED unless the session proved its owner within the window. */
     async assertRecentlyAuthenticated(user: User, sessionId: string): Promise<void> {
       if (!(await isRecent(sessionId, user.id))) throw await buildRequiredError(user);
@@ -89,13 +113,7 @@ export function createReauthentication(ctx: AppContext) {
      * account's failure counter), so a borrowed session cannot be used to guess the password.
      */
     async reauthenticateWithPassword(user: User, sessionId: string, password: string): Promise<void> {
-      const rule = rateLimiter.rules.loginPerAccount;
-      await rateLimiter.assertAllowed(rule, user.email);
-      const isMatch = user.hashedPassword !== null && (await ctx.passwordHasher.verify(password, user.hashedPassword));
-      if (!isMatch) {
-        await rateLimiter.recordFailure(rule, user.email);
-        throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
-      }
+      await verifyCurrentPassword(user, password);
       await oidcRepo.markSessionAuthenticated(sessionId, ctx.clock.now());
       ctx.logger.info({ userId: user.id }, 'Session re-authenticated with the current password');
     },

@@ -88,10 +88,7 @@ export function createUserService(ctx: AppContext) {
         if (input.current_password === undefined) {
           throw new AppError('CURRENT_PASSWORD_REQUIRED', 'Enter your current password to change your email or password.');
         }
-        const isMatch =
-          user.hashedPassword !== null &&
-          (await ctx.passwordHasher.verify(input.current_password, user.hashedPassword));
-        if (!isMatch) throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
+        await reauthentication.verifyCurrentPassword(user, input.current_password);
       }
       const newEmail = input.email !== undefined ? normalizeNewEmail(input.email) : null;
       const isEmailChange = newEmail !== null && newEmail !== user.email;

@@ -27,6 +27,43 @@ describe('users API', () => {
       expect(res.headers['www-authenticate']).toBe('Bearer');
     });
 
+    it('brakes guesses of the current password like sign-ins: 40 at once, at most the limit judged', async () => {
+      await createUser(t.ctx, { email: 'guessed@example.com' });
+      const token = await loginBearer(t.app, 'guessed@example.com');
+      let comparisons = 0;
+      const verify = t.ctx.passwordHasher.verify.bind(t.ctx.passwordHasher);
+      t.ctx.passwordHasher.verify = (password, hash) => {
+        comparisons += 1;
+        return verify(password, hash);
+      };
+      try {
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            request(t.app)
+              .patch('/api/v1/users/me')
+              .set('Authorization', `Bearer ${token}`)
+              .send({ password: NEW_PASSWORD, current_password: `wrong guess ${i}` }),
+          ),
+        );
+        const limit = t.ctx.config.auth.rate_limits.login_failures_per_account;
+        const judged = answers.filter((res) => res.body.detail === 'CURRENT_PASSWORD_INVALID');
+        const braked = answers.filter((res) => res.status === 429);
+        expect(judged.length).toBeGreaterThan(0);
+        expect(judged.length).toBeLessThanOrEqual(limit);
+        expect(judged.length + braked.length).toBe(40);
+        expect(comparisons).toBe(judged.length);
+        for (const res of braked) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+        // The right password is refused too while the account is braked: the guesses bought nothing.
+        const right = await request(t.app)
+          .patch('/api/v1/users/me')
+          .set('Authorization', `Bearer ${token}`)
+          .send({ password: NEW_PASSWORD, current_password: STRONG_PASSWORD });
+        expect(right.status).toBe(429);
+      } finally {
+        t.ctx.passwordHasher.verify = verify;
+      }
+    });
+
     it('changes display name without a password, but email only with the current one', async () => {
       await createUser(t.ctx, { email: 'carol@example.com' });
       const token = await loginBearer(t.app, 'carol@example.com');
