@@ -101,10 +101,16 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       await t.ctx.db.prisma.user.delete({ where: { id: attacker.id } });
     });
 
-    it('(b) an ordinary user’s account holds the colleague’s address unproven: refused the same way', async () => {
-      const attacker = await createUser(t.ctx, { email: 'mallory@example.com' });
-      // The way there (an email change) is another flow's; the state it leaves is what matters here.
-      await t.ctx.db.prisma.user.update({ where: { id: attacker.id }, data: { email: COLLEAGUE, emailVerifiedAt: null } });
+    it('(b) an ordinary user changes their email to the colleague’s (with their own password): refused the same way', async () => {
+      // A proven account: the change itself must drop the proof (no SMTP here, so it applies at once).
+      const attacker = await createUser(t.ctx, { email: 'mallory@example.com', emailVerifiedAt: new Date() });
+      const token = await loginBearer(t.app, 'mallory@example.com');
+      const changed = await request(t.app)
+        .patch(ME)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ email: COLLEAGUE, current_password: STRONG_PASSWORD });
+      expect(changed.status).toBe(200);
+      expect(changed.body).toMatchObject({ email: COLLEAGUE, email_verified_at: null });
       await expectColleagueRefusedUnproven(attacker.id);
       expect(OIDC_ERROR_MESSAGES.OIDC_EMAIL_UNPROVEN).toMatch(/sign in with its password and link the provider from your account page/);
       await t.ctx.db.prisma.user.delete({ where: { id: attacker.id } });
