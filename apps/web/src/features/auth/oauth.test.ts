@@ -36,6 +36,11 @@ describe('readOidcErrorMessage', () => {
   it('shows the message for a known code', () => {
     expect(readOidcErrorMessage(new URLSearchParams('oidc_error=OIDC_EMAIL_NOT_VERIFIED'))).toBe(OIDC_ERROR_MESSAGES.OIDC_EMAIL_NOT_VERIFIED);
   });
+  it('tells the owner of an unproven address how to link the provider', () => {
+    expect(readOidcErrorMessage(new URLSearchParams('oidc_error=OIDC_EMAIL_UNPROVEN'))).toMatch(
+      /sign in with its password and link the provider from your account page/,
+    );
+  });
   it('never reflects unknown text', () => {
     const message = readOidcErrorMessage(new URLSearchParams('oidc_error=<script>alert(1)</script>'));
     expect(message).toBe(OIDC_ERROR_MESSAGES.OIDC_LOGIN_FAILED);
