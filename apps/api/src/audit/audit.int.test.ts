@@ -130,7 +130,8 @@ describe('audit trail', () => {
   });
 
   it('records OIDC sign-in (method oidc and provider), its failures, account linking and unlinking', async () => {
-    const dora = await createUser(t.ctx, { email: 'dora@example.com' });
+    // Linking by email needs a proven address (an account an administrator created is one).
+    const dora = await createUser(t.ctx, { email: 'dora@example.com', emailVerifiedAt: new Date() });
     idp.setAccount('dora-sub', { email: 'dora@example.com', email_verified: true });
     const browser = newBrowser(t);
     idp.loginAs('dora-sub');
