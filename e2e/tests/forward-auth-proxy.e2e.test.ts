@@ -136,6 +136,22 @@ function viaProxy(
   });
 }
 
+/**
+ * Waits until the page has followed the sign-in's redirect chain (Gatehouse -> return route ->
+ * the app) to `url`. Chromium may abort one navigation of the chain for the next one, which
+ * Playwright reports as ERR_ABORTED: that is the chain going on, so wait again.
+ */
+async function waitForRedirectsTo(page: Page, url: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await page.waitForURL(url);
+      return;
+    } catch (error) {
+      if (attempt >= 3 || !/ERR_ABORTED|detached/.test(String(error))) throw error;
+    }
+  }
+}
+
 describe('ForwardAuth behind Caddy', () => {
   it('sends an anonymous visitor to sign in and back to the exact page asked for; the app sees Remote-Email', async () => {
     const { context, page } = await newPerson();
@@ -143,7 +159,7 @@ describe('ForwardAuth behind Caddy', () => {
     await page.goto(`${appOrigin()}${asked}`);
     expect(appRequests).toHaveLength(0); // the app was never reached anonymously
     await signInHere(page, ADMIN_EMAIL, ADMIN_PASSWORD);
-    await page.waitForURL(`${appOrigin()}${asked}`);
+    await waitForRedirectsTo(page, `${appOrigin()}${asked}`);
     expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe(asked);
     await expect(page.locator('#email').textContent()).resolves.toBe(ADMIN_EMAIL);
     await expect(page.locator('#path').textContent()).resolves.toBe(asked);
@@ -192,7 +208,7 @@ describe('ForwardAuth behind Caddy', () => {
     const { context, page } = await newPerson();
     await page.goto(`${appOrigin()}/after-sign-out-check`);
     await signInHere(page, ADMIN_EMAIL, ADMIN_PASSWORD);
-    await page.waitForURL(`${appOrigin()}/after-sign-out-check`);
+    await waitForRedirectsTo(page, `${appOrigin()}/after-sign-out-check`);
     await expect(page.locator('#email').textContent()).resolves.toBe(ADMIN_EMAIL);
     const forwardCookie = (await context.cookies(appOrigin())).find((cookie) => cookie.name === 'gatehouse_forward');
     expect(forwardCookie?.domain).toBe('.gatehouse.test');
