@@ -137,8 +137,8 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       expect(me.body).toMatchObject({ email: 'boss2@example.com', is_superuser: false });
       const row = (await userRow('boss2@example.com'))!;
       expect(row.emailVerifiedAt).toBeNull();
-      // ForwardAuth (not changed here) sends Remote-Email: boss2@example.com for this session, as the
-      // README's allow_unverified_email paragraph warns; another identity with that address is not
+      // ForwardAuth never hands an unproven address to another app (forward-auth.int.test.ts,
+      // "an account whose address is unproven"); another identity with that address is not
       // linked to it (OIDC_EMAIL_UNPROVEN), so it cannot capture the real owner.
       idp.setAccount('real-boss2-sub', { email: 'boss2@example.com', email_verified: true });
       const owner = newBrowser(t);
