@@ -376,6 +376,14 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     }
     await repo.recordLinkLogin(linked.id, identity.email, now);
     await repo.markSessionAuthenticated(session.id, now);
+    await audit.record({
+      type: 'session.reauthenticated',
+      actor: actorOf(session.user),
+      user: session.user,
+      method: 'oidc',
+      provider: provider.name,
+      details: { session_id: session.id },
+    });
     logger.info({ userId: reauth.userId, provider: provider.name }, 'Session re-authenticated at the identity provider');
   }
 
