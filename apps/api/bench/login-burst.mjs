@@ -8,6 +8,7 @@ import crypto from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createApp } from '../dist/app.js';
+import { buildConfigFromTables } from '../dist/config/load-config.js';
 import { createPasswordHasher } from '../dist/auth/password-hasher.js';
 import { openEmbeddedDatabase } from '../dist/db/database.js';
 import { applyMigrations, readMigrationFiles } from '../dist/db/migrate.js';
@@ -38,41 +39,16 @@ async function createInlineHasher(cost) {
     close: async () => {},
   };
 }
-const config = {
-  server: { host: '127.0.0.1', port: 0, trust_proxy: true, log_level: 'silent' },
-  auth: {
-    token_secret: crypto.randomBytes(32).toString('hex'),
-    session_lifetime: 86400,
-    admin_emails: [],
-    email_password_resets: true,
-    registration_enabled: false,
-    password_login_enabled: true,
-    bcrypt_cost: COST,
-    setup_link_lifetime: 86400,
-    reset_link_lifetime: 3600,
-    password_reset_subject: 'Reset your password',
-    openid_connect: [],
-    rate_limits: {
-      login_failures_per_account: 10,
-      login_failures_per_client: 100,
-      reset_failures_per_client: 20,
-      oidc_callback_failures_per_client: 30,
-      window: 900,
-      lockout: 900,
-      backoff_after: 3,
-      backoff_base: 1,
-      backoff_max: 60,
-      register_per_client: 10,
-      forgot_per_email: 5,
-      forgot_per_client: 20,
-    },
+// Built by the real loader, so the schema's defaults apply and nothing here can drift from them.
+const config = buildConfigFromTables(
+  {
+    server: { host: '127.0.0.1', port: 0 },
+    auth: { token_secret: crypto.randomBytes(32).toString('hex'), admin_emails: [], bcrypt_cost: COST },
+    misc: { frontend_url: 'http://127.0.0.1' },
+    logging: { level: 'silent' },
   },
-  notifications: { smtp_config: null },
-  misc: { frontend_url: 'http://127.0.0.1', cors_urls: [] },
-  database: { url: null, host: null, port: 5432, user: 'x', password: 'x', dbname: 'x', data_dir: './data' },
-  logging: { level: 'silent', format: 'json' },
-  metrics: { enabled: false },
-};
+  { name: 'the benchmark configuration' },
+);
 const ctx = {
   config,
   db,

@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
+import { buildOidcProviderConfig } from '../test-support/oidc-fixtures.js';
 import {
   STRONG_PASSWORD,
   createUser,
@@ -117,7 +118,16 @@ describe('password sign-in and sessions', () => {
   });
 
   it('refuses every password sign-in when password_login_enabled is false, and says so in the metadata', async () => {
-    const ssoOnly = await createTestContext({ config: { auth: { password_login_enabled: false } } });
+    // SSO-only needs a provider to sign in with (the loader refuses the setting otherwise); nobody
+    // signs in through it here, so its endpoint is never fetched.
+    const provider = buildOidcProviderConfig({
+      name: 'Home',
+      client_id: 'client-Home',
+      configuration_endpoint: 'http://127.0.0.1:9/.well-known/openid-configuration',
+    });
+    const ssoOnly = await createTestContext({
+      config: { auth: { password_login_enabled: false, openid_connect: [provider] } },
+    });
     try {
       await createUser(ssoOnly.ctx, { email: 'carol@example.com' });
       const metadata = await request(ssoOnly.app).get('/api/v1/auth/metadata');

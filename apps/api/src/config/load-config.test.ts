@@ -7,8 +7,23 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 
 import { ConfigError, EXAMPLE_TOKEN_SECRET, loadConfig, type LoadConfigOptions } from './load-config.js';
 import { SETTINGS, compileConfigValidator } from './schema.js';
-import { DEFAULT_RATE_LIMITS } from '../test-support/config-defaults.js';
-import type { LoadedConfig } from './types.js';
+import type { LoadedConfig, RateLimitsConfig } from './types.js';
+
+/** [auth.rate_limits] as a config.toml without that table gets it: the documented defaults. */
+const DEFAULT_RATE_LIMITS: RateLimitsConfig = {
+  login_failures_per_account: 10,
+  login_failures_per_client: 100,
+  reset_failures_per_client: 20,
+  oidc_callback_failures_per_client: 30,
+  window: 900,
+  lockout: 900,
+  backoff_after: 3,
+  backoff_base: 1,
+  backoff_max: 60,
+  register_per_client: 10,
+  forgot_per_email: 5,
+  forgot_per_client: 20,
+};
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const MEDIAMANAGER_FIXTURE = join(HERE, 'fixtures', 'mediamanager.toml');

@@ -1,15 +1,14 @@
 /**
- * The JSON Schema for config.toml (after load-config.ts has set aside MediaManager's sections and
- * applied GATEHOUSE_* overrides). Compiled once, here, at module load.
- *
- * Defaults live in the schema (ajv `useDefaults`) so there is one place to read them. Keys carrying
- * `secret: true` are never echoed in error messages.
+ * The JSON Schema for config.toml (after MediaManager's sections are set aside and GATEHOUSE_*
+ * overrides applied), written once: the file's type is derived from it (FromSchema), the Config
+ * type from that (types.ts), and its defaults (ajv `useDefaults`) are the only ones — tests and
+ * the bench build their configs through the loader. Compiled once, here, at module load.
+ * Keys carrying `secret: true` are never echoed in error messages.
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-
-import type { ForwardAuthRule, LogFormat, LogLevel, OidcProviderConfig, RateLimitsConfig, SmtpConfig } from './types.js';
+import type { FromSchema } from 'json-schema-to-ts';
 
 /** The top-level sections Gatehouse reads. Every other top-level section is MediaManager's. */
 export const OWNED_SECTIONS = ['server', 'misc', 'database', 'auth', 'notifications', 'audit', 'logging', 'metrics'] as const;
@@ -39,9 +38,9 @@ export const FORMAT_DESCRIPTIONS: Readonly<Record<string, string>> = {
   email: 'an email address',
 };
 
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-const OIDC_PROVIDER_SCHEMA: SchemaObject = {
+const OIDC_PROVIDER_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -102,17 +101,17 @@ const OIDC_PROVIDER_SCHEMA: SchemaObject = {
       configuration_endpoint: { type: 'string', format: 'http-url' },
     },
   },
-};
+} as const;
 
 /** Loopback and the private ranges: Traefik on the same host or on a Docker/Kubernetes network. */
-export const DEFAULT_TRUSTED_PROXIES: readonly string[] = [
+export const DEFAULT_TRUSTED_PROXIES = [
   '127.0.0.0/8',
   '::1/128',
   '10.0.0.0/8',
   '172.16.0.0/12',
   '192.168.0.0/16',
   'fc00::/7',
-];
+] as const;
 
 const HOST_PATTERN = {
   type: 'string',
@@ -121,7 +120,7 @@ const HOST_PATTERN = {
   description: 'a host name, optionally with a port, or "*.example.com" for every host under example.com',
 } as const;
 
-const FORWARD_AUTH_SCHEMA: SchemaObject = {
+const FORWARD_AUTH_SCHEMA = {
   type: 'object',
   default: {},
   additionalProperties: false,
@@ -142,9 +141,9 @@ const FORWARD_AUTH_SCHEMA: SchemaObject = {
       },
     },
   },
-};
+} as const;
 
-const SMTP_SCHEMA: SchemaObject = {
+const SMTP_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['smtp_host', 'from_email'],
@@ -161,12 +160,12 @@ const SMTP_SCHEMA: SchemaObject = {
     connection_timeout: { type: 'integer', minimum: 1, maximum: 300, default: 10 },
     send_timeout: { type: 'integer', minimum: 1, maximum: 600, default: 30 },
   },
-};
+} as const;
 
-const count = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: 1_000_000, default: fallback });
-const seconds = (fallback: number, minimum = 1) => ({ type: 'integer', minimum, maximum: 86_400, default: fallback });
+const count = (fallback: number) => ({ type: 'integer', minimum: 1, maximum: 1_000_000, default: fallback }) as const;
+const seconds = (fallback: number, minimum = 1) => ({ type: 'integer', minimum, maximum: 86_400, default: fallback }) as const;
 
-const RATE_LIMITS_SCHEMA: SchemaObject = {
+const RATE_LIMITS_SCHEMA = {
   type: 'object',
   default: {},
   additionalProperties: false,
@@ -184,9 +183,9 @@ const RATE_LIMITS_SCHEMA: SchemaObject = {
     forgot_per_email: count(5),
     forgot_per_client: count(20),
   },
-};
+} as const;
 
-export const CONFIG_SCHEMA: SchemaObject = {
+export const CONFIG_SCHEMA = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://gatehouse.local/schemas/config.json',
   type: 'object',
@@ -199,11 +198,11 @@ export const CONFIG_SCHEMA: SchemaObject = {
       properties: {
         host: { type: 'string', minLength: 1, default: '0.0.0.0' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8000 },
-        // Checked further in load-config.ts (each entry must be an address, a CIDR or a proxy-addr name).
+        // Checked further in checks.ts (each entry must be an address, a CIDR or a proxy-addr name).
         trusted_proxies: {
           type: 'array',
           items: { type: 'string', minLength: 1, maxLength: 64 },
-          default: [...DEFAULT_TRUSTED_PROXIES],
+          default: DEFAULT_TRUSTED_PROXIES,
         },
         log_level: { type: 'string', enum: LOG_LEVELS, default: 'info' },
       },
@@ -214,7 +213,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
       additionalProperties: false,
       required: ['token_secret', 'admin_emails'],
       properties: {
-        // Published example values are refused in load-config.ts (a schema cannot explain why).
+        // Published example values are refused in checks.ts (a schema cannot explain why).
         token_secret: { type: 'string', minLength: 32, secret: true },
         // At most 90 days: a stolen token must not outlive what an operator would accept.
         session_lifetime: { type: 'integer', minimum: 60, maximum: 7776000, default: 86400 },
@@ -243,7 +242,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
           description: 'empty, or a domain name such as "example.com" (no scheme, port or path)',
         },
         forward_auth: FORWARD_AUTH_SCHEMA,
-        // The file may hold one table or an array of tables; load-config.ts wraps a single table in
+        // The file may hold one table or an array of tables; shape.ts wraps a single table in
         // an array before validation because ajv applies no defaults inside oneOf/anyOf branches.
         openid_connect: { type: 'array', default: [], items: OIDC_PROVIDER_SCHEMA },
         rate_limits: RATE_LIMITS_SCHEMA,
@@ -307,50 +306,10 @@ export const CONFIG_SCHEMA: SchemaObject = {
       },
     },
   },
-};
+} as const;
 
 /** What the schema guarantees once validation (with defaults) has passed. */
-export interface ValidatedConfigFile {
-  server: { host: string; port: number; trusted_proxies: string[]; log_level: LogLevel };
-  auth: {
-    token_secret: string;
-    session_lifetime: number;
-    session_idle_timeout: number;
-    session_cache_seconds: number;
-    reauthentication_window: number;
-    admin_emails: string[];
-    email_password_resets: boolean;
-    registration_enabled: boolean;
-    password_login_enabled: boolean;
-    bcrypt_cost: number;
-    password_hash_queue_limit: number;
-    setup_link_lifetime: number;
-    reset_link_lifetime: number;
-    password_reset_subject: string;
-    email_verification_lifetime: number;
-    email_verification_subject: string;
-    cookie_domain: string;
-    forward_auth: { allowed_hosts: string[]; rules: ForwardAuthRule[] };
-    openid_connect: OidcProviderConfig[];
-    rate_limits: RateLimitsConfig;
-  };
-  notifications: { smtp_config?: SmtpConfig };
-  misc: { frontend_url: string; cors_urls: string[] };
-  audit: { retention_days: number };
-  logging: { level?: LogLevel; format: LogFormat };
-  metrics: { enabled: boolean };
-  database: {
-    url: string | null;
-    host: string | null;
-    port: number;
-    user: string;
-    password: string;
-    dbname: string;
-    data_dir: string;
-    pool_size: number;
-    pool_timeout: number;
-  };
-}
+export type ConfigFile = FromSchema<typeof CONFIG_SCHEMA>;
 
 /** One settable key (a leaf of the schema), e.g. "auth.openid_connect.client_id". */
 export interface SettingInfo {
@@ -399,7 +358,7 @@ function collectSettings(schema: SchemaObject, prefix: string, into: Map<string,
 
 function buildSettings(): ReadonlyMap<string, SettingInfo> {
   const settings = new Map<string, SettingInfo>();
-  collectSettings(CONFIG_SCHEMA, '', settings);
+  collectSettings(CONFIG_SCHEMA as SchemaObject, '', settings);
   return settings;
 }
 
@@ -419,7 +378,7 @@ export const SUBSECTION_PATHS: readonly string[] = [
  * `checkSchema` also validates CONFIG_SCHEMA against JSON Schema's meta-schema: a test does that;
  * start-up skips it (about 70 ms), as the schema is part of the build, not of the user's input.
  */
-export function compileConfigValidator({ checkSchema = false } = {}): ValidateFunction<ValidatedConfigFile> {
+export function compileConfigValidator({ checkSchema = false } = {}): ValidateFunction<ConfigFile> {
   // Both packages are CommonJS: under NodeNext the default import is `module.exports`, and the
   // class / plugin is its `default` property (set by both packages, so this also holds at runtime).
   const ajv = new Ajv2020.default({
@@ -435,10 +394,10 @@ export function compileConfigValidator({ checkSchema = false } = {}): ValidateFu
   ajv.addFormat('postgres-url', { type: 'string', validate: isPostgresUrl });
   // Annotation only: marks values that must never appear in a message.
   ajv.addKeyword({ keyword: 'secret', schemaType: 'boolean' });
-  return ajv.compile<ValidatedConfigFile>(CONFIG_SCHEMA);
+  return ajv.compile<ConfigFile>(CONFIG_SCHEMA as SchemaObject);
 }
 
 /** Validates in place: fills in defaults, then reports problems in `validateConfigFile.errors`. */
-export const validateConfigFile: ValidateFunction<ValidatedConfigFile> = compileConfigValidator();
+export const validateConfigFile: ValidateFunction<ConfigFile> = compileConfigValidator();
 
 export type SchemaError = ErrorObject;

@@ -90,7 +90,13 @@ describe('hostile input over every route', () => {
   const answers: Array<{ name: string; expect: Expectation; status: number; contentType: string; text: string }> = [];
 
   beforeAll(async () => {
-    t = await createTestContext({ config: { auth: { registration_enabled: true, email_password_resets: true } } });
+    t = await createTestContext({
+      config: {
+        auth: { registration_enabled: true, email_password_resets: true },
+        // Resets need an SMTP table; the test builds no mailer, so nothing is ever sent.
+        notifications: { smtp_config: { smtp_host: '127.0.0.1', from_email: 'gatehouse@example.com' } },
+      },
+    });
     await createUser(t.ctx, { email: 'admin@example.com', isSuperuser: true });
     targetId = (await createUser(t.ctx, { email: 'target@example.com' })).id;
     adminToken = await loginBearer(t.app, 'admin@example.com');

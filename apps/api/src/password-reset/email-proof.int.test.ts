@@ -32,7 +32,7 @@ function smtpConfig(port: number): SmtpConfig {
 async function contextWith(smtp: SmtpConfig | null): Promise<TestContext> {
   return createTestContext({
     config: {
-      auth: { email_password_resets: true, email_verification_subject: 'Confirm your Gatehouse email' },
+      auth: { email_password_resets: smtp !== null, email_verification_subject: 'Confirm your Gatehouse email' },
       misc: { frontend_url: SITE },
       notifications: { smtp_config: smtp },
     },

@@ -12,9 +12,7 @@ import { createApp } from '../app.js';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password-hasher.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
-import { DEFAULT_RATE_LIMITS } from './config-defaults.js';
-
-export { DEFAULT_RATE_LIMITS };
+import { buildConfigFromTables } from '../config/load-config.js';
 import type { AppContext } from '../context.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
 import { applyMigrations, readMigrationFiles } from '../db/migrate.js';
@@ -46,72 +44,54 @@ export function createTestClock(start = new Date()): TestClock {
   };
 }
 
-type DeepPartial<T> = {
-  -readonly [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
-};
+type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { -readonly [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
+function isPlainTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `overrides` laid over `base`, table by table; lists and values replace. */
+function mergeTables(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    const current = merged[key];
+    merged[key] = isPlainTable(current) && isPlainTable(value) ? mergeTables(current, value) : value;
+  }
+  return merged;
+}
+
+/**
+ * A Config for tests, built by the real loader (so the schema's defaults and checks apply) from
+ * what every test needs plus the test's own settings.
+ */
 export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
-  const base: Config = {
-    server: { host: '127.0.0.1', port: 0, trusted_proxies: ['loopback'], log_level: 'info' },
+  const base = {
+    server: { host: '127.0.0.1', port: 0, trusted_proxies: ['loopback'] },
     auth: {
       token_secret: crypto.randomBytes(32).toString('hex'),
-      session_lifetime: 86400,
-      session_idle_timeout: 604800,
-      session_cache_seconds: 5,
-      reauthentication_window: 300,
       admin_emails: [],
-      email_password_resets: false,
       registration_enabled: true,
-      password_login_enabled: true,
+      // The lowest cost the schema allows: tests hash many passwords.
       bcrypt_cost: 10,
-      password_hash_queue_limit: 0,
-      setup_link_lifetime: 86400,
-      reset_link_lifetime: 3600,
-      password_reset_subject: 'Reset your password',
-      email_verification_lifetime: 86400,
-      email_verification_subject: 'Confirm your email address',
-      cookie_domain: '',
-      forward_auth: { allowed_hosts: [], rules: [] },
-      openid_connect: [],
       rate_limits: {
-        ...DEFAULT_RATE_LIMITS,
         // Test files register many accounts and refuse many OIDC callbacks from one address; those
         // brakes have their own tests (rate-limit/brakes.int.test.ts).
         register_per_client: 10_000,
         oidc_callback_failures_per_client: 10_000,
       },
     },
-    notifications: { smtp_config: null },
-    misc: { frontend_url: 'http://gatehouse.test', cors_urls: [] },
-    database: {
-      url: null,
-      host: null,
-      port: 5432,
-      user: 'MediaManager',
-      password: 'MediaManager',
-      dbname: 'MediaManager',
-      data_dir: './data',
-      pool_size: 10,
-      pool_timeout: 5,
-    },
-    audit: { retention_days: 90 },
-    logging: { level: 'info', format: 'json' },
-    metrics: { enabled: false },
+    misc: { frontend_url: 'http://gatehouse.test' },
   };
-  return {
-    server: { ...base.server, ...overrides.server },
-    auth: {
-      ...base.auth,
-      ...(overrides.auth as Partial<Config['auth']>),
-      rate_limits: { ...base.auth.rate_limits, ...overrides.auth?.rate_limits },
-    },
-    notifications: { ...base.notifications, ...(overrides.notifications as Partial<Config['notifications']>) },
-    misc: { ...base.misc, ...overrides.misc },
-    database: { ...base.database, ...overrides.database },
-    audit: { ...base.audit, ...overrides.audit },
-    logging: { ...base.logging, ...overrides.logging },
-    metrics: { ...base.metrics, ...overrides.metrics },
-  };
+  const tables = mergeTables(base, overrides as Record<string, unknown>);
+  // Config says "no SMTP" with null; a config.toml says it by leaving the table out.
+  const notifications = tables['notifications'];
+  if (isPlainTable(notifications) && notifications['smtp_config'] === null) delete notifications['smtp_config'];
+  return buildConfigFromTables(tables, { name: 'the test configuration' });
 }
 
 /** A fresh, empty, migrated database for one test file. */
