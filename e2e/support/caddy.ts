@@ -61,7 +61,7 @@ http://${options.appHost}:${options.port} {
 		uri /api/v1/auth/forward
 		# With the port: the way back after sign-in must name the page exactly.
 		header_up X-Forwarded-Host {http.request.hostport}
-		copy_headers Remote-User Remote-Email Remote-Name Remote-Groups
+		copy_headers Remote-User Remote-Email Remote-Email-Verified Remote-Name Remote-Groups
 	}
 	reverse_proxy 127.0.0.1:${options.appPort}
 }

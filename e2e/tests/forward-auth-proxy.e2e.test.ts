@@ -250,6 +250,37 @@ describe('ForwardAuth behind Caddy', () => {
     await context.close();
   });
 
+  it('once approved, the self-registered account passes without its unproven address; a forged Remote-Email never reaches the app', async () => {
+    const login = await viaProxy(AUTH_HOST, '/api/v1/auth/jwt/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }).toString(),
+    });
+    const adminAuth = { authorization: `Bearer ${String(login.json['access_token'])}` };
+    const listed = await viaProxy(AUTH_HOST, '/api/v1/users/all', { headers: adminAuth });
+    const newcomer = (listed.json as unknown as { id: string; email: string }[]).find((user) => user.email === PENDING_EMAIL)!;
+    const approved = await viaProxy(AUTH_HOST, `/api/v1/users/${newcomer.id}`, {
+      method: 'PATCH',
+      headers: { ...adminAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({ is_verified: true }),
+    });
+    expect(approved).toMatchObject({ status: 200, json: { is_verified: true } });
+
+    const { context, page } = await newPerson();
+    // The visitor claims to be the administrator in the headers the app trusts.
+    await context.setExtraHTTPHeaders({ 'Remote-Email': ADMIN_EMAIL, 'Remote-User': ADMIN_EMAIL, 'Remote-Email-Verified': 'true' });
+    await page.goto(`${appOrigin()}/approved-check`);
+    await signInHere(page, PENDING_EMAIL, PENDING_PASSWORD);
+    await waitForRedirectsTo(page, `${appOrigin()}/approved-check`);
+    const seen = appRequests.filter((request) => request.url === '/approved-check').at(-1)!;
+    expect(seen.headers['remote-user']).toBe(`gatehouse:${newcomer.id}`);
+    expect(seen.headers['remote-email'] ?? '').toBe('');
+    expect(seen.headers['remote-email-verified']).toBe('false');
+    expect(JSON.stringify(seen.headers)).not.toContain(ADMIN_EMAIL);
+    expect(JSON.stringify(seen.headers)).not.toContain(PENDING_EMAIL);
+    await context.close();
+  });
+
   it('raised no script errors in the pages', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -251,7 +251,7 @@ describe('docker-compose.yml', () => {
       ['Accept', 'Authorization', 'Cookie'],
     );
     expect(labels['traefik.http.middlewares.gatehouse-auth.forwardauth.authResponseHeaders']).toBe(
-      'Remote-User,Remote-Email,Remote-Name,Remote-Groups',
+      'Remote-User,Remote-Email,Remote-Email-Verified,Remote-Name,Remote-Groups',
     );
     expect(labelsOf('whoami')['traefik.http.routers.whoami.middlewares']).toBe('gatehouse-auth');
   });

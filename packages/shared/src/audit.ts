@@ -15,6 +15,8 @@ export const AUDIT_EVENT_TYPES = [
   'account.linked',
   'account.unlinked',
   'session.revoked',
+  'session.reauthenticated',
+  'session.reauthentication_failed',
   'admin.user_created',
   'admin.user_updated',
   'admin.user_deleted',

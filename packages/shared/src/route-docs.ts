@@ -281,7 +281,7 @@ export const ROUTE_DOCS = {
   forwardAuth: {
     summary: 'Traefik ForwardAuth: is the request\'s user signed in (and allowed on the X-Forwarded-Host)? Answers only requests from server.trusted_proxies.',
     tag: 'auth',
-    response: 'Allowed; Remote-User, Remote-Email, Remote-Name and Remote-Groups name the user.',
+    response: 'Allowed; Remote-User, Remote-Email, Remote-Email-Verified, Remote-Name and Remote-Groups name the user (an unproven address is never sent).',
     otherResponses: [
       { status: 302, description: 'A browser that is not signed in: to the sign-in page, which sends it back afterwards. A browser whose account awaits approval: to the web UI, which shows the pending page.' },
     ],

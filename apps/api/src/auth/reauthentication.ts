@@ -13,6 +13,7 @@
  * re-authentication must count at once, and a stale cached copy must never make one count longer.
  */
 import type { AppContext } from '../context.js';
+import { actorOf, createAuditLog } from '../audit/service.js';
 import { AppError } from '../http/app-error.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import type { User } from '../users/repo.js';
@@ -39,6 +40,7 @@ export function createReauthentication(ctx: AppContext) {
   const sessions = createSessionRepo(ctx.db.prisma);
   const oidcRepo = createOidcRepo(ctx.db.prisma);
   const rateLimiter = createRateLimiter(ctx);
+  const audit = createAuditLog(ctx);
 
   /** The 403 that says how this account can prove itself. */
   async function buildRequiredError(user: User): Promise<AppError> {
@@ -83,6 +85,8 @@ export function createReauthentication(ctx: AppContext) {
     }
     if (!isMatch) {
       await attempt.failed();
+      // Someone holding this session does not know its owner's password: worth a line in the trail.
+      await audit.record({ type: 'session.reauthentication_failed', actor: actorOf(user), user, method: 'password' });
       throw new AppError('CURRENT_PASSWORD_INVALID', 'Your current password is not correct.');
     }
     await attempt.succeeded();
@@ -115,6 +119,13 @@ export function createReauthentication(ctx: AppContext) {
     async reauthenticateWithPassword(user: User, sessionId: string, password: string): Promise<void> {
       await verifyCurrentPassword(user, password);
       await oidcRepo.markSessionAuthenticated(sessionId, ctx.clock.now());
+      await audit.record({
+        type: 'session.reauthenticated',
+        actor: actorOf(user),
+        user,
+        method: 'password',
+        details: { session_id: sessionId },
+      });
       ctx.logger.info({ userId: user.id }, 'Session re-authenticated with the current password');
     },
   };

@@ -30,10 +30,10 @@ export function createSessionRepo(prisma: PrismaClient) {
         where: { userId, revokedAt: null, ...(keepId ? { id: { not: keepId } } : {}) },
         data: { revokedAt: now },
       }),
-    /** Deletes rows that can never authenticate again. */
-    purgeDead: (now: Date) =>
+    /** Deletes rows that can never authenticate again: expired, revoked, or idle since `idleSince`. */
+    purgeDead: (now: Date, idleSince: Date) =>
       prisma.session.deleteMany({
-        where: { OR: [{ expiresAt: { lt: now } }, { revokedAt: { not: null } }] },
+        where: { OR: [{ expiresAt: { lt: now } }, { revokedAt: { not: null } }, { lastSeenAt: { lte: idleSince } }] },
       }),
   };
 }

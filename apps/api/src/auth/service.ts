@@ -299,9 +299,13 @@ export function createAuthService(ctx: AppContext) {
       }
     },
 
-    /** Housekeeping: drops sessions that can never authenticate again and spent rate-limit windows. */
+    /**
+     * Housekeeping: drops sessions that can never authenticate again (expired, revoked, or idle for
+     * auth.session_idle_timeout — the same test authenticate() applies) and spent rate-limit windows.
+     */
     async purgeExpired(): Promise<number> {
-      const { count } = await sessions.purgeDead(ctx.clock.now());
+      const now = ctx.clock.now();
+      const { count } = await sessions.purgeDead(now, new Date(now.getTime() - idleTimeoutMs));
       return count + (await rateLimiter.purgeExpired());
     },
   };

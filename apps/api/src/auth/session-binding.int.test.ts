@@ -119,6 +119,18 @@ describe('idle timeout (auth.session_idle_timeout)', () => {
     await waitForLastSeen(token, t.clock.now().getTime());
   });
 
+  it('housekeeping deletes the rows of idle sessions and keeps those in use', async () => {
+    const idle = await loginBearer(t.app, 'idle@example.com');
+    t.clock.advance(60_000);
+    const used = await loginBearer(t.app, 'idle@example.com');
+    t.clock.advance((IDLE_S - 60) * 1000); // idle: exactly the timeout; used: a minute less
+    const rowOf = (token: string) => t.ctx.db.prisma.session.findUnique({ where: { id: sessionIdOf(token) } });
+    await createAuthService(t.ctx).purgeExpired();
+    expect(await rowOf(idle)).toBeNull();
+    expect(await rowOf(used)).not.toBeNull();
+    expect((await request(t.app).get(ME).set('Authorization', `Bearer ${used}`)).status).toBe(200);
+  });
+
   it('does not end a session in use because a cached copy remembers an old activity time', async () => {
     const token = await loginBearer(t.app, 'idle@example.com');
     const me = () => request(t.app).get(ME).set('Authorization', `Bearer ${token}`);

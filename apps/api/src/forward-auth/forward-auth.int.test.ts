@@ -38,8 +38,8 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
         },
       },
     });
-    const alice = await createUser(t.ctx, { email: 'alice@example.com' });
-    await createUser(t.ctx, { email: 'root@example.com', isSuperuser: true });
+    const alice = await createUser(t.ctx, { email: 'alice@example.com', emailVerifiedAt: t.clock.now() });
+    await createUser(t.ctx, { email: 'root@example.com', isSuperuser: true, emailVerifiedAt: t.clock.now() });
     // What a protected app's host receives: ForwardAuth's own credential, not the session cookie.
     aliceCookie = (await loginCookie(t.app, 'alice@example.com')).forwardCookie;
     adminCookie = (await loginCookie(t.app, 'root@example.com')).forwardCookie;
@@ -57,6 +57,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     expect(res.status).toBe(200);
     expect(res.headers['remote-user']).toBe('alice@example.com');
     expect(res.headers['remote-email']).toBe('alice@example.com');
+    expect(res.headers['remote-email-verified']).toBe('true');
     expect(res.headers['remote-name']).toBe('alice@example.com');
     expect(res.headers['remote-groups']).toBe('media,family');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -213,7 +214,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     let pendingForward: string;
     let pendingBearer: string;
     beforeAll(async () => {
-      await createUser(t.ctx, { email: 'newcomer@example.com', isVerified: false });
+      await createUser(t.ctx, { email: 'newcomer@example.com', isVerified: false, emailVerifiedAt: t.clock.now() });
       pendingForward = (await loginCookie(t.app, 'newcomer@example.com')).forwardCookie;
       pendingBearer = await loginBearer(t.app, 'newcomer@example.com');
     });
@@ -241,6 +242,47 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
       const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', pendingForward);
       expect(res.status).toBe(200);
       expect(res.headers['remote-email']).toBe('newcomer@example.com');
+    });
+  });
+
+  describe('an account whose address is unproven', () => {
+    // Self-registered without SMTP, or from a provider that never sends email_verified: the
+    // address may be somebody else's, so no protected app is told it.
+    let squatter: { id: string };
+    let squatterForward: string;
+
+    beforeAll(async () => {
+      squatter = await createUser(t.ctx, { email: 'boss@example.com' });
+      squatterForward = (await loginCookie(t.app, 'boss@example.com')).forwardCookie;
+    });
+
+    it('passes, named by its Gatehouse id, with Remote-Email empty and Remote-Email-Verified false', async () => {
+      const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', squatterForward);
+      expect(res.status).toBe(200);
+      expect(res.headers['remote-user']).toBe(`gatehouse:${squatter.id}`);
+      expect(res.headers['remote-name']).toBe(`gatehouse:${squatter.id}`);
+      // Sent, and empty: a proxy that copies only headers present would pass on the client's own.
+      expect(res.headers['remote-email']).toBe('');
+      expect(res.headers['remote-email-verified']).toBe('false');
+      expect(JSON.stringify(res.headers)).not.toContain('boss@example.com');
+    });
+
+    it('is named by its username when it has one', async () => {
+      await t.ctx.db.prisma.user.update({ where: { id: squatter.id }, data: { username: 'bossy' } });
+      t.clock.advance(10_000); // past the session cache
+      const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', squatterForward);
+      expect(res.headers['remote-user']).toBe('bossy');
+      expect(res.headers['remote-email']).toBe('');
+      await t.ctx.db.prisma.user.update({ where: { id: squatter.id }, data: { username: null } });
+    });
+
+    it('hands the address on once it is proven', async () => {
+      await t.ctx.db.prisma.user.update({ where: { id: squatter.id }, data: { emailVerifiedAt: t.clock.now() } });
+      t.clock.advance(10_000); // past the session cache
+      const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', squatterForward);
+      expect(res.headers['remote-user']).toBe('boss@example.com');
+      expect(res.headers['remote-email']).toBe('boss@example.com');
+      expect(res.headers['remote-email-verified']).toBe('true');
     });
   });
 

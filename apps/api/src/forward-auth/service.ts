@@ -21,7 +21,10 @@ export interface AccessRequirement {
 }
 
 export interface ForwardAuthUser {
+  readonly id: string;
   readonly email: string;
+  /** Null while the address is unproven: such an address is never handed to another app. */
+  readonly emailVerifiedAt: Date | null;
   readonly username: string | null;
   readonly displayName: string | null;
   readonly isSuperuser: boolean;
@@ -141,11 +144,25 @@ function toHeaderValue(value: string): string {
   return Buffer.from(value.replace(/[\u0000-\u001f\u007f]/g, ''), 'utf8').toString('latin1');
 }
 
+/**
+ * Who the protected app is told is calling. An address nobody has proven (self-registered without
+ * SMTP, or from a provider that never sends email_verified) could be someone else's: it is not
+ * sent at all, neither as Remote-Email nor as the Remote-User fallback, so an app that maps users
+ * by address cannot be walked into that person's account there. Such an account is named by its
+ * username, else by its Gatehouse id ("gatehouse:<id>"), and Remote-Email-Verified says "false".
+ * Every header is always sent, Remote-Email empty in that case: a proxy that copies only the
+ * headers the answer has (Caddy before the fix for GHSA-7r4p-vjf4-gxv4) would otherwise pass on
+ * a Remote-Email the client itself sent.
+ */
 export function buildRemoteHeaders(user: ForwardAuthUser, groups: readonly string[]): Record<string, string> {
+  const isEmailProven = user.emailVerifiedAt !== null;
+  const provenEmail = isEmailProven ? user.email : null;
+  const name = user.username ?? provenEmail ?? `gatehouse:${user.id}`;
   return {
-    'Remote-User': toHeaderValue(user.username ?? user.email),
-    'Remote-Email': toHeaderValue(user.email),
-    'Remote-Name': toHeaderValue(user.displayName ?? user.username ?? user.email),
+    'Remote-User': toHeaderValue(name),
+    'Remote-Email': provenEmail === null ? '' : toHeaderValue(provenEmail),
+    'Remote-Email-Verified': isEmailProven ? 'true' : 'false',
+    'Remote-Name': toHeaderValue(user.displayName ?? name),
     'Remote-Groups': toHeaderValue(groups.filter((group) => !group.includes(',')).join(',')),
   };
 }

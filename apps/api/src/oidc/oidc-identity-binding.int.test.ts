@@ -137,8 +137,8 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       expect(me.body).toMatchObject({ email: 'boss2@example.com', is_superuser: false });
       const row = (await userRow('boss2@example.com'))!;
       expect(row.emailVerifiedAt).toBeNull();
-      // ForwardAuth (not changed here) sends Remote-Email: boss2@example.com for this session, as the
-      // README's allow_unverified_email paragraph warns; another identity with that address is not
+      // ForwardAuth never hands an unproven address to another app (forward-auth.int.test.ts,
+      // "an account whose address is unproven"); another identity with that address is not
       // linked to it (OIDC_EMAIL_UNPROVEN), so it cannot capture the real owner.
       idp.setAccount('real-boss2-sub', { email: 'boss2@example.com', email_verified: true });
       const owner = newBrowser(t);
@@ -207,6 +207,11 @@ describe('identity binding: who an SSO sign-in lands as', () => {
   });
 
   describe('re-authentication before sensitive changes', () => {
+    const reauthEventsOf = (userId: string) =>
+      t.ctx.db.prisma.auditEvent.findMany({
+        where: { userId, type: { startsWith: 'session.reauthentic' } },
+        orderBy: { id: 'asc' },
+      });
     /** Moves the session's last proof of its owner `seconds` into the past. */
     async function ageSession(session: CookieSession | TestBrowser, seconds: number) {
       const then = new Date(t.ctx.clock.now().getTime() - seconds * 1000);
@@ -288,6 +293,19 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       expect(reauth.body).toEqual({ authorization_url: null });
       expect((await request(t.app).delete(`${LINKS}/${linkRow.id}`).set(csrfHeaders(session))).status).toBe(204);
       expect(await linksOf(lee.id)).toBe(0);
+
+      // The trail: two wrong current passwords, two re-authentications (the link request's password
+      // and POST /reauthenticate) — none holding the password.
+      const trail = await reauthEventsOf(lee.id);
+      expect(trail.map((event) => [event.type, event.method])).toEqual([
+        ['session.reauthentication_failed', 'password'],
+        ['session.reauthentication_failed', 'password'],
+        ['session.reauthenticated', 'password'],
+        ['session.reauthenticated', 'password'],
+      ]);
+      const trailText = JSON.stringify(trail, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+      expect(trailText).not.toContain(STRONG_PASSWORD);
+      expect(trailText).not.toContain('not-it-at-all');
     });
 
     it('refuses a request naming both ways, or neither, and one from another site', async () => {
@@ -331,6 +349,9 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       const again = await request(t.app).patch(ME).set(headers).send({ email: 'pia.later@example.com' });
       expect(again.status).toBe(200);
       expect((await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).email).toBe('pia.later@example.com');
+      expect((await reauthEventsOf(user.id)).map((event) => [event.type, event.method, event.provider])).toEqual([
+        ['session.reauthenticated', 'oidc', 'Corp'],
+      ]);
     });
 
     it('a provider answer without a fresh auth_time does not re-authenticate', async () => {

@@ -376,6 +376,14 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     }
     await repo.recordLinkLogin(linked.id, identity.email, now);
     await repo.markSessionAuthenticated(session.id, now);
+    await audit.record({
+      type: 'session.reauthenticated',
+      actor: actorOf(session.user),
+      user: session.user,
+      method: 'oidc',
+      provider: provider.name,
+      details: { session_id: session.id },
+    });
     logger.info({ userId: reauth.userId, provider: provider.name }, 'Session re-authenticated at the identity provider');
   }
 
@@ -545,16 +553,19 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
      * (an AppError, not an OidcFailure) while the address is held back.
      */
     async finishSignIn(input: CallbackInput): Promise<FinishedSignIn> {
-      const subject = input.client.ipAddress ?? 'unknown';
-      await rateLimiter.assertAllowed(rateLimiter.rules.oidcCallbackPerClient, subject);
+      // Reserve-then-judge, as sign-ins do: many forged callbacks sent at once can never have
+      // more than the limit judged.
+      const attempt = await rateLimiter.reserve([[rateLimiter.rules.oidcCallbackPerClient, input.client.ipAddress ?? 'unknown']]);
+      let finished: FinishedSignIn;
       try {
-        return await completeSignIn(input);
+        finished = await completeSignIn(input);
       } catch (error) {
-        if (error instanceof OidcFailure && error.code !== 'OIDC_PROVIDER_UNREACHABLE') {
-          await rateLimiter.recordFailure(rateLimiter.rules.oidcCallbackPerClient, subject);
-        }
+        if (error instanceof OidcFailure && error.code !== 'OIDC_PROVIDER_UNREACHABLE') await attempt.failed();
+        else await attempt.abandon();
         throw error;
       }
+      await attempt.succeeded();
+      return finished;
     },
 
     /** RP-initiated logout URL for a session a provider started (end_session on and supported). */

@@ -116,6 +116,26 @@ describe('simultaneous guesses: counted before they are judged', () => {
 /** A well-formed bcrypt hash at cost 31: verifying against it keeps a thread busy far longer than any test. */
 const makeEndlessHash = () => makeDummyHash(4).replace(/^\$2b\$04\$/, '$2b$31$');
 
+describe('simultaneous forged OIDC callbacks from one client', () => {
+  let t: TestContext;
+  beforeAll(async () => {
+    t = await createTestContext({ config: { auth: { rate_limits: { oidc_callback_failures_per_client: 4 } } } });
+  });
+  afterAll(() => t.close());
+
+  it('20 at once: at most 4 judged (sent back to the login page), the rest 429 with Retry-After', async () => {
+    // No transaction cookie: each is a forged or replayed callback, a failure once judged.
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => request(t.app).get(`/api/v1/auth/cookie/OpenID/callback?code=guess-${i}&state=s-${i}`)),
+    );
+    const judged = answers.filter((res) => res.status === 302);
+    for (const res of judged) expect(res.headers.location).toMatch(/\/login\?oidc_error=/);
+    for (const res of answers.filter((res) => res.status !== 302)) expect429(res);
+    expect(judged.length).toBeGreaterThanOrEqual(1);
+    expect(judged.length).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('a full hashing queue', () => {
   let t: TestContext;
   beforeAll(async () => {

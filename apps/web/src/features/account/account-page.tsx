@@ -27,7 +27,7 @@ export function AccountPage() {
       <ProfileForm user={user} />
       <ChangeEmailForm user={user} />
       <ChangePasswordForm user={user} />
-      <LinkedAccountsSection />
+      <LinkedAccountsSection user={user} />
       <SessionsSection />
     </div>
   );

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { LinkedAccountRead } from '@gatehouse/shared';
+import type { LinkedAccountRead, UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { useAuthMetadata } from '../../api/hooks';
 import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, Loading } from '../../ui/messages';
+import { needsReauthentication, ReauthenticatePrompt } from './reauthenticate-prompt';
 
 function formatDate(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -18,8 +19,10 @@ export function listLinkableProviders(providers: readonly { name: string }[], li
 /**
  * Identity-provider accounts linked to this one: each can be unlinked unless it is the last way
  * in, and each enabled provider not linked yet can be linked (through the provider's own page).
+ * Both need a recent sign-in: when the server asks for one, the person confirms it is them and
+ * the change goes on.
  */
-export function LinkedAccountsSection() {
+export function LinkedAccountsSection({ user }: { user: UserRead }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const metadata = useAuthMetadata();
@@ -39,6 +42,18 @@ export function LinkedAccountsSection() {
     onSuccess: (result) => window.location.assign(result.authorization_url),
   });
 
+  // The change that is waiting for the person to confirm it is them, repeated once they have.
+  const failed = unlink.error ?? link.error;
+  const isAskingToConfirm = needsReauthentication(failed);
+  function repeatAfterConfirming(): void {
+    if (unlink.variables !== undefined && unlink.isError) unlink.mutate(unlink.variables);
+    else if (link.variables !== undefined && link.isError) link.mutate(link.variables);
+  }
+  function cancelConfirming(): void {
+    unlink.reset();
+    link.reset();
+  }
+
   const providers = metadata.data?.oidc_providers ?? [];
   // Nothing to show on a server without single sign-on, for accounts that never used it.
   if (providers.length === 0 && links.data?.length === 0) return null;
@@ -49,7 +64,10 @@ export function LinkedAccountsSection() {
       <h2 id="linked-accounts-heading">Linked sign-in providers</h2>
       <p>You can sign in through these identity providers. Unlink one you no longer use.</p>
       {links.isPending && <Loading />}
-      <ErrorAlert error={links.error ?? unlink.error ?? link.error} />
+      <ErrorAlert error={links.error ?? (isAskingToConfirm ? null : failed)} />
+      {isAskingToConfirm && links.data && (
+        <ReauthenticatePrompt user={user} links={links.data} onConfirmed={repeatAfterConfirming} onCancel={cancelConfirming} />
+      )}
       {links.data?.length === 0 && <p>No provider is linked to your account yet.</p>}
       {links.data && links.data.length > 0 && (
         <ul className="session-list">

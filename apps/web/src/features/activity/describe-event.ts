@@ -14,6 +14,8 @@ export const EVENT_LABELS: Record<AuditEventType, string> = {
   'account.linked': 'Linked an identity provider',
   'account.unlinked': 'Unlinked an identity provider',
   'session.revoked': 'Ended a session',
+  'session.reauthenticated': 'Confirmed it is them',
+  'session.reauthentication_failed': 'Gave a wrong current password',
   'admin.user_created': 'Created account',
   'admin.user_updated': 'Changed account',
   'admin.user_deleted': 'Deleted account',
