@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
-import { API_PREFIX } from '@gatehouse/shared';
+import { API_PREFIX, apiPath } from '@gatehouse/shared';
 import type { AppContext } from './context.js';
 import { createAuthService } from './auth/service.js';
 import { mountAuthRoutes } from './auth/routes.js';
@@ -70,7 +70,7 @@ export function createApp(ctx: AppContext): Express {
   // OpenID Connect: its discovery cache lives as long as this app (one per process).
   const oidc = createOidcService(ctx, authService);
   mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
-  mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx));
+  mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService));
   mountPasswordResetRoutes(mount, createPasswordResetService(ctx), createEmailProofService(ctx));
   mountAuditRoutes(mount, createAuditLog(ctx));
   mountSystemRoutes(mount, ctx);
@@ -86,6 +86,13 @@ export function createApp(ctx: AppContext): Express {
     mountProbeRoutes(createRouteMounter(probes, compileRequestValidators()), ctx);
     app.use(API_PREFIX, probes);
   }
+  // Generated clients (openapi-typescript, as MediaManager's web client uses) look for the OpenAPI
+  // document at the root: that path is answered by the API's own route, as if asked there.
+  const rootOpenApiPath = `${basePath}/openapi.json`;
+  app.use((req, _res, next) => {
+    if (req.path === rootOpenApiPath) req.url = basePath + apiPath('openapi');
+    next();
+  });
   app.use(basePath + API_PREFIX, api);
   if (ctx.webDistDir) app.use(basePath || '/', createWebUiHandler(ctx.webDistDir, basePath));
   app.use(notFoundApiHandler);

@@ -15,8 +15,8 @@ export interface RouteDoc {
   response: string;
   /** Other successful answers the route can give instead (a redirect; 204 rather than 200). */
   otherResponses?: readonly { status: number; schema?: SchemaName; description: string }[];
-  /** Query parameters. */
-  query?: readonly { name: string; description: string }[];
+  /** Query parameters; `isRepeatable`: may be given several times (`?scopes=a&scopes=b`). */
+  query?: readonly { name: string; description: string; isRepeatable?: true }[];
   errors: readonly ErrorCode[];
 }
 
@@ -60,6 +60,27 @@ export const ROUTE_DOCS = {
       { name: 'returnTo', description: 'A path inside Gatehouse to land on after signing in; anything else means "/".' },
     ],
     errors: ['OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH'],
+  },
+  oauthAuthorize: {
+    summary:
+      'MediaManager’s single-provider form of /auth/cookie/{name}/authorize: starts sign-in with the one enabled provider, ' +
+      'with the callback registered for it. With several providers enabled, use their own routes.',
+    tag: 'auth',
+    response: 'Open authorization_url.',
+    otherResponses: [
+      { status: 302, description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.' },
+    ],
+    query: [
+      {
+        name: 'scopes',
+        isRepeatable: true,
+        description:
+          'Repeatable. Narrows the provider’s configured scopes to these (plus "openid"); a scope not configured is never asked for.',
+      },
+      { name: 'redirect', description: '"true": answer 302 to the provider instead of JSON (for plain links).' },
+      { name: 'returnTo', description: 'A path inside Gatehouse to land on after signing in; anything else means "/".' },
+    ],
+    errors: ['OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_REQUIRED', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH', 'VALIDATION_ERROR'],
   },
   oidcCallback: {
     summary: 'Where the provider sends the browser back (the redirect URI to register). Signs in and redirects to returnTo, or to /login?oidc_error=CODE.',

@@ -74,6 +74,12 @@ export const ROUTES = {
     auth: 'none',
     response: { status: 200, schema: 'OidcAuthorizeResponse' },
   },
+  oauthAuthorize: {
+    method: 'get',
+    path: '/auth/oauth/authorize',
+    auth: 'none',
+    response: { status: 200, schema: 'OidcAuthorizeResponse' },
+  },
   oidcCallback: {
     method: 'get',
     path: '/auth/cookie/:name/callback',

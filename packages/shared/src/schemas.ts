@@ -41,11 +41,28 @@ export const LoginRequestSchema = {
   additionalProperties: false,
 } as const;
 
+// fastapi-users' UserCreate carries these flags; its "safe" registration ignores them, and so does
+// Gatehouse: a self-registered account is always active, never an administrator, and awaits approval.
+const ignoredUserCreateFlag = {
+  type: ['boolean', 'null'],
+  description: 'Accepted for fastapi-users clients (`UserCreate`) and ignored: it grants nothing.',
+} as const;
+
 export const RegisterRequestSchema = {
   $id: 'RegisterRequest',
   title: 'RegisterRequest',
+  description:
+    'fastapi-users\' `UserCreate`. `is_active`, `is_superuser` and `is_verified` may be sent and are ignored: a new ' +
+    'account is active, not an administrator, and awaits an administrator\'s approval.',
   type: 'object',
-  properties: { email, password, display_name: displayName },
+  properties: {
+    email,
+    password,
+    display_name: displayName,
+    is_active: ignoredUserCreateFlag,
+    is_superuser: ignoredUserCreateFlag,
+    is_verified: ignoredUserCreateFlag,
+  },
   required: ['email', 'password'],
   additionalProperties: false,
 } as const;
@@ -53,11 +70,12 @@ export const RegisterRequestSchema = {
 export const UpdateMeRequestSchema = {
   $id: 'UpdateMeRequest',
   title: 'UpdateMeRequest',
-  description: 'Changing `email` or `password` needs `current_password`.',
+  description:
+    'Changing `email` or `password` needs `current_password` (400 `CURRENT_PASSWORD_REQUIRED` without it). ' +
+    'An empty body changes nothing and answers the user, as fastapi-users does.',
   type: 'object',
   properties: { email, password, display_name: displayName, current_password: password },
   additionalProperties: false,
-  minProperties: 1,
 } as const;
 
 export const AdminCreateUserRequestSchema = {

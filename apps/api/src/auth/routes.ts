@@ -19,9 +19,7 @@ export function mountAuthRoutes(
   findEndSessionUrl: EndSessionUrlFinder = async () => null,
 ): void {
   const { config } = ctx;
-  const sessionCookies = createSessionCookies(ctx);
-  const setSessionCookies = sessionCookies.set;
-  const clearSessionCookies = sessionCookies.clear;
+  const sessionCookies = createSessionCookies(ctx, authService);
 
   mount('jwtLogin', async (req, res) => {
     const body = req.body as LoginRequest;
@@ -38,14 +36,14 @@ export function mountAuthRoutes(
   mount('cookieLogin', async (req, res) => {
     const body = req.body as LoginRequest;
     const issued = await authService.loginWithPassword(body.username, body.password, 'cookie', readClientInfo(req));
-    setSessionCookies(res, issued);
+    await sessionCookies.replace(res, issued);
     res.status(204).end();
   });
 
   mount('cookieLogout', async (_req, res) => {
     const auth = getRequestAuth(res);
     await authService.logout(auth.session.id, auth.user);
-    clearSessionCookies(res);
+    sessionCookies.clear(res);
     const endSessionUrl = await findEndSessionUrl(auth.session);
     if (endSessionUrl) {
       res.json({ end_session_url: endSessionUrl } satisfies LogoutResponse);

@@ -3,7 +3,8 @@ import { CSRF_COOKIE, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { readPublicUrl, readSessionCookiePath } from '../http/public-url.js';
 import { deriveCsrfToken } from './session-token.js';
-import type { IssuedSession } from './service.js';
+import { findRequestAuth } from '../http/auth-guard.js';
+import type { AuthService, IssuedSession } from './service.js';
 
 /**
  * The browser's side of a session, the same whichever way it signed in (password or an identity
@@ -12,7 +13,7 @@ import type { IssuedSession } from './service.js';
  * ForwardAuth's own credential, gatehouse_forward, which is the one cookie sent to the protected
  * apps' hosts (Domain = auth.cookie_domain) and is accepted only by GET /auth/forward.
  */
-export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) {
+export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>, authService: Pick<AuthService, 'logout'>) {
   // Secure follows frontend_url, not the request: behind a TLS-terminating proxy the hop to
   // Gatehouse is plain http, yet the browser only ever talks https.
   const { isSecure } = readPublicUrl(ctx.config);
@@ -31,16 +32,30 @@ export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>) 
     ...(cookieDomain === '' ? {} : { domain: cookieDomain }),
   };
 
+  function set(res: Response, issued: IssuedSession): void {
+    const maxAge = issued.session.expiresAt.getTime() - ctx.clock.now().getTime();
+    res.cookie(SESSION_COOKIE, issued.token, { ...cookieOptions(true), maxAge });
+    // Readable by the SPA, which echoes it in X-CSRF-Token; useless without the session cookie.
+    res.cookie(CSRF_COOKIE, deriveCsrfToken(issued.session.id, ctx.config.auth.token_secret), {
+      ...cookieOptions(false),
+      maxAge,
+    });
+    if (issued.forwardToken !== null) res.cookie(FORWARD_COOKIE, issued.forwardToken, { ...forwardCookieOptions, maxAge });
+  }
+
   return {
-    set(res: Response, issued: IssuedSession): void {
-      const maxAge = issued.session.expiresAt.getTime() - ctx.clock.now().getTime();
-      res.cookie(SESSION_COOKIE, issued.token, { ...cookieOptions(true), maxAge });
-      // Readable by the SPA, which echoes it in X-CSRF-Token; useless without the session cookie.
-      res.cookie(CSRF_COOKIE, deriveCsrfToken(issued.session.id, ctx.config.auth.token_secret), {
-        ...cookieOptions(false),
-        maxAge,
-      });
-      if (issued.forwardToken !== null) res.cookie(FORWARD_COOKIE, issued.forwardToken, { ...forwardCookieOptions, maxAge });
+    set,
+
+    /**
+     * Signs this browser in: the cookie session it came with, if any, is ended first. Its cookies
+     * are about to be overwritten, and a session nobody holds any more must not stay alive.
+     */
+    async replace(res: Response, issued: IssuedSession): Promise<void> {
+      const previous = findRequestAuth(res);
+      if (previous?.transport === 'cookie' && previous.session.id !== issued.session.id) {
+        await authService.logout(previous.session.id, previous.user);
+      }
+      set(res, issued);
     },
 
     clear(res: Response): void {

@@ -118,38 +118,55 @@ export function createSessionCacheInvalidator(authService: AuthService): Request
 }
 
 /**
- * Cross-site request forgery defence, two layers:
- * 1. Every state-changing request that a browser marks cross-site, or whose Origin is not the
- *    configured frontend_url, is refused (this also covers login CSRF, before any session exists).
- * 2. A cookie-authenticated state-changing request must echo the session's CSRF token in the
- *    X-CSRF-Token header (signed double-submit). Bearer requests need neither: browsers never
- *    attach an Authorization header on their own.
+ * Cross-site request forgery defence, decided by the browser's own signals, as Go 1.25's
+ * net/http.CrossOriginProtection and OWASP's Fetch Metadata guidance do. It applies to every
+ * request but GET/HEAD/OPTIONS (which change nothing), signed in or not (a forged sign-in is an
+ * attack too). Trusted origins are frontend_url's and those in misc.cors_urls.
+ * 1. Origin, when sent, must be a trusted origin. Browsers send it on every such request and pages
+ *    cannot forge it; "null" (sandboxed frames, some redirects) is not trusted.
+ * 2. Sec-Fetch-Site, when sent, must be same-origin or none (the user's own action), unless the
+ *    Origin is trusted: same-site is refused like cross-site, because with auth.cookie_domain set a
+ *    sibling app (app.example.com) is the same site as Gatehouse without being trusted by it.
+ * 3. With neither header the request is not from a browser (or from one too old to say where it
+ *    comes from). Anonymous and Bearer requests pass: a page cannot make a browser attach a bearer
+ *    token. A cookie session must then prove itself with X-CSRF-Token (the signed double-submit
+ *    token of its gatehouse_csrf cookie): a cookie is a browser's credential, and this is the one
+ *    case where the browser's signals cannot vouch for the request.
+ * Behind these, the session cookie is SameSite=Lax, so browsers do not send it on cross-site writes.
+ * Gatehouse's SPA still sends X-CSRF-Token, but a request with a browser's signals never needs it.
  */
 export function createCsrfGuard(config: Config): RequestHandler {
-  const allowedOrigin = new URL(config.misc.frontend_url).origin;
-  // Origins the operator listed in misc.cors_urls may call the API from their pages (CORS).
-  const corsOrigins = new Set(config.misc.cors_urls);
+  const frontendOrigin = new URL(config.misc.frontend_url).origin;
+  const trustedOrigins = new Set([frontendOrigin, ...config.misc.cors_urls]);
+  const refuse = (why: string) =>
+    new AppError('CSRF_FAILED', `Request refused: ${why}. Open Gatehouse at its configured address (${frontendOrigin}).`);
   return (req: Request, res: Response, next: NextFunction) => {
     if (SAFE_METHODS.has(req.method)) {
       next();
       return;
     }
-    const fetchSite = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
-    const isCorsOrigin = origin !== undefined && corsOrigins.has(origin);
-    if (!isCorsOrigin && (fetchSite === 'cross-site' || (origin !== undefined && origin !== allowedOrigin))) {
-      throw new AppError(
-        'CSRF_FAILED',
-        `Request refused: it comes from ${origin ?? 'another site'}, not from ${allowedOrigin}. ` +
-          'Open Gatehouse at its configured address (misc.frontend_url).',
-      );
+    const fetchSite = req.headers['sec-fetch-site'];
+    if (origin !== undefined) {
+      if (!trustedOrigins.has(origin)) throw refuse(`it comes from ${origin}, which is not a trusted origin`);
+      next();
+      return;
+    }
+    if (fetchSite !== undefined) {
+      if (fetchSite !== 'same-origin' && fetchSite !== 'none') throw refuse(`the browser marks it ${String(fetchSite)}`);
+      next();
+      return;
     }
     const auth = findRequestAuth(res);
     if (auth?.transport === 'cookie') {
       const sent = req.headers[CSRF_HEADER];
       const expected = deriveCsrfToken(auth.session.id, config.auth.token_secret);
       if (typeof sent !== 'string' || !isSameSecret(sent, expected)) {
-        throw new AppError('CSRF_FAILED', `Missing or wrong ${CSRF_HEADER} header for a cookie session.`);
+        throw new AppError(
+          'CSRF_FAILED',
+          `A cookie-authenticated request without Origin or Sec-Fetch-Site must carry the session's ${CSRF_HEADER} header ` +
+            '(the gatehouse_csrf cookie); clients that are not browsers should sign in with POST /auth/jwt/login and send a Bearer token.',
+        );
       }
     }
     next();

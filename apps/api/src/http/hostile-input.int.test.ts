@@ -155,7 +155,8 @@ describe('hostile input over every route', () => {
       const sendBody = (label: string, value: unknown, expectation: Expectation = 'reject') =>
         sendJson(label, JSON.stringify(value), 'application/json', expectation);
 
-      sendBody('empty object (missing fields)', {});
+      // PATCH /users/me takes {} as "change nothing" (fastapi-users clients send it).
+      sendBody('empty object (missing fields)', {}, name === 'updateMe' ? 'no-5xx' : 'reject');
       for (const field of Object.keys(body)) {
         for (const [kind, value] of [['number', 12345], ['array', ['a']], ['object', { a: 1 }], ['null', null]] as const) {
           sendBody(`${field} as ${kind}`, { ...body, [field]: value });

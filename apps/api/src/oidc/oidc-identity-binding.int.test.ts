@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX, CSRF_COOKIE, CSRF_HEADER, OIDC_ERROR_MESSAGES } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
-import { STRONG_PASSWORD, createUser, csrfHeaders, loginBearer, loginCookie, type CookieSession } from '../test-support/fixtures.js';
+import { STRONG_PASSWORD, createUser, crossSiteHeaders, csrfHeaders, loginBearer, loginCookie, type CookieSession } from '../test-support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
 import {
   GATEHOUSE_ORIGIN,
@@ -308,15 +308,15 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       expect(trailText).not.toContain('not-it-at-all');
     });
 
-    it('refuses a request naming both ways, or neither, and needs the CSRF header', async () => {
+    it('refuses a request naming both ways, or neither, and one from another site', async () => {
       await createUser(t.ctx, { email: 'nia@example.com' });
       const session = await loginCookie(t.app, 'nia@example.com');
       const both = await request(t.app).post(REAUTH).set(csrfHeaders(session)).send({ current_password: STRONG_PASSWORD, provider: 'Corp' });
       expect(both.status).toBe(422);
       const neither = await request(t.app).post(REAUTH).set(csrfHeaders(session)).send({});
       expect(neither.status).toBe(422);
-      const noCsrf = await request(t.app).post(REAUTH).set('Cookie', session.cookie).send({ current_password: STRONG_PASSWORD });
-      expect(noCsrf.body.detail).toBe('CSRF_FAILED');
+      const crossSite = await request(t.app).post(REAUTH).set(crossSiteHeaders(session)).send({ current_password: STRONG_PASSWORD });
+      expect(crossSite.body.detail).toBe('CSRF_FAILED');
       // A provider not linked to this account cannot re-authenticate it.
       const notLinked = await request(t.app).post(REAUTH).set(csrfHeaders(session)).send({ provider: 'Corp' });
       expect(notLinked.status).toBe(404);

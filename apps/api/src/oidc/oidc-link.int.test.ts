@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX, OIDC_ERROR_PARAM } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
-import { createUser, csrfHeaders, loginCookie, type CookieSession } from '../test-support/fixtures.js';
+import { createUser, crossSiteHeaders, csrfHeaders, loginCookie, type CookieSession } from '../test-support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
 import {
   GATEHOUSE_ORIGIN,
@@ -113,12 +113,12 @@ describe('linking another provider to a signed-in account', () => {
     expect(hasSessionCookie(flow.final.setCookies)).toBe(false);
   });
 
-  it('needs a session, the CSRF header and a configured provider', async () => {
+  it('needs a session, a request from Gatehouse\'s own site and a configured provider', async () => {
     await createUser(t.ctx, { email: 'sam@example.com' });
     const session = await loginCookie(t.app, 'sam@example.com');
     expect((await request(t.app).post(LINK_PATH).send({ provider: 'Home' })).status).toBe(401);
-    const noCsrf = await request(t.app).post(LINK_PATH).set('Cookie', session.cookie).send({ provider: 'Home' });
-    expect(noCsrf.body.detail).toBe('CSRF_FAILED');
+    const crossSite = await request(t.app).post(LINK_PATH).set(crossSiteHeaders(session)).send({ provider: 'Home' });
+    expect(crossSite.body.detail).toBe('CSRF_FAILED');
     const unknown = await request(t.app).post(LINK_PATH).set(csrfHeaders(session)).send({ provider: 'Nope' });
     expect(unknown.status).toBe(404);
     expect(unknown.body.detail).toBe('OIDC_PROVIDER_NOT_FOUND');

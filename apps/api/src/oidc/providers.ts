@@ -21,6 +21,19 @@ export function findEnabledProvider(config: Config, name: string): OidcProviderC
   return listEnabledProviders(config).find((provider) => provider.name === name);
 }
 
+/**
+ * The scopes to ask the provider for when a client names some (MediaManager's
+ * `/auth/oauth/authorize?scopes=…`): the configured ones it named, never one the operator did not
+ * configure, and always "openid", without which there is no ID token to sign in with.
+ * `requested` is the query value: absent, one string (space-separated scopes allowed) or several.
+ */
+export function narrowScopes(configured: string, requested: readonly string[] | undefined): string {
+  const configuredScopes = configured.split(/\s+/).filter(Boolean);
+  if (requested === undefined) return configuredScopes.join(' ');
+  const wanted = new Set(requested.flatMap((value) => value.split(/\s+/)).filter(Boolean));
+  return configuredScopes.filter((scope) => scope === 'openid' || wanted.has(scope)).join(' ');
+}
+
 export function buildRedirectUri(config: Config, provider: OidcProviderConfig): string {
   const path = provider.callback === 'oauth' ? apiPath('oidcOAuthCallback') : apiPath('oidcCallback', { name: provider.name });
   return config.misc.frontend_url + path;

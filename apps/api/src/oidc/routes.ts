@@ -18,7 +18,7 @@ import { readClientInfo } from '../http/client-info.js';
 import { readPublicUrl } from '../http/public-url.js';
 import { AppError } from '../http/app-error.js';
 import { OidcFailure } from './openid-adapter.js';
-import type { OidcService } from './service.js';
+import type { OidcService, StartedSignIn } from './service.js';
 import { TRANSACTION_LIFETIME_MS } from './transaction.js';
 
 export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcService, sessionCookies: SessionCookies): void {
@@ -49,15 +49,15 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
     return 'OIDC_LOGIN_FAILED';
   }
 
-  mount('oidcAuthorize', async (req, res) => {
-    const name = String(req.params.name);
+  /** Answers an authorize request: `{authorization_url}`, or with `?redirect=true` a 302 to the provider. */
+  async function answerAuthorize(req: Request, res: Response, providerName: string, start: () => Promise<StartedSignIn>): Promise<void> {
     const isRedirect = req.query.redirect === 'true';
     let started;
     try {
-      started = await oidc.startSignIn(name, req.query.returnTo);
+      started = await start();
     } catch (error) {
       if (!(error instanceof OidcFailure)) throw error;
-      const code = logFailure(req, name, error);
+      const code = logFailure(req, providerName, error);
       if (isRedirect) {
         res.redirect(302, loginUrlWithError(code));
         return;
@@ -70,6 +70,18 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
       return;
     }
     res.json({ authorization_url: started.authorizationUrl } satisfies OidcAuthorizeResponse);
+  }
+
+  mount('oidcAuthorize', (req, res) => {
+    const name = String(req.params.name);
+    return answerAuthorize(req, res, name, () => oidc.startSignIn(name, req.query.returnTo));
+  });
+
+  // MediaManager's web client: one provider, no name in the path, `?scopes=` repeated.
+  mount('oauthAuthorize', (req, res) => {
+    const provider = oidc.findOnlyProvider();
+    const scopes = readScopesQuery(req.query.scopes);
+    return answerAuthorize(req, res, provider.name, () => oidc.startSignIn(provider.name, req.query.returnTo, undefined, undefined, scopes));
   });
 
   async function handleCallback(req: Request, res: Response, providerName: string | null): Promise<void> {
@@ -83,7 +95,7 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
         transactionCookie: readCookie(req, OIDC_TRANSACTION_COOKIE),
         client: readClientInfo(req),
       });
-      if (issued) sessionCookies.set(res, issued);
+      if (issued) await sessionCookies.replace(res, issued);
       res.redirect(302, config.misc.frontend_url + returnTo);
     } catch (error) {
       // Held back by the brakes: 429 with Retry-After, like every other sign-in route.
@@ -146,4 +158,16 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
     res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
     res.json({ authorization_url: started.authorizationUrl } satisfies ReauthenticateResponse);
   });
+}
+
+/** `?scopes=a&scopes=b` (or one `?scopes=a b`) as a list; absent means "as configured". */
+function readScopesQuery(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length > 20 || !values.every((scope): scope is string => typeof scope === 'string' && scope.length <= 200)) {
+    throw new AppError('VALIDATION_ERROR', 'scopes must be at most 20 scope names of up to 200 characters each.', {
+      fieldErrors: [{ field: 'scopes', message: 'at most 20 scope names of up to 200 characters each' }],
+    });
+  }
+  return values;
 }

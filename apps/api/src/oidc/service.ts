@@ -17,7 +17,7 @@
  *   (or becomes it, for a new account); admin_groups follows the groups claim
  *   at every sign-in, both ways, but never demotes an admin_emails admin or the last active admin.
  */
-import { OIDC_ERROR_MESSAGES, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
+import { apiPath, OIDC_ERROR_MESSAGES, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
@@ -36,7 +36,7 @@ import {
   type Claims,
   type OidcClient,
 } from './openid-adapter.js';
-import { buildPostLogoutRedirectUri, buildRedirectUri, findEnabledProvider, listEnabledProviders } from './providers.js';
+import { buildPostLogoutRedirectUri, buildRedirectUri, findEnabledProvider, listEnabledProviders, narrowScopes } from './providers.js';
 import { createOidcRepo, isUniqueViolationOn } from './repo.js';
 import { TRANSACTION_LIFETIME_MS, createTransactionSealer } from './transaction.js';
 import { chooseUsername, withRandomSuffix } from './username.js';
@@ -489,6 +489,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       rawReturnTo: unknown,
       link?: { userId: string; sessionId: string },
       reauth?: { userId: string; sessionId: string },
+      requestedScopes?: readonly string[],
     ): Promise<StartedSignIn> {
       const provider = requireProvider(providerName);
       const client = await clients.get(provider);
@@ -506,13 +507,31 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       });
       const authorizationUrl = client.buildAuthorizationUrl({
         redirectUri: buildRedirectUri(config, provider),
-        scope: provider.scopes,
+        scope: narrowScopes(provider.scopes, requestedScopes),
         state,
         nonce,
         codeChallenge: challenge,
         isFreshLoginRequired: reauth !== undefined,
       });
       return { authorizationUrl, transaction };
+    },
+
+    /**
+     * The one enabled provider, for MediaManager's single-provider `/auth/oauth/authorize`. With
+     * several the client must say which: 400 naming their own routes.
+     */
+    findOnlyProvider(): OidcProviderConfig {
+      const enabled = listEnabledProviders(config);
+      const [only] = enabled;
+      if (only === undefined) throw new AppError('OIDC_PROVIDER_NOT_FOUND', 'No identity provider is enabled on this server.');
+      if (enabled.length > 1) {
+        const routes = enabled.map((provider) => `GET ${apiPath('oidcAuthorize', { name: provider.name })}`);
+        throw new AppError(
+          'OIDC_PROVIDER_REQUIRED',
+          `Several identity providers are enabled; start sign-in with one of them: ${routes.join(', ')}.`,
+        );
+      }
+      return only;
     },
 
     /** Starts a re-authentication through `providerName`, which must be linked to this user. */

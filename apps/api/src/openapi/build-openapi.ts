@@ -67,11 +67,12 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
     schema: match[1] === 'id' ? { type: 'string', format: 'uuid' } : { type: 'string' },
   }));
   for (const param of doc.query ?? []) {
-    parameters.push({ name: param.name, in: 'query', required: false, description: param.description, schema: { type: 'string' } });
+    const schema = param.isRepeatable ? { type: 'array', items: { type: 'string' } } : { type: 'string' };
+    parameters.push({ name: param.name, in: 'query', required: false, description: param.description, schema });
   }
   const errors: ErrorCode[] = [...doc.errors];
   if (spec.request) errors.push('MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE');
-  // The CSRF guard checks Sec-Fetch-Site/Origin on every state-changing request, bearer ones too.
+  // The CSRF guard checks Origin/Sec-Fetch-Site on every state-changing request, bearer ones too.
   if (spec.method !== 'get') errors.push('CSRF_FAILED');
   // Every signed-in route but the few an account awaiting approval may call (http/mount-route.ts).
   if (spec.auth !== 'none' && spec.allowPending !== true) errors.push('ACCOUNT_PENDING_APPROVAL');
@@ -125,8 +126,9 @@ export function buildOpenApiDocument(version: string): JsonObject {
       version,
       description:
         'Accounts and sign-in for a self-hosted media server. Paths and error codes follow ' +
-        "MediaManager's (fastapi-users) API. Cookie-authenticated state-changing requests must " +
-        'send the X-CSRF-Token header (value of the gatehouse_csrf cookie).',
+        "MediaManager's (fastapi-users) API. State-changing requests from a browser must come from " +
+        'frontend_url or a cors_urls origin (Origin / Sec-Fetch-Site); a cookie-authenticated one without ' +
+        'either header must send X-CSRF-Token (value of the gatehouse_csrf cookie).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],

@@ -73,4 +73,19 @@ export async function loginCookie(app: Express, email: string, password = STRONG
   };
 }
 
+/** A client that is not a browser (no Origin, no Sec-Fetch-Site) echoing the session's CSRF token. */
 export const csrfHeaders = (session: CookieSession) => ({ Cookie: session.cookie, [CSRF_HEADER]: session.csrf });
+
+/** What a browser adds to a write from a page at the test frontend_url: no token needed. */
+export const sameOriginHeaders = (session: CookieSession) => ({
+  Cookie: session.cookie,
+  Origin: 'http://gatehouse.test',
+  'Sec-Fetch-Site': 'same-origin',
+});
+
+/** What a browser adds to a write forged by a page on another site (the session cookie rides along). */
+export const crossSiteHeaders = (session: CookieSession) => ({
+  Cookie: session.cookie,
+  Origin: 'https://evil.example',
+  'Sec-Fetch-Site': 'cross-site',
+});

@@ -75,6 +75,8 @@ export function createUserService(ctx: AppContext) {
      * in the same transaction. Sending the current address again cancels a pending change.
      */
     async updateMe(user: User, currentSessionId: string, input: UpdateMeRequest): Promise<User> {
+      // fastapi-users clients send {} for "nothing to change": the account as it is, nothing written.
+      if (Object.values(input).every((value) => value === undefined)) return user;
       const data: Prisma.UserUpdateInput = {};
       const now = ctx.clock.now();
       // An account without a password changes its email on a recent sign-in at one of its providers

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { USER_PAGE_SIZE_DEFAULT } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
-import { createUser, csrfHeaders, loginBearer, loginCookie } from '../test-support/fixtures.js';
+import { createUser, crossSiteHeaders, csrfHeaders, loginBearer, loginCookie, sameOriginHeaders } from '../test-support/fixtures.js';
 import { createUserRepo } from './repo.js';
 
 describe('GET /users (search, paged) and DELETE /users/me/sessions', () => {
@@ -104,11 +104,11 @@ describe('GET /users (search, paged) and DELETE /users/me/sessions', () => {
     const bystander = await loginBearer(t.app, 'admin@example.com');
     const browser = await loginCookie(t.app, 'many@example.com');
 
-    const noCsrf = await request(t.app).delete('/api/v1/users/me/sessions').set('Cookie', browser.cookie);
-    expect(noCsrf.status).toBe(403);
-    expect(noCsrf.body.detail).toBe('CSRF_FAILED');
+    const crossSite = await request(t.app).delete('/api/v1/users/me/sessions').set(crossSiteHeaders(browser));
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.detail).toBe('CSRF_FAILED');
 
-    const res = await request(t.app).delete('/api/v1/users/me/sessions').set(csrfHeaders(browser));
+    const res = await request(t.app).delete('/api/v1/users/me/sessions').set(sameOriginHeaders(browser));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ revoked: 2 });
     for (const token of others) {

@@ -53,8 +53,10 @@ export function createApiClient({ fetch, readCookies, basePath = '' }: ApiClient
     const options: LooseOptions = args[0] ?? {};
     const method = ROUTES[name].method.toUpperCase();
     const headers: Record<string, string> = { Accept: 'application/json' };
-    // Double-submit CSRF: only this origin's scripts can read the cookie and copy it into a
-    // header. GETs change nothing, so they go without it.
+    // The server judges cross-site requests by the browser's own Origin / Sec-Fetch-Site and does
+    // not need this token from a browser; it is sent anyway (only this origin's scripts can read
+    // the cookie), as the fallback the server accepts when a browser sends neither header.
+    // GETs change nothing, so they go without it.
     if (method !== 'GET') {
       const csrfToken = readCookie(readCookies(), CSRF_COOKIE);
       if (csrfToken) headers[CSRF_HEADER] = csrfToken;
