@@ -235,8 +235,11 @@ describe('hostile input over every route', () => {
           .set('Content-Type', 'application/json')
           .send(JSON.stringify(value));
         expectSafeAnswer(`${name} ${JSON.stringify(value).slice(0, 200)}`, 'no-5xx', res);
-        // Random values must never create, change or delete anything.
-        expect(res.status === 201 || (res.status === 200 && spec.method === 'patch')).toBe(false);
+        // Random values must never create, change or delete anything. An empty object is the one
+        // PATCH that succeeds (fastapi-users answers {} with the unchanged user); the digest check
+        // at the end shows it changed nothing.
+        const isEmptyObject = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
+        expect(res.status === 201 || (res.status === 200 && spec.method === 'patch' && !isEmptyObject)).toBe(false);
       }),
       { numRuns: 150 },
     );
