@@ -10,7 +10,8 @@ import { describeUrlWithoutPassword, resolveDatabaseTarget } from '../db/databas
 import { readMigrationFiles, readMigrationStatus } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { createMailer } from '../mail/mailer.js';
-import { OidcFailure, discoverOidcClient } from '../oidc/openid-adapter.js';
+import { discoverOidcClient } from '../oidc/openid-adapter.js';
+import { isOidcFailure, oidcFailure } from '../http/app-error.js';
 import { buildPostLogoutRedirectUri, buildRedirectUri, listEnabledProviders } from '../oidc/providers.js';
 import { openCliDatabase, type CliEnvironment } from './cli-context.js';
 
@@ -119,11 +120,11 @@ async function checkOidcProviders(cli: CliEnvironment, config: Config, problems:
       const client = await discoverOidcClient(provider, logger);
       cli.out(`  ok    OpenID Connect "${provider.name}": discovered issuer ${client.issuer}\n`);
     } catch (error) {
-      const failure = error instanceof OidcFailure ? error : new OidcFailure('OIDC_PROVIDER_UNREACHABLE', String(error));
+      const failure = isOidcFailure(error) ? error : oidcFailure('OIDC_PROVIDER_UNREACHABLE', String(error));
       problems.push({
         area: `OpenID Connect "${provider.name}"`,
         problem: `${failure.code}: discovery of ${provider.configuration_endpoint} failed.`,
-        fix: failure.adminHint,
+        fix: failure.logMessage,
       });
       cli.out(`  FAIL  OpenID Connect "${provider.name}": ${failure.code}\n`);
     }

@@ -43,7 +43,7 @@ async function asCliErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(`${error.message} (${error.code})`);
+    if (error instanceof AppError) throw new CliError(`${error.userMessage} (${error.code})`);
     throw error;
   }
 }
