@@ -17,7 +17,7 @@
  *   (or becomes it, for a new account); admin_groups follows the groups claim
  *   at every sign-in, both ways, but never demotes an admin_emails admin or the last active admin.
  */
-import { apiPath, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
+import { apiPath, EMAIL_SHAPE, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
@@ -46,7 +46,6 @@ export const DISCOVERY_RETRY_MS = 15_000;
 const USERNAME_ATTEMPTS = 5;
 /** Clocks differ: a re-authentication's auth_time may precede the flow's start by this much. */
 const AUTH_TIME_SKEW_SECONDS = 5;
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 export interface StartedSignIn {
   authorizationUrl: string;
