@@ -6,6 +6,12 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { AUDIT_ACTOR_TYPES, AUDIT_EVENT_TYPES } from './audit.js';
 
+/**
+ * What counts as an email address where a value arrives outside a request body (an identity
+ * provider's claim, a CLI argument): one @, no whitespace. Bodies use the `email` schema below.
+ */
+export const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
+
 // Surrounding whitespace is allowed here and trimmed by the server's normalisation (trim, NFC,
 // lower-case); the address itself needs one @ and no inner whitespace.
 const email = {

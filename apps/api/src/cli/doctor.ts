@@ -9,8 +9,10 @@ import { DEFAULT_TRUSTED_PROXIES } from '../config/schema.js';
 import { describeUrlWithoutPassword, resolveDatabaseTarget } from '../db/database.js';
 import { readMigrationFiles, readMigrationStatus } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
+import { withTimeout } from '../timeout.js';
 import { createMailer } from '../mail/mailer.js';
-import { OidcFailure, discoverOidcClient } from '../oidc/openid-adapter.js';
+import { discoverOidcClient } from '../oidc/openid-adapter.js';
+import { isOidcFailure, oidcFailure } from '../http/app-error.js';
 import { buildPostLogoutRedirectUri, buildRedirectUri, listEnabledProviders } from '../oidc/providers.js';
 import { openCliDatabase, type CliEnvironment } from './cli-context.js';
 
@@ -22,13 +24,7 @@ interface Problem {
 
 const DATABASE_TIMEOUT_MS = 15_000;
 
-function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
+const didNotAnswer = (what: string) => () => new Error(`${what} did not answer within ${DATABASE_TIMEOUT_MS / 1000} s`);
 
 /** A database error -> what is wrong and what to change. */
 function describeDatabaseError(error: unknown, where: string): { problem: string; fix: string } {
@@ -65,8 +61,8 @@ async function checkDatabase(cli: CliEnvironment, config: Config, problems: Prob
   const where = target.kind === 'embedded' ? `the embedded database in ${target.dataDir}` : describeUrlWithoutPassword(target.url);
   let db;
   try {
-    db = await withTimeout(openCliDatabase(config, cli.cwd), DATABASE_TIMEOUT_MS, where);
-    await withTimeout(db.ping(), DATABASE_TIMEOUT_MS, where);
+    db = await withTimeout(openCliDatabase(config, cli.cwd), DATABASE_TIMEOUT_MS, didNotAnswer(where));
+    await withTimeout(db.ping(), DATABASE_TIMEOUT_MS, didNotAnswer(where));
     const status = await readMigrationStatus(db, readMigrationFiles(cli.migrationsDir));
     const pending = status.filter((m) => m.appliedAt === null).length;
     cli.out(
@@ -119,11 +115,11 @@ async function checkOidcProviders(cli: CliEnvironment, config: Config, problems:
       const client = await discoverOidcClient(provider, logger);
       cli.out(`  ok    OpenID Connect "${provider.name}": discovered issuer ${client.issuer}\n`);
     } catch (error) {
-      const failure = error instanceof OidcFailure ? error : new OidcFailure('OIDC_PROVIDER_UNREACHABLE', String(error));
+      const failure = isOidcFailure(error) ? error : oidcFailure('OIDC_PROVIDER_UNREACHABLE', String(error));
       problems.push({
         area: `OpenID Connect "${provider.name}"`,
         problem: `${failure.code}: discovery of ${provider.configuration_endpoint} failed.`,
-        fix: failure.adminHint,
+        fix: failure.logMessage,
       });
       cli.out(`  FAIL  OpenID Connect "${provider.name}": ${failure.code}\n`);
     }

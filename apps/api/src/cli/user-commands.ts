@@ -3,7 +3,7 @@
  * admin API uses, so every rule (last-admin protection, password policy, link lifetimes) and the
  * audit trail apply unchanged. The actor in the audit trail is "cli".
  */
-import type { AdminUpdateUserRequest } from '@gatehouse/shared';
+import { EMAIL_SHAPE, type AdminUpdateUserRequest } from '@gatehouse/shared';
 import { CLI_ACTOR } from '../audit/service.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
@@ -11,8 +11,6 @@ import { createPasswordResetService } from '../password-reset/reset-by-email.js'
 import { createUserService } from '../users/service.js';
 import type { User } from '../users/repo.js';
 import { CliError, type CliEnvironment } from './cli-context.js';
-
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 const TOGGLES: Record<string, { change: AdminUpdateUserRequest; done: string }> = {
   promote: { change: { is_superuser: true }, done: 'is now an administrator' },
@@ -43,7 +41,7 @@ async function asCliErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof AppError) throw new CliError(`${error.message} (${error.code})`);
+    if (error instanceof AppError) throw new CliError(`${error.userMessage} (${error.code})`);
     throw error;
   }
 }

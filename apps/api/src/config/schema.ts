@@ -5,9 +5,7 @@
  * the bench build their configs through the loader. Compiled once, here, at module load.
  * Keys carrying `secret: true` are never echoed in error messages.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
-import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { Ajv2020, addFormats, type ErrorObject, type SchemaObject, type ValidateFunction } from '../ajv.js';
 import type { FromSchema } from 'json-schema-to-ts';
 
 /** The top-level sections Gatehouse reads. Every other top-level section is MediaManager's. */
@@ -381,7 +379,7 @@ export const SUBSECTION_PATHS: readonly string[] = [
 export function compileConfigValidator({ checkSchema = false } = {}): ValidateFunction<ConfigFile> {
   // Both packages are CommonJS: under NodeNext the default import is `module.exports`, and the
   // class / plugin is its `default` property (set by both packages, so this also holds at runtime).
-  const ajv = new Ajv2020.default({
+  const ajv = new Ajv2020({
     allErrors: true,
     useDefaults: true,
     verbose: true,
@@ -389,7 +387,7 @@ export function compileConfigValidator({ checkSchema = false } = {}): ValidateFu
     allowUnionTypes: true,
     validateSchema: checkSchema,
   });
-  addFormats.default(ajv, ['email']);
+  addFormats(ajv, ['email']);
   ajv.addFormat('http-url', { type: 'string', validate: isHttpUrl });
   ajv.addFormat('postgres-url', { type: 'string', validate: isPostgresUrl });
   // Annotation only: marks values that must never appear in a message.

@@ -5,8 +5,9 @@ import type { Logger } from '../logger.js';
 import { readRequestId } from './request-context.js';
 
 /**
- * Maps every error to JSON. AppErrors carry their code; body-parser's errors become 4xx with
- * the reason; anything else is a bug: logged with its cause, answered with a generic 500 and
+ * Maps every error to JSON. AppErrors carry their code and answer their user message; those with
+ * a log message or a cause are logged with both (never answered). Body-parser's errors become 4xx
+ * with the reason; anything else is a bug: logged with its cause, answered with a generic 500 and
  * never a stack trace.
  */
 export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
@@ -19,16 +20,19 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
     const requestId = readRequestId(res);
     if (!appError) {
       logger.error({ err: error, reqId: requestId, method: req.method, path: req.path }, 'Unhandled error');
-    } else if (appError !== error && appError.code === 'SERVICE_UNAVAILABLE') {
-      // A database outage (a busy password hasher answers 503 too, and is not one).
-      logger.error({ err: error, reqId: requestId, method: req.method, path: req.path }, 'Database unavailable');
+    } else if (appError.isLogged) {
+      const { cause, logDetails, logLevel = 'warn' } = appError.options;
+      logger[logLevel](
+        { ...logDetails, ...(cause === undefined ? {} : { err: cause }), code: appError.code, reqId: requestId, method: req.method, path: req.path },
+        appError.logMessage,
+      );
     }
     const { status, body, headers } = appError
       ? {
           status: appError.status,
           body: {
             detail: appError.code,
-            message: appError.message,
+            message: appError.userMessage,
             ...(requestId ? { request_id: requestId } : {}),
             ...(appError.options.fieldErrors ? { errors: appError.options.fieldErrors } : {}),
           } satisfies ErrorResponse,
@@ -83,8 +87,12 @@ function toAppError(error: unknown): AppError | null {
     return new AppError('MALFORMED_REQUEST', 'The request URL or headers could not be understood.');
   }
   if (isDatabaseUnavailable(error)) {
+    // An outage, logged as one (a busy password hasher answers 503 too, and is not one).
     return new AppError('SERVICE_UNAVAILABLE', 'The database is unreachable right now. Try again shortly.', {
       headers: { 'Retry-After': '5' },
+      logMessage: 'Database unavailable',
+      logLevel: 'error',
+      cause: error,
     });
   }
   return null;

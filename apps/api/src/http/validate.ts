@@ -1,12 +1,7 @@
 import type { RequestHandler } from 'express';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { Ajv2020, addFormats, type ErrorObject, type ValidateFunction } from '../ajv.js';
 import { SCHEMAS, type FieldError, type SchemaName } from '@gatehouse/shared';
 import { AppError } from './app-error.js';
-
-// ajv-formats ships CommonJS with a default export; under ESM interop it may arrive wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
 
 export type RequestValidators = Readonly<Record<SchemaName, ValidateFunction>>;
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { SmtpConfig } from '../config/types.js';
+import { withTimeout } from '../timeout.js';
 
 // Loaded when a mailer is made (SMTP configured): without one, start-up skips nodemailer.
 const require = createRequire(import.meta.url);
@@ -81,19 +82,12 @@ export function createMailer(smtp: SmtpConfig): Mailer {
   const from = { name: smtp.from_name, address: smtp.from_email };
 
   /** nodemailer's socket timeout is per inactivity; this bounds the whole exchange. */
-  async function withDeadline<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new MailError(`Sending mail through ${description} timed out after ${smtp.send_timeout} s.`)),
-        smtp.send_timeout * 1000,
-      );
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  function withDeadline<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(
+      work,
+      smtp.send_timeout * 1000,
+      () => new MailError(`Sending mail through ${description} timed out after ${smtp.send_timeout} s.`),
+    );
   }
 
   return {

@@ -1,7 +1,7 @@
 /**
  * The one door to openid-client (v6). Everything protocol-shaped happens here: discovery, the
  * authorization URL, the code exchange with its ID token checks, userinfo, the end-session URL,
- * and turning the library's errors into OidcFailure (a code the user sees + a hint for the admin).
+ * and turning the library's errors into OIDC failures (AppErrors: a code the user sees + a hint for the admin).
  *
  * Choices that are not openid-client's defaults, and why:
  * - enableNonRepudiationChecks: for the code flow openid-client trusts the TLS channel and skips
@@ -14,22 +14,9 @@
  *   an attacker cannot use an unknown kid to make us hammer the JWKS endpoint).
  */
 import * as client from 'openid-client';
-import type { OidcErrorCode } from '@gatehouse/shared';
 import type { OidcProviderConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
-
-/** A failure the user gets a code for and the admin a hint; never carries secrets, tokens or codes. */
-export class OidcFailure extends Error {
-  override name = 'OidcFailure';
-  constructor(
-    readonly code: OidcErrorCode,
-    /** For the log: what happened and how to fix it. */
-    readonly adminHint: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(adminHint);
-  }
-}
+import { isOidcFailure, oidcFailure, type OidcFailure } from '../http/app-error.js';
 
 export interface AuthorizationRequest {
   redirectUri: string;
@@ -119,7 +106,7 @@ export async function discoverOidcClient(provider: OidcProviderConfig, logger: L
     if (claimedIssuer === undefined) throw classifyDiscoveryError(error, provider);
     // "A trailing slash is tolerated": the same document, named with or without one.
     if (withoutTrailingSlash(claimedIssuer) !== withoutTrailingSlash(issuerUrl.href)) {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_ISSUER_MISMATCH',
         `The provider's discovery document says its issuer is ${claimedIssuer}, not ${issuerUrl.href}. ` +
           `Set configuration_endpoint to ${claimedIssuer} (for several applications on one provider, ` +
@@ -137,7 +124,7 @@ export async function discoverOidcClient(provider: OidcProviderConfig, logger: L
   const metadata = discovered.serverMetadata();
   if (metadata.issuer.includes('{tenantid}')) {
     // Microsoft's multi-tenant endpoints (common, organizations) let any tenant's users in.
-    throw new OidcFailure(
+    throw oidcFailure(
       'OIDC_ISSUER_MISMATCH',
       'The provider is a multi-tenant Microsoft endpoint (issuer with {tenantid}), which would let users of ' +
         'any Microsoft tenant sign in. Use your tenant: https://login.microsoftonline.com/<tenant id>/v2.0',
@@ -145,7 +132,7 @@ export async function discoverOidcClient(provider: OidcProviderConfig, logger: L
   }
   for (const field of ['authorization_endpoint', 'token_endpoint', 'jwks_uri'] as const) {
     if (typeof metadata[field] !== 'string') {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_PROVIDER_UNREACHABLE',
         `The provider's discovery document has no ${field}; it is not a usable OpenID Provider. ` +
           'Check configuration_endpoint.',
@@ -253,7 +240,7 @@ class OpenIdClient implements OidcClient {
     }
     const idTokenClaims = tokens.claims();
     if (!tokens.id_token || !idTokenClaims) {
-      throw new OidcFailure('OIDC_LOGIN_FAILED', 'The provider answered the code exchange without an ID token.');
+      throw oidcFailure('OIDC_LOGIN_FAILED', 'The provider answered the code exchange without an ID token.');
     }
     let userinfo: Claims | null = null;
     if (typeof this.metadata.userinfo_endpoint === 'string') {
@@ -289,7 +276,7 @@ async function readIdTokenKid(response: Response): Promise<string | undefined> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// openid-client's errors -> OidcFailure. Hints name the fix; they never quote tokens, codes or
+// openid-client's errors -> OIDC failures. Hints name the fix; they never quote tokens, codes or
 // secrets, nor the provider's error_description (which could be anything).
 
 interface ErrorLike {
@@ -347,21 +334,21 @@ function classifyDiscoveryError(error: unknown, provider: OidcProviderConfig): O
   const where = `discovery at ${toIssuerUrl(provider.configuration_endpoint).href.replace(/\/?$/, '/')}.well-known/openid-configuration`;
   if (network) {
     const why = network === 'timeout' ? `no answer within ${provider.timeout} s` : network;
-    return new OidcFailure(
+    return oidcFailure(
       'OIDC_PROVIDER_UNREACHABLE',
       `Cannot reach the provider (${where}: ${why}). Check that configuration_endpoint is right and that ` +
         'Gatehouse can reach that host (DNS, firewall, Docker network, a trusted TLS certificate).',
     );
   }
   if (code === 'OAUTH_HTTP_REQUEST_FORBIDDEN') {
-    return new OidcFailure(
+    return oidcFailure(
       'OIDC_PROVIDER_UNREACHABLE',
       'The provider advertises http:// endpoints while configuration_endpoint is https://; Gatehouse refuses ' +
         "to send tokens without TLS. Fix the provider's external URL (e.g. its reverse-proxy headers).",
     );
   }
   const status = cause instanceof Response ? ` (HTTP ${cause.status})` : '';
-  return new OidcFailure(
+  return oidcFailure(
     'OIDC_PROVIDER_UNREACHABLE',
     `The provider's ${where} failed${status}: ${String(message ?? 'unknown error')}. configuration_endpoint ` +
       'must be the issuer URL or its /.well-known/openid-configuration URL.',
@@ -371,10 +358,10 @@ function classifyDiscoveryError(error: unknown, provider: OidcProviderConfig): O
 
 /** OAuth error codes from a token or userinfo error response -> what the user is told. */
 function classifyExchangeError(error: unknown, step: 'token' | 'userinfo'): OidcFailure {
-  if (error instanceof OidcFailure) return error;
+  if (isOidcFailure(error)) return error;
   const network = findNetworkProblem(error);
   if (network) {
-    return new OidcFailure(
+    return oidcFailure(
       'OIDC_PROVIDER_UNREACHABLE',
       `The provider's ${step} endpoint could not be reached (${network}).`,
     );
@@ -390,19 +377,19 @@ function classifyExchangeError(error: unknown, step: 'token' | 'userinfo'): Oidc
     switch (oauthError) {
       case 'invalid_client':
       case 'unauthorized_client':
-        return new OidcFailure(
+        return oidcFailure(
           'OIDC_INVALID_CLIENT',
           `The provider refused Gatehouse's client credentials (${oauthError}, HTTP ${String(status)}). Check ` +
             'client_id, client_secret and token_endpoint_auth_method against the client registered at the provider.',
         );
       case 'invalid_grant':
-        return new OidcFailure(
+        return oidcFailure(
           'OIDC_LOGIN_FAILED',
           'The provider refused the authorization code (invalid_grant): it was used already, expired, issued ' +
             'for another redirect URI, or the PKCE verifier did not match.',
         );
       default:
-        return new OidcFailure(
+        return oidcFailure(
           'OIDC_LOGIN_FAILED',
           `The provider's ${step} endpoint answered with the error "${String(oauthError)}" (HTTP ${String(status)}).`,
         );
@@ -414,7 +401,7 @@ function classifyExchangeError(error: unknown, step: 'token' | 'userinfo'): Oidc
     .filter(Boolean)
     .join(', ');
   const isTimestamp = code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED';
-  return new OidcFailure(
+  return oidcFailure(
     'OIDC_LOGIN_FAILED',
     `The provider's ${step === 'token' ? 'token response / ID token' : 'userinfo response'} failed validation: ` +
       `${findInnermostMessage(error) ?? String(message ?? 'unknown error')}${what ? ` (${what})` : ''}.` +

@@ -16,8 +16,7 @@ import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
 import { readPublicUrl } from '../http/public-url.js';
-import { AppError } from '../http/app-error.js';
-import { OidcFailure } from './openid-adapter.js';
+import { AppError, isOidcFailure } from '../http/app-error.js';
 import type { OidcService, StartedSignIn } from './service.js';
 import { TRANSACTION_LIFETIME_MS } from './transaction.js';
 
@@ -37,11 +36,15 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
   /** Absolute, from frontend_url: never from the request's Host header. */
   const loginUrlWithError = (code: OidcErrorCode) => `${config.misc.frontend_url}/login?${OIDC_ERROR_PARAM}=${code}`;
 
+  /**
+   * For the browser-facing answers, which redirect to /login with the code instead of answering
+   * JSON (so the error middleware never sees the failure and cannot log it).
+   */
   function logFailure(req: Request, provider: string | null, error: unknown): OidcErrorCode {
-    if (error instanceof OidcFailure) {
+    if (isOidcFailure(error)) {
       logger.warn(
-        { provider, code: error.code, path: req.path, ...error.details },
-        `OpenID Connect sign-in${provider ? ` with "${provider.slice(0, 100)}"` : ''} failed (${error.code}): ${error.adminHint}`,
+        { ...error.options.logDetails, provider, code: error.code, path: req.path },
+        `OpenID Connect sign-in${provider ? ` with "${provider.slice(0, 100)}"` : ''} failed (${error.code}): ${error.logMessage}`,
       );
       return error.code;
     }
@@ -49,20 +52,19 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
     return 'OIDC_LOGIN_FAILED';
   }
 
-  /** Answers an authorize request: `{authorization_url}`, or with `?redirect=true` a 302 to the provider. */
+  /**
+   * Answers an authorize request: `{authorization_url}`, or with `?redirect=true` a 302 to the
+   * provider (or, when it fails, to /login with the code). JSON failures go to the error middleware.
+   */
   async function answerAuthorize(req: Request, res: Response, providerName: string, start: () => Promise<StartedSignIn>): Promise<void> {
     const isRedirect = req.query.redirect === 'true';
     let started;
     try {
       started = await start();
     } catch (error) {
-      if (!(error instanceof OidcFailure)) throw error;
-      const code = logFailure(req, providerName, error);
-      if (isRedirect) {
-        res.redirect(302, loginUrlWithError(code));
-        return;
-      }
-      throw oidc.toAppError(error);
+      if (!isRedirect || !isOidcFailure(error)) throw error;
+      res.redirect(302, loginUrlWithError(logFailure(req, providerName, error)));
+      return;
     }
     res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
     if (isRedirect) {
@@ -116,14 +118,7 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
     } else {
       await reauthentication.assertRecentlyAuthenticated(auth.user, auth.session.id);
     }
-    let started;
-    try {
-      started = await oidc.startSignIn(body.provider, body.returnTo, { userId: auth.user.id, sessionId: auth.session.id });
-    } catch (error) {
-      if (!(error instanceof OidcFailure)) throw error;
-      logFailure(req, body.provider, error);
-      throw oidc.toAppError(error);
-    }
+    const started = await oidc.startSignIn(body.provider, body.returnTo, { userId: auth.user.id, sessionId: auth.session.id });
     res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
     res.json({ authorization_url: started.authorizationUrl } satisfies OidcAuthorizeResponse);
   });
@@ -147,14 +142,7 @@ export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcSe
       res.json({ authorization_url: null } satisfies ReauthenticateResponse);
       return;
     }
-    let started;
-    try {
-      started = await oidc.startReauthentication(auth.user, auth.session.id, String(body.provider), body.returnTo);
-    } catch (error) {
-      if (!(error instanceof OidcFailure)) throw error;
-      logFailure(req, String(body.provider), error);
-      throw oidc.toAppError(error);
-    }
+    const started = await oidc.startReauthentication(auth.user, auth.session.id, String(body.provider), body.returnTo);
     res.cookie(OIDC_TRANSACTION_COOKIE, started.transaction, { ...transactionCookieOptions, maxAge: TRANSACTION_LIFETIME_MS });
     res.json({ authorization_url: started.authorizationUrl } satisfies ReauthenticateResponse);
   });

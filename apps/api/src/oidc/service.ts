@@ -17,18 +17,17 @@
  *   (or becomes it, for a new account); admin_groups follows the groups claim
  *   at every sign-in, both ways, but never demotes an admin_emails admin or the last active admin.
  */
-import { apiPath, OIDC_ERROR_MESSAGES, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
+import { apiPath, EMAIL_SHAPE, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
 import type { AuthService, ClientInfo, IssuedSession } from '../auth/service.js';
 import { createSessionRepo, type Session } from '../auth/repo.js';
-import { AppError } from '../http/app-error.js';
+import { AppError, isOidcFailure, oidcFailure, type OidcFailure } from '../http/app-error.js';
 import { createUserRepo, type User } from '../users/repo.js';
 import { normalizeEmail } from '../users/email.js';
 import { isUuid } from '../db/uuid.js';
 import {
-  OidcFailure,
   createPkcePair,
   createRandomNonce,
   createRandomState,
@@ -47,7 +46,6 @@ export const DISCOVERY_RETRY_MS = 15_000;
 const USERNAME_ATTEMPTS = 5;
 /** Clocks differ: a re-authentication's auth_time may precede the flow's start by this much. */
 const AUTH_TIME_SKEW_SECONDS = 5;
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+$/;
 
 export interface StartedSignIn {
   authorizationUrl: string;
@@ -92,16 +90,17 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   const audit = createAuditLog(ctx);
   const rateLimiter = createRateLimiter(ctx);
 
-  const fail = (hint: string, details: Record<string, unknown> = {}) => new OidcFailure('OIDC_LOGIN_FAILED', hint, details);
+  const fail = (hint: string, details: Record<string, unknown> = {}) => oidcFailure('OIDC_LOGIN_FAILED', hint, details);
 
   function requireProvider(name: string): OidcProviderConfig {
     const provider = findEnabledProvider(config, name);
     if (!provider) {
       const configured = listEnabledProviders(config).map((p) => `"${p.name}"`);
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_PROVIDER_NOT_FOUND',
         `No enabled provider is named "${name.slice(0, 100)}" (names are case-sensitive and exact; ` +
           `configured: ${configured.join(', ') || 'none'}).`,
+        { provider: name.slice(0, 100) },
       );
     }
     return provider;
@@ -266,14 +265,14 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     const linked = await repo.findLinkWithUser(identity.issuer, identity.subject);
     if (linked) {
       if (!linked.user.isActive) {
-        throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${linked.user.id} is deactivated; an admin can activate it.`);
+        throw oidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${linked.user.id} is deactivated; an admin can activate it.`);
       }
       await repo.recordLinkLogin(linked.id, identity.email, now);
       const user = await proveAddressIfVouched(linked.user, identity, now);
       return applyAdminDecision(user, decideAdmin(provider, identity, user), provider);
     }
     if (identity.email === null) {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_EMAIL_MISSING',
         `The provider sent no usable email claim. Add the "email" scope (scopes = "${provider.scopes}") and give the ` +
           'user an email address at the provider.',
@@ -282,7 +281,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     const existing = await users.findByEmail(identity.email);
     if (existing) {
       if (!identity.isEmailVerified) {
-        throw new OidcFailure(
+        throw oidcFailure(
           'OIDC_EMAIL_NOT_VERIFIED',
           `An account with this email exists, but the provider did not say email_verified: true, so it was not linked. ` +
             'Mark the email as verified at the provider.',
@@ -291,7 +290,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       if (existing.emailVerifiedAt === null) {
         // Whoever set this address on the account (self-registration, an email change) never proved
         // it: linking would hand this person's sign-in to that account, and its password holder.
-        throw new OidcFailure(
+        throw oidcFailure(
           'OIDC_EMAIL_UNPROVEN',
           `Account ${existing.id} has this email, but its address is not proven, so the identity was not linked. ` +
             'The owner can sign in with the password and link the provider from the account page, or prove the ' +
@@ -299,21 +298,21 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         );
       }
       if (!existing.isActive) {
-        throw new OidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${existing.id} is deactivated; an admin can activate it.`);
+        throw oidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${existing.id} is deactivated; an admin can activate it.`);
       }
       await linkToAccount(existing, provider, identity, 'verified_email', now);
       logger.info({ userId: existing.id, provider: provider.name }, 'Linked an existing account by verified email');
       return applyAdminDecision(existing, decideAdmin(provider, identity, existing), provider);
     }
     if (!provider.auto_register) {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_REGISTRATION_DISABLED',
         `No account for this person and auto_register is false for "${provider.name}". Create the account ` +
           '(same email) in the users page, or set auto_register = true.',
       );
     }
     if (!identity.isEmailVerified && !provider.allow_unverified_email) {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_EMAIL_NOT_VERIFIED',
         `The provider did not say email_verified: true, so no account was created. Mark the email as verified at ` +
           `the provider, or (for providers that never send the claim, such as Entra ID) set ` +
@@ -399,7 +398,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     if (!session) throw fail('The session that started linking an account has ended; sign in and link it again.');
     const existing = await repo.findLinkWithUser(identity.issuer, identity.subject);
     if (existing && existing.user.id !== link.userId) {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_ALREADY_LINKED',
         `User ${link.userId} tried to link a "${provider.name}" identity that belongs to user ${existing.user.id}.`,
       );
@@ -413,7 +412,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       await linkToAccount(session.user, provider, identity, 'signed_in_user', now);
     } catch (error) {
       if (isUniqueViolationOn(error, 'subject')) {
-        throw new OidcFailure('OIDC_ALREADY_LINKED', 'Another request linked this identity at the same moment.');
+        throw oidcFailure('OIDC_ALREADY_LINKED', 'Another request linked this identity at the same moment.');
       }
       throw error;
     }
@@ -456,7 +455,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     });
     const identity = readIdentity(provider, client.issuer, result.idTokenClaims, result.userinfo);
     if (provider.allowed_groups.length > 0 && !identity.groups.some((group) => provider.allowed_groups.includes(group))) {
-      throw new OidcFailure(
+      throw oidcFailure(
         'OIDC_USER_NOT_ALLOWED',
         `The user is in none of allowed_groups (${provider.allowed_groups.join(', ')}) according to the ` +
           `"${provider.groups_claim}" claim. Add them to one at the provider, or check groups_claim and that the scope ` +
@@ -550,7 +549,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     /**
      * The callback, braked per client address: forged, replayed or refused callbacks count as
      * failures (an unreachable provider does not: that is nobody's guess). Throws RATE_LIMITED
-     * (an AppError, not an OidcFailure) while the address is held back.
+     * (an AppError that is not an OIDC failure) while the address is held back.
      */
     async finishSignIn(input: CallbackInput): Promise<FinishedSignIn> {
       // Reserve-then-judge, as sign-ins do: many forged callbacks sent at once can never have
@@ -560,7 +559,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       try {
         finished = await completeSignIn(input);
       } catch (error) {
-        if (error instanceof OidcFailure && error.code !== 'OIDC_PROVIDER_UNREACHABLE') await attempt.failed();
+        if (isOidcFailure(error) && error.code !== 'OIDC_PROVIDER_UNREACHABLE') await attempt.failed();
         else await attempt.abandon();
         throw error;
       }
@@ -580,7 +579,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       } catch (error) {
         // Signing out of Gatehouse has happened; the provider's side is best effort.
         logger.warn(
-          { provider: provider.name, hint: error instanceof OidcFailure ? error.adminHint : String(error) },
+          { provider: provider.name, hint: isOidcFailure(error) ? error.logMessage : String(error) },
           'Could not build the identity provider logout URL; signed out of Gatehouse only',
         );
         return null;
@@ -615,11 +614,6 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       logger.info({ userId: user.id, provider: link.provider }, 'Linked account removed');
       await audit.record({ type: 'account.unlinked', actor: actorOf(user), user, provider: link.provider, details: { issuer: link.issuer } });
     },
-
-    /** For routes: the user-facing AppError for a failure at the authorize step. */
-    toAppError(failure: OidcFailure): AppError {
-      return new AppError(failure.code, OIDC_ERROR_MESSAGES[failure.code]);
-    },
   };
 
   /** Every callback ends in the audit trail, as a sign-in or as a failure with its code. */
@@ -645,7 +639,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         method: 'oidc',
         provider: input.providerName ?? undefined,
         ipAddress: input.client.ipAddress,
-        details: { reason: error instanceof OidcFailure ? error.code : 'OIDC_LOGIN_FAILED' },
+        details: { reason: isOidcFailure(error) ? error.code : 'OIDC_LOGIN_FAILED' },
       });
       throw error;
     }
@@ -672,23 +666,23 @@ function describeAuthorizationError(provider: OidcProviderConfig, error: string,
   const shown = error.replace(/[^\w.-]/g, '').slice(0, 64);
   switch (error) {
     case 'access_denied':
-      return new OidcFailure('OIDC_ACCESS_DENIED', 'The user cancelled or the provider refused access (access_denied).');
+      return oidcFailure('OIDC_ACCESS_DENIED', 'The user cancelled or the provider refused access (access_denied).');
     case 'invalid_client':
     case 'unauthorized_client':
-      return new OidcFailure(
+      return oidcFailure(
         'OIDC_INVALID_CLIENT',
         `The provider refused the client (${shown}). Check client_id and that the client may use the authorization code flow.`,
       );
     case 'redirect_uri_mismatch':
     case 'invalid_redirect_uri':
-      return new OidcFailure(
+      return oidcFailure(
         'OIDC_REDIRECT_URI_MISMATCH',
         `The provider refused the redirect URI (${shown}). Register exactly ${buildRedirectUri(config, provider)} with it.`,
       );
     case 'invalid_scope':
-      return new OidcFailure('OIDC_LOGIN_FAILED', `The provider refused the scopes "${provider.scopes}" (invalid_scope). Fix scopes.`);
+      return oidcFailure('OIDC_LOGIN_FAILED', `The provider refused the scopes "${provider.scopes}" (invalid_scope). Fix scopes.`);
     default:
-      return new OidcFailure('OIDC_LOGIN_FAILED', `The provider answered the authorization request with the error "${shown}".`);
+      return oidcFailure('OIDC_LOGIN_FAILED', `The provider answered the authorization request with the error "${shown}".`);
   }
 }
 
@@ -724,10 +718,10 @@ function createClientRegistry(ctx: AppContext) {
           return client;
         },
         (error: unknown) => {
-          const failure =
-            error instanceof OidcFailure
-              ? error
-              : new OidcFailure('OIDC_PROVIDER_UNREACHABLE', `Discovery failed unexpectedly: ${String(error)}`);
+          // Named in the failure: the error middleware logs it for the JSON authorize routes.
+          const failure = isOidcFailure(error)
+            ? oidcFailure(error.code, error.logMessage, { ...error.options.logDetails, provider: provider.name })
+            : oidcFailure('OIDC_PROVIDER_UNREACHABLE', `Discovery failed unexpectedly: ${String(error)}`, { provider: provider.name });
           current.failure = { error: failure, at: ctx.clock.now().getTime() };
           current.pending = undefined;
           throw failure;

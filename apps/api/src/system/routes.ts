@@ -2,15 +2,13 @@ import type { Health, Liveness, Readiness } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { buildOpenApiDocument } from '../openapi/build-openapi.js';
+import { withTimeout } from '../timeout.js';
 
 const HEALTH_DB_TIMEOUT_MS = 3000;
 
 /** Resolves `fallback` if `promise` has not settled (or has failed) within the timeout. */
 function withinTimeout<T>(promise: Promise<T>, fallback: T): Promise<T> {
-  return Promise.race([
-    promise.catch(() => fallback),
-    new Promise<T>((resolve) => setTimeout(resolve, HEALTH_DB_TIMEOUT_MS, fallback).unref()),
-  ]);
+  return withTimeout(promise, HEALTH_DB_TIMEOUT_MS, () => new Error('timed out')).catch(() => fallback);
 }
 
 /**
