@@ -11,9 +11,9 @@ import { createApp } from '../dist/app.js';
 import { buildConfigFromTables } from '../dist/config/load-config.js';
 import { createPasswordHasher } from '../dist/auth/password-hasher.js';
 import { openEmbeddedDatabase } from '../dist/db/database.js';
-import { applyMigrations, readMigrationFiles } from '../dist/db/migrate.js';
-import { createUserRepo } from '../dist/users/repo.js';
-import { createBackgroundTasks } from '../dist/background-tasks.js';
+import { applyMigrations, MIGRATIONS_DIR, readMigrationFiles } from '../dist/db/migrate.js';
+import { createAppContext } from '../dist/context.js';
+import { createServices } from '../dist/services.js';
 
 const COST = Number(process.env.BENCH_BCRYPT_COST ?? 12);
 const BURST = Number(process.env.BENCH_BURST ?? 24);
@@ -22,7 +22,8 @@ const PASSWORD = 'correct horse battery staple';
 
 const logger = pino({ level: 'silent' });
 const db = await openEmbeddedDatabase('memory://');
-await applyMigrations(db, readMigrationFiles(new URL('../../../prisma/migrations', import.meta.url).pathname), logger);
+const migrations = readMigrationFiles(MIGRATIONS_DIR);
+await applyMigrations(db, migrations, logger);
 // BENCH_INLINE=1 hashes on the main thread instead, to show what the worker pool buys.
 const INLINE = process.env.BENCH_INLINE === '1';
 const passwordHasher = INLINE ? await createInlineHasher(COST) : await createPasswordHasher({ cost: COST });
@@ -49,21 +50,11 @@ const config = buildConfigFromTables(
   },
   { name: 'the benchmark configuration' },
 );
-const ctx = {
-  config,
-  db,
-  logger,
-  clock: { now: () => new Date() },
-  passwordHasher,
-  mailer: null,
-  mailRetryDelaysMs: [],
-  tasks: createBackgroundTasks(logger),
-  version: 'bench',
-  webDistDir: null,
-};
-await createUserRepo(db.prisma).create({ email: 'bench@example.com', hashedPassword: await passwordHasher.hash(PASSWORD), isVerified: true });
+const ctx = createAppContext({ config, db, logger, passwordHasher, version: 'bench', migrations });
+const services = createServices(ctx);
+await services.data.users.create({ email: 'bench@example.com', hashedPassword: await passwordHasher.hash(PASSWORD), isVerified: true });
 
-const server = http.createServer(createApp(ctx));
+const server = http.createServer(createApp(ctx, services));
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${server.address().port}/api/v1`;
 
@@ -139,7 +130,7 @@ async function forgot(email, i) {
 }
 const sharedHash = await passwordHasher.hash(PASSWORD);
 for (let i = 0; i < TIMING_SAMPLES * 2; i += 1) {
-  await createUserRepo(db.prisma).create({ email: `reset-${i}@example.com`, hashedPassword: sharedHash, isVerified: true });
+  await services.data.users.create({ email: `reset-${i}@example.com`, hashedPassword: sharedHash, isVerified: true });
 }
 const existing = [];
 const missing = [];

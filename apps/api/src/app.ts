@@ -4,10 +4,8 @@ import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import { API_PREFIX, apiPath } from '@gatehouse/shared';
 import type { AppContext } from './context.js';
-import { createAuthService } from './auth/service.js';
 import { mountAuthRoutes } from './auth/routes.js';
 import { createSessionCookies } from './auth/session-cookies.js';
-import { createOidcService } from './oidc/service.js';
 import { mountOidcRoutes } from './oidc/routes.js';
 import { createAuthenticator, createCsrfGuard, createSessionCacheInvalidator } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
@@ -16,19 +14,19 @@ import { createCors, createSecurityHeaders } from './http/security-headers.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
-import { createPasswordResetService } from './password-reset/reset-by-email.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
-import { createEmailProofService } from './password-reset/email-proof.js';
 import { mountSystemRoutes, mountProbeRoutes } from './system/routes.js';
 import { mountForwardAuthRoutes } from './forward-auth/routes.js';
 import { readPublicUrl } from './http/public-url.js';
-import { createUserService } from './users/service.js';
 import { mountUserRoutes } from './users/routes.js';
-import { createAuditLog } from './audit/service.js';
+import { createServices, type Services } from './services.js';
 import { mountAuditRoutes } from './audit/routes.js';
 
-/** The Express app for a context. Never listens: main.ts does, tests mount it with supertest. */
-export function createApp(ctx: AppContext): Express {
+/**
+ * The Express app for a context and its services. Never listens: main.ts does, tests mount it
+ * with supertest.
+ */
+export function createApp(ctx: AppContext, services: Services = createServices(ctx)): Express {
   const app = express();
   app.disable('x-powered-by');
   // X-Forwarded-For/-Proto/-Host count only from these peers (req.ip for rate limits and logs).
@@ -48,7 +46,7 @@ export function createApp(ctx: AppContext): Express {
     app.get('/metrics', metrics.handler);
   }
 
-  const authService = createAuthService(ctx);
+  const authService = services.auth;
   const api = express.Router({ caseSensitive: true, strict: true });
   api.use(createCors(ctx.config));
   api.use((_req, res, next) => {
@@ -66,13 +64,13 @@ export function createApp(ctx: AppContext): Express {
   // come first: the reverse proxy's forward-auth check and the apps' /users/me (no two modules'
   // paths overlap, so the order changes nothing else).
   mountForwardAuthRoutes(mount, ctx, authService);
-  mountUserRoutes(mount, createUserService(ctx));
-  // OpenID Connect: its discovery cache lives as long as this app (one per process).
-  const oidc = createOidcService(ctx, authService);
+  mountUserRoutes(mount, services.users);
+  // OpenID Connect: its discovery cache lives as long as the services (one per process).
+  const { oidc } = services;
   mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
-  mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService));
-  mountPasswordResetRoutes(mount, createPasswordResetService(ctx), createEmailProofService(ctx));
-  mountAuditRoutes(mount, createAuditLog(ctx));
+  mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService), services.reauthentication);
+  mountPasswordResetRoutes(mount, services.passwordReset, services.emailProof);
+  mountAuditRoutes(mount, services.audit);
   mountSystemRoutes(mount, ctx);
   api.use(createMethodNotAllowedHandler());
   api.use(notFoundApiHandler);

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/index.js';
 import type { Config } from './config/types.js';
-import { applyMigrations, readMigrationFiles, readMigrationStatus } from './db/migrate.js';
+import { applyMigrations, MIGRATIONS_DIR, readMigrationFiles, readMigrationStatus } from './db/migrate.js';
+import { readVersion } from './version.js';
 import { createLogger } from './logger.js';
 import { createMailer } from './mail/mailer.js';
 import { CliError, openCliContext, openCliDatabase, type CliEnvironment } from './cli/cli-context.js';
@@ -19,8 +20,6 @@ import { runDoctor } from './cli/doctor.js';
 import { USER_SUBCOMMANDS, requireEmail, runSessionsRevoke, runUsersCommand } from './cli/user-commands.js';
 import { openDatabase, resolveDatabaseTarget } from './db/database.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
-const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
 
 const USAGE = `Usage: gatehouse <command> [--config path/to/config.toml]
 
@@ -45,14 +44,6 @@ The configuration comes from --config, else $CONFIG_FILE, else $CONFIG_DIR/confi
 the database (users, sessions, migrate, doctor): only one process may open it at a time.
 Exit status: 0 done, 1 failed or problems found, 2 wrong usage or a bad configuration.
 `;
-
-function readVersion(): string {
-  try {
-    return (JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string }).version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 function loadCliConfig(cli: CliEnvironment, argv: readonly string[] = cli.argv): Config {
   try {
@@ -193,10 +184,10 @@ export async function runCli(
         if (!isKnown) throw new CliError(`Unknown ${command} command "${subcommand ?? ''}".\n\n${USAGE}`, 2);
         const config = loadCliConfig(cli);
         const mailer = command === 'users' && values.send && config.notifications.smtp_config ? createMailer(config.notifications.smtp_config) : null;
-        const { ctx, close } = await openCliContext(cli, config, { mailer });
+        const { ctx, services, close } = await openCliContext(cli, config, { mailer });
         try {
-          if (command === 'users') await runUsersCommand(cli, ctx, subcommand!, rest, { admin: values.admin });
-          else await runSessionsRevoke(cli, ctx, rest);
+          if (command === 'users') await runUsersCommand(cli, ctx, services, subcommand!, rest, { admin: values.admin });
+          else await runSessionsRevoke(cli, services, rest);
         } finally {
           await close();
           mailer?.close();

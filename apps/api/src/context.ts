@@ -1,12 +1,14 @@
 import type { Config } from './config/types.js';
 import type { Database } from './db/database.js';
 import type { Logger } from './logger.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { PasswordHasher } from './auth/password-hasher.js';
-import type { BackgroundTasks } from './background-tasks.js';
+import { createBackgroundTasks, type BackgroundTasks } from './background-tasks.js';
 import type { Mailer } from './mail/mailer.js';
+import { MIGRATIONS_DIR, readMigrationFiles, type MigrationFile } from './db/migrate.js';
+import { readVersion } from './version.js';
 
-/** Everything a service needs, built once by main.ts (or a test) and passed down. */
+/** Everything a service needs, built once by main.ts, the CLI or a test (createAppContext) and passed down. */
 export interface AppContext {
   readonly config: Config;
   readonly db: Database;
@@ -23,4 +25,32 @@ export interface AppContext {
   readonly webDistDir: string | null;
   /** Names of the migrations this build ships: readiness waits until all are applied. */
   readonly expectedMigrations: readonly string[];
+}
+
+/** What each process brings; everything else has one default for all of them. */
+export interface AppContextParts extends Pick<AppContext, 'config' | 'db' | 'logger' | 'passwordHasher'> {
+  readonly clock?: Clock;
+  readonly mailer?: Mailer | null;
+  readonly mailRetryDelaysMs?: readonly number[];
+  readonly tasks?: BackgroundTasks;
+  readonly version?: string;
+  readonly webDistDir?: string | null;
+  /** The migrations this build ships (default: read from prisma/migrations). */
+  readonly migrations?: readonly MigrationFile[];
+}
+
+export function createAppContext(parts: AppContextParts): AppContext {
+  return {
+    config: parts.config,
+    db: parts.db,
+    logger: parts.logger,
+    clock: parts.clock ?? systemClock,
+    passwordHasher: parts.passwordHasher,
+    mailer: parts.mailer ?? null,
+    mailRetryDelaysMs: parts.mailRetryDelaysMs ?? [],
+    tasks: parts.tasks ?? createBackgroundTasks(parts.logger),
+    version: parts.version ?? readVersion(),
+    webDistDir: parts.webDistDir ?? null,
+    expectedMigrations: (parts.migrations ?? readMigrationFiles(MIGRATIONS_DIR)).map((migration) => migration.name),
+  };
 }

@@ -6,33 +6,22 @@ import { loadConfig, ConfigError } from './config/index.js';
 import { createApp } from './app.js';
 import { createHttpServer } from './http/server.js';
 import { createPasswordHasher } from './auth/password-hasher.js';
-import { createAuthService } from './auth/service.js';
-import { systemClock } from './clock.js';
-import type { AppContext } from './context.js';
+import { createAppContext, type AppContext } from './context.js';
 import { openDatabase, resolveDatabaseTarget } from './db/database.js';
-import { applyMigrations, MigrationError, readMigrationFiles } from './db/migrate.js';
+import { applyMigrations, MIGRATIONS_DIR, MigrationError, readMigrationFiles } from './db/migrate.js';
 import { createLogger, type Logger } from './logger.js';
-import { ensureAdminAccounts } from './users/admin-bootstrap.js';
 import { logOidcProviders } from './oidc/providers.js';
-import { purgeSpentOidcTransactions } from './oidc/service.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
-import { createAuditLog } from './audit/service.js';
 import { describeInsecureFrontendUrl } from './http/public-url.js';
+import { createServices } from './services.js';
 
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
-const PACKAGE_JSON = fileURLToPath(new URL('../package.json', import.meta.url));
 const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A reset email that failed is tried again after 30 s, 2 min and 10 min. */
 const MAIL_RETRY_DELAYS_MS = [30_000, 120_000, 600_000];
 const BACKGROUND_TASKS_GRACE_MS = 5_000;
-
-function readVersion(): string {
-  const pkg = JSON.parse(fs.readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
-}
 
 /** Composition root: config -> database -> migrate -> context -> listen. */
 async function main(): Promise<void> {
@@ -78,22 +67,21 @@ async function main(): Promise<void> {
   }
   const tasks = createBackgroundTasks(logger);
   const migrations = readMigrationFiles(MIGRATIONS_DIR);
-  const ctx: AppContext = {
+  const ctx = createAppContext({
     config,
     db,
     logger,
-    clock: systemClock,
     passwordHasher,
     mailer,
     mailRetryDelaysMs: MAIL_RETRY_DELAYS_MS,
     tasks,
-    version: readVersion(),
     webDistDir,
-    expectedMigrations: migrations.map((migration) => migration.name),
-  };
+    migrations,
+  });
+  const services = createServices(ctx);
 
   try {
-    await applyMigrations(db, migrations, logger, () => ensureAdminAccounts(ctx));
+    await applyMigrations(db, migrations, logger, services.ensureAdminAccounts);
   } catch (error) {
     const message = error instanceof MigrationError ? error.message : 'Database migration failed';
     logger.fatal({ err: error instanceof MigrationError ? undefined : error }, `Gatehouse cannot start: ${message}`);
@@ -102,20 +90,16 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const authService = createAuthService(ctx);
-  const auditLog = createAuditLog(ctx);
   // Also prunes the audit trail past [audit] retention_days: now, then every hour.
   const purgeSessions = () =>
-    Promise.all([authService.purgeExpired(), purgeSpentOidcTransactions(ctx), auditLog.prune()]).catch((error: unknown) =>
-      logger.warn({ err: error }, 'Purging expired sessions failed'),
-    );
+    services.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'Purging expired sessions failed'));
   // The first purge runs once the server is listening: it is housekeeping, not a reason to wait.
   const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
   purgeTimer.unref();
 
   if (mailer) checkMailSettings(ctx, mailer);
 
-  const app = createApp(ctx);
+  const app = createApp(ctx, services);
   const server: Server = createHttpServer(app, logger);
   server.listen(config.server.port, config.server.host, () => {
     logger.info(

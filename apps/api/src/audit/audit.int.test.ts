@@ -8,8 +8,7 @@ import { createTestContext, type TestContext } from '../test-support/test-contex
 import { STRONG_PASSWORD, createUser, loginBearer } from '../test-support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
 import { GATEHOUSE_ORIGIN, buildOidcProviderConfig, callbackUri, newBrowser, signInThrough } from '../test-support/oidc-fixtures.js';
-import { createPasswordTokenService } from '../password-reset/service.js';
-import { createAuditLog, scrubDetails } from './service.js';
+import { scrubDetails } from './service.js';
 
 const NEW_PASSWORD = 'a fresh audit passphrase';
 const CLIENT_SECRET = 'audit-client-secret-value';
@@ -87,7 +86,7 @@ describe('audit trail', () => {
     await request(t.app).delete(`${API_PREFIX}/users/me/sessions/${otherSession.id}`).set(auth).expect(204);
     await request(t.app).post(`${API_PREFIX}/auth/jwt/logout`).set(auth).expect(204);
 
-    const link = await createPasswordTokenService(t.ctx).issue(bob.id, 'reset', 3600);
+    const link = await t.services.tokens.issue(bob.id, 'reset', 3600);
     const resetToken = new URL(link.url).searchParams.get('token')!;
     resetTokens.push(resetToken);
     await request(t.app).post(`${API_PREFIX}/auth/reset-password`).send({ token: resetToken, password: STRONG_PASSWORD }).expect(204);
@@ -225,7 +224,7 @@ describe('audit trail', () => {
   });
 
   it('prunes events older than retention_days, and only those', async () => {
-    const log = createAuditLog(t.ctx);
+    const log = t.services.audit;
     const before = await t.ctx.db.prisma.auditEvent.count();
     t.clock.advance(60 * DAY_MS);
     await log.record({ type: 'admin.user_unlocked', actor: { type: 'cli' }, user: { id: null, email: 'later@example.com' } });

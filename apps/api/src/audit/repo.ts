@@ -1,4 +1,5 @@
-import type { Prisma, PrismaClient, AuditEvent } from '../generated/prisma/client.js';
+import type { Prisma, AuditEvent } from '../generated/prisma/client.js';
+import type { Db } from '../db/db-handle.js';
 
 export type { AuditEvent };
 
@@ -10,17 +11,19 @@ export interface AuditQuery {
   limit: number;
 }
 
-/** The audit_events table. */
-export function createAuditRepo(prisma: PrismaClient) {
+/** The audit_events table: the only writer of it. */
+export function createAuditRepo(db: Db) {
   return {
-    create: (data: Prisma.AuditEventCreateInput) => prisma.auditEvent.create({ data }),
+    create: (data: Prisma.AuditEventCreateInput) => db.auditEvent.create({ data }),
     list(query: AuditQuery): Promise<AuditEvent[]> {
       const where: Prisma.AuditEventWhereInput = {};
       if (query.userId !== undefined) where.OR = [{ userId: query.userId }, { actorId: query.userId }];
       if (query.type !== undefined) where.type = query.type;
       if (query.before !== undefined) where.id = { lt: query.before };
-      return prisma.auditEvent.findMany({ where, orderBy: { id: 'desc' }, take: query.limit });
+      return db.auditEvent.findMany({ where, orderBy: { id: 'desc' }, take: query.limit });
     },
-    deleteOlderThan: (cutoff: Date) => prisma.auditEvent.deleteMany({ where: { createdAt: { lt: cutoff } } }),
+    deleteOlderThan: (cutoff: Date) => db.auditEvent.deleteMany({ where: { createdAt: { lt: cutoff } } }),
   };
 }
+
+export type AuditRepo = ReturnType<typeof createAuditRepo>;

@@ -13,7 +13,7 @@ import {
 } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { createAuditRepo, type AuditEvent } from './repo.js';
+import type { AuditEvent, AuditRepo } from './repo.js';
 
 export type AuditActor =
   | { type: 'user'; id: string; email: string }
@@ -65,7 +65,7 @@ export function toAuditEventRead(event: AuditEvent): AuditEventRead {
     id: event.id.toString(),
     created_at: event.createdAt.toISOString(),
     type: event.type as AuditEventType,
-    actor_type: event.actorType as AuditActorType,
+    actor_type: event.actorType,
     actor_id: event.actorId,
     actor_email: event.actorEmail,
     user_id: event.userId,
@@ -84,12 +84,16 @@ export interface AuditFilter {
   limit: number;
 }
 
-export function createAuditLog(ctx: Pick<AppContext, 'db' | 'clock' | 'logger' | 'config'>) {
-  const repo = createAuditRepo(ctx.db.prisma);
+export interface AuditLogDeps extends Pick<AppContext, 'clock' | 'logger' | 'config'> {
+  readonly auditEvents: AuditRepo;
+}
+
+export function createAuditLog(deps: AuditLogDeps) {
+  const { auditEvents: repo } = deps;
   /** The row for one event, for callers that write it inside their own transaction. */
   function row(event: AuditRecord): Prisma.AuditEventCreateInput {
     return {
-      createdAt: ctx.clock.now(),
+      createdAt: deps.clock.now(),
       type: event.type,
       actorType: event.actor.type,
       actorId: event.actor.type === 'user' ? event.actor.id : null,
@@ -113,7 +117,7 @@ export function createAuditLog(ctx: Pick<AppContext, 'db' | 'clock' | 'logger' |
       try {
         await repo.create(row(event));
       } catch (error) {
-        ctx.logger.error({ err: error, audit_type: event.type }, 'Could not write an audit event');
+        deps.logger.error({ err: error, audit_type: event.type }, 'Could not write an audit event');
       }
     },
 
@@ -130,10 +134,10 @@ export function createAuditLog(ctx: Pick<AppContext, 'db' | 'clock' | 'logger' |
 
     /** Deletes events older than [audit] retention_days; returns how many. */
     async prune(): Promise<number> {
-      const cutoff = new Date(ctx.clock.now().getTime() - ctx.config.audit.retention_days * DAY_MS);
+      const cutoff = new Date(deps.clock.now().getTime() - deps.config.audit.retention_days * DAY_MS);
       const { count } = await repo.deleteOlderThan(cutoff);
       if (count > 0) {
-        ctx.logger.info({ count, retention_days: ctx.config.audit.retention_days }, 'Pruned old audit events');
+        deps.logger.info({ count, retention_days: deps.config.audit.retention_days }, 'Pruned old audit events');
       }
       return count;
     },

@@ -13,13 +13,13 @@
  * re-authentication must count at once, and a stale cached copy must never make one count longer.
  */
 import type { AppContext } from '../context.js';
-import { actorOf, createAuditLog } from '../audit/service.js';
+import { actorOf, type AuditLog } from '../audit/service.js';
 import { AppError } from '../http/app-error.js';
-import { createRateLimiter } from '../rate-limit/service.js';
+import type { RateLimiter } from '../rate-limit/service.js';
 import type { User } from '../users/repo.js';
-import { createOidcRepo } from '../oidc/repo.js';
+import type { LinkedAccountRepo } from '../oidc/repo.js';
 import { findEnabledProvider } from '../oidc/providers.js';
-import { createSessionRepo, type Session } from './repo.js';
+import type { Session, SessionRepo } from './repo.js';
 
 /** When the session last proved its owner: its sign-in, or its latest re-authentication. */
 export function readLastAuthenticatedAt(session: Pick<Session, 'createdAt' | 'authenticatedAt'>): Date {
@@ -35,16 +35,19 @@ export function isWithinReauthenticationWindow(
   return elapsed >= 0 && elapsed <= windowSeconds * 1000;
 }
 
-export function createReauthentication(ctx: AppContext) {
-  const { config } = ctx;
-  const sessions = createSessionRepo(ctx.db.prisma);
-  const oidcRepo = createOidcRepo(ctx.db.prisma);
-  const rateLimiter = createRateLimiter(ctx);
-  const audit = createAuditLog(ctx);
+export interface ReauthenticationDeps extends Pick<AppContext, 'config' | 'clock' | 'logger' | 'passwordHasher'> {
+  readonly sessions: SessionRepo;
+  readonly linkedAccounts: LinkedAccountRepo;
+  readonly rateLimiter: RateLimiter;
+  readonly audit: AuditLog;
+}
+
+export function createReauthentication(deps: ReauthenticationDeps) {
+  const { config, sessions, linkedAccounts, rateLimiter, audit } = deps;
 
   /** The 403 that says how this account can prove itself. */
   async function buildRequiredError(user: User): Promise<AppError> {
-    const providers = (await oidcRepo.listLinksOfUser(user.id))
+    const providers = (await linkedAccounts.listOfUser(user.id))
       .map((link) => link.provider)
       .filter((name, index, all) => all.indexOf(name) === index && findEnabledProvider(config, name));
     const ways: string[] = [];
@@ -64,7 +67,7 @@ export function createReauthentication(ctx: AppContext) {
       session !== null &&
       session.userId === userId &&
       session.revokedAt === null &&
-      isWithinReauthenticationWindow(session, ctx.clock.now(), config.auth.reauthentication_window)
+      isWithinReauthenticationWindow(session, deps.clock.now(), config.auth.reauthentication_window)
     );
   }
 
@@ -77,7 +80,7 @@ export function createReauthentication(ctx: AppContext) {
     const attempt = await rateLimiter.reserve([[rateLimiter.rules.loginPerAccount, user.email]]);
     let isMatch: boolean;
     try {
-      isMatch = user.hashedPassword !== null && (await ctx.passwordHasher.verify(password, user.hashedPassword));
+      isMatch = user.hashedPassword !== null && (await deps.passwordHasher.verify(password, user.hashedPassword));
     } catch (error) {
       // Not judged (the hashing queue was full): not a failure.
       await attempt.abandon();
@@ -118,7 +121,7 @@ export function createReauthentication(ctx: AppContext) {
      */
     async reauthenticateWithPassword(user: User, sessionId: string, password: string): Promise<void> {
       await verifyCurrentPassword(user, password);
-      await oidcRepo.markSessionAuthenticated(sessionId, ctx.clock.now());
+      await sessions.markAuthenticated(sessionId, deps.clock.now());
       await audit.record({
         type: 'session.reauthenticated',
         actor: actorOf(user),
@@ -126,7 +129,7 @@ export function createReauthentication(ctx: AppContext) {
         method: 'password',
         details: { session_id: sessionId },
       });
-      ctx.logger.info({ userId: user.id }, 'Session re-authenticated with the current password');
+      deps.logger.info({ userId: user.id }, 'Session re-authenticated with the current password');
     },
   };
 }

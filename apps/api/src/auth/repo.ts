@@ -1,40 +1,43 @@
-import type { Prisma, PrismaClient, Session, User } from '../generated/prisma/client.js';
+import type { Prisma, Session, User } from '../generated/prisma/client.js';
+import type { Db } from '../db/db-handle.js';
 
 export type { Session };
-type Db = PrismaClient | Prisma.TransactionClient;
 
-/** The sessions table. */
-export function createSessionRepo(prisma: PrismaClient) {
+/** The sessions table: the only writer of it. */
+export function createSessionRepo(db: Db) {
   return {
-    create: (data: Prisma.SessionUncheckedCreateInput) => prisma.session.create({ data }),
+    create: (data: Prisma.SessionUncheckedCreateInput) => db.session.create({ data }),
     findWithUser: (id: string): Promise<(Session & { user: User }) | null> =>
-      prisma.session.findUnique({ where: { id }, include: { user: true } }),
+      db.session.findUnique({ where: { id }, include: { user: true } }),
     listLive: (userId: string, now: Date) =>
-      prisma.session.findMany({
+      db.session.findMany({
         where: { userId, revokedAt: null, expiresAt: { gt: now } },
         orderBy: { createdAt: 'desc' },
       }),
-    touch: (id: string, now: Date) =>
-      prisma.session.update({ where: { id }, data: { lastSeenAt: now } }),
+    touch: (id: string, now: Date) => db.session.update({ where: { id }, data: { lastSeenAt: now } }),
     /** Revokes one live session of this user; returns whether there was one. */
     async revokeOne(id: string, userId: string, now: Date): Promise<boolean> {
-      const { count } = await prisma.session.updateMany({
+      const { count } = await db.session.updateMany({
         where: { id, userId, revokedAt: null },
         data: { revokedAt: now },
       });
       return count > 0;
     },
     /** Revokes every live session of the user, except `keepId` if given. */
-    revokeAllForUser: (userId: string, now: Date, keepId?: string, db: Db = prisma) =>
+    revokeAllForUser: (userId: string, now: Date, keepId?: string) =>
       db.session.updateMany({
         where: { userId, revokedAt: null, ...(keepId ? { id: { not: keepId } } : {}) },
         data: { revokedAt: now },
       }),
     /** Deletes rows that can never authenticate again: expired, revoked, or idle since `idleSince`. */
     purgeDead: (now: Date, idleSince: Date) =>
-      prisma.session.deleteMany({
+      db.session.deleteMany({
         where: { OR: [{ expiresAt: { lt: now } }, { revokedAt: { not: null } }, { lastSeenAt: { lte: idleSince } }] },
       }),
+    /** An OIDC session: the provider's ID token, for RP-initiated logout. */
+    storeIdToken: (id: string, idToken: string) => db.session.update({ where: { id }, data: { oidcIdToken: idToken } }),
+    /** A re-authentication: the session's owner proved themselves again at `now`. */
+    markAuthenticated: (id: string, now: Date) => db.session.update({ where: { id }, data: { authenticatedAt: now } }),
   };
 }
 

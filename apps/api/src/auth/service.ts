@@ -1,11 +1,13 @@
 import { describePasswordProblem } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
-import { createUserRepo, isUniqueViolation, type User } from '../users/repo.js';
-import { normalizeEmail, normalizeNewEmail } from '../users/email.js';
+import type { User, UserRepo } from '../users/repo.js';
+import { normalizeEmail, normalizeNewEmail, rethrowIfAccountExists } from '../users/email.js';
 import { isUuid } from '../db/uuid.js';
-import { createSessionRepo, type Session } from './repo.js';
+import type { Session, SessionRepo } from './repo.js';
+import type { SessionTransport } from '../generated/prisma/client.js';
 import { createSessionCache, type SessionWithUser } from './session-cache.js';
+import { isLiveSessionOf } from './session-liveness.js';
 import { findPasswordProblem } from './password-policy.js';
 import {
   createForwardTokenKey,
@@ -16,12 +18,12 @@ import {
   verifySessionToken,
   type SessionClaims,
 } from './session-token.js';
-import { createRateLimiter } from '../rate-limit/service.js';
+import type { RateLimiter } from '../rate-limit/service.js';
 import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
-import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
-import { createEmailProofService } from '../password-reset/email-proof.js';
+import { ANONYMOUS_ACTOR, actorOf, type AuditLog } from '../audit/service.js';
+import type { EmailProofService } from '../password-reset/email-proof.js';
 
-export type SessionTransport = 'cookie' | 'bearer';
+export type { SessionTransport };
 
 export interface ClientInfo {
   userAgent: string | null;
@@ -47,14 +49,18 @@ const MAX_SESSION_GROUPS = 100;
 /** Only bump last_seen_at this often, so authenticated reads do not all turn into writes. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-export function createAuthService(ctx: AppContext) {
-  const users = createUserRepo(ctx.db.prisma);
-  const sessions = createSessionRepo(ctx.db.prisma);
-  const rateLimiter = createRateLimiter(ctx);
-  const audit = createAuditLog(ctx);
-  const emailProof = createEmailProofService(ctx);
+export interface AuthServiceDeps extends Pick<AppContext, 'config' | 'clock' | 'logger' | 'passwordHasher'> {
+  readonly users: UserRepo;
+  readonly sessions: SessionRepo;
+  readonly rateLimiter: RateLimiter;
+  readonly audit: AuditLog;
+  readonly emailProof: Pick<EmailProofService, 'sendAfterRegistration'>;
+}
+
+export function createAuthService(deps: AuthServiceDeps) {
+  const { users, sessions, rateLimiter, audit, emailProof } = deps;
   const { rules } = rateLimiter;
-  const { auth } = ctx.config;
+  const { auth } = deps.config;
   const tokenKey = createSessionTokenKey(auth.token_secret);
   const forwardTokenKey = createForwardTokenKey(auth.token_secret);
   const idleTimeoutMs = auth.session_idle_timeout * 1000;
@@ -70,7 +76,7 @@ export function createAuthService(ctx: AppContext) {
     client: ClientInfo,
     groups: readonly string[] = [],
   ): Promise<IssuedSession> {
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const expiresAt = new Date(now.getTime() + auth.session_lifetime * 1000);
     const session = await sessions.create({
       userId: user.id,
@@ -102,13 +108,9 @@ export function createAuthService(ctx: AppContext) {
     isFromCache: boolean,
   ): Authenticated | null {
     if (
-      !found ||
-      found.userId !== claims.sub ||
+      !isLiveSessionOf(found, claims.sub, now) ||
       found.transport !== transport ||
-      found.revokedAt !== null ||
-      found.expiresAt <= now ||
-      now.getTime() - found.lastSeenAt.getTime() >= idleTimeoutMs ||
-      !found.user.isActive
+      now.getTime() - found.lastSeenAt.getTime() >= idleTimeoutMs
     ) {
       return null;
     }
@@ -118,7 +120,7 @@ export function createAuthService(ctx: AppContext) {
       // session in use by a stale time.
       found.lastSeenAt = now;
       sessions.touch(found.id, now).catch((error: unknown) => {
-        ctx.logger.warn({ err: error }, 'Could not record session activity');
+        deps.logger.warn({ err: error }, 'Could not record session activity');
       });
     }
     const { user, ...session } = found;
@@ -194,15 +196,15 @@ export function createAuthService(ctx: AppContext) {
       // No account has an address that is not one: nothing to compare, no hashing spent.
       if (!isNamed) return fail('unknown_email');
       if (!user || user.hashedPassword === null) {
-        await judge(ctx.passwordHasher.verifyDummy(password));
+        await judge(deps.passwordHasher.verifyDummy(password));
         return fail(user ? 'no_password_set' : 'unknown_email', user?.id);
       }
-      const isMatch = await judge(ctx.passwordHasher.verify(password, user.hashedPassword));
+      const isMatch = await judge(deps.passwordHasher.verify(password, user.hashedPassword));
       if (!isMatch || !user.isActive) return fail(isMatch ? 'account_disabled' : 'wrong_password', user.id);
       // A success wipes the account's window (its failures and this attempt) and gives the
       // client's attempt back: one statement.
       await attempt.succeeded();
-      ctx.logger.info({ userId: user.id, transport }, 'User signed in with password');
+      deps.logger.info({ userId: user.id, transport }, 'User signed in with password');
       await audit.record({
         type: 'sign_in.succeeded',
         actor: actorOf(user),
@@ -224,7 +226,7 @@ export function createAuthService(ctx: AppContext) {
      * are what AsyncLocalStorage's per-promise hooks charge for on Node 20).
      */
     authenticate(token: string, transport: SessionTransport): Authenticated | null | Promise<Authenticated | null> {
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       const claims = verifySessionToken(token, tokenKey, now);
       if (!claims) return null;
       return lookUp(claims, transport, now);
@@ -232,7 +234,7 @@ export function createAuthService(ctx: AppContext) {
 
     /** Whether a token is signed as a Gatehouse session token (live or not), not someone else's. */
     isSessionToken(token: string): boolean {
-      return verifySessionToken(token, tokenKey, ctx.clock.now()) !== null;
+      return verifySessionToken(token, tokenKey, deps.clock.now()) !== null;
     },
 
     /**
@@ -240,7 +242,7 @@ export function createAuthService(ctx: AppContext) {
      * names is, and only where /auth/forward asks for it; authenticate() never accepts it.
      */
     authenticateForward(token: string): Authenticated | null | Promise<Authenticated | null> {
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       const claims = verifyForwardToken(token, forwardTokenKey, now);
       if (!claims) return null;
       return lookUp(claims, 'cookie', now);
@@ -252,7 +254,7 @@ export function createAuthService(ctx: AppContext) {
     },
 
     async logout(sessionId: string, user: User): Promise<void> {
-      await sessions.revokeOne(sessionId, user.id, ctx.clock.now());
+      await sessions.revokeOne(sessionId, user.id, deps.clock.now());
       await audit.record({ type: 'sign_out', actor: actorOf(user), user });
     },
 
@@ -275,7 +277,7 @@ export function createAuthService(ctx: AppContext) {
       const email = normalizeNewEmail(input.email);
       const problem = findPasswordProblem(input.password, email);
       if (problem) throw new AppError('REGISTER_INVALID_PASSWORD', describePasswordProblem(problem));
-      const hashedPassword = await ctx.passwordHasher.hash(input.password);
+      const hashedPassword = await deps.passwordHasher.hash(input.password);
       try {
         const user = await users.create({
           email,
@@ -285,17 +287,14 @@ export function createAuthService(ctx: AppContext) {
           isSuperuser: false,
           isVerified: false,
           emailVerifiedAt: null,
-          passwordChangedAt: ctx.clock.now(),
+          passwordChangedAt: deps.clock.now(),
         });
-        ctx.logger.info({ userId: user.id }, 'User registered');
+        deps.logger.info({ userId: user.id }, 'User registered');
         await audit.record({ type: 'account.registered', actor: actorOf(user), user, method: 'password' });
         emailProof.sendAfterRegistration(user);
         return user;
       } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError('REGISTER_USER_ALREADY_EXISTS', 'An account with this email already exists.');
-        }
-        throw error;
+        rethrowIfAccountExists(error);
       }
     },
 
@@ -304,7 +303,7 @@ export function createAuthService(ctx: AppContext) {
      * auth.session_idle_timeout — the same test authenticate() applies) and spent rate-limit windows.
      */
     async purgeExpired(): Promise<number> {
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       const { count } = await sessions.purgeDead(now, new Date(now.getTime() - idleTimeoutMs));
       return count + (await rateLimiter.purgeExpired());
     },

@@ -5,7 +5,6 @@ import request from 'supertest';
 import { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, csrfHeaders, loginBearer, loginCookie } from '../test-support/fixtures.js';
-import { createAuthService } from './service.js';
 import { deriveCsrfToken } from './session-token.js';
 
 const ME = '/api/v1/users/me';
@@ -98,7 +97,7 @@ describe('idle timeout (auth.session_idle_timeout)', () => {
 
   it('ends a cookie session and its forward credential alike', async () => {
     const session = await loginCookie(t.app, 'idle@example.com');
-    const auth = createAuthService(t.ctx);
+    const auth = t.services.auth;
     expect(await auth.authenticateForward(session.forwardToken)).not.toBeNull();
     t.clock.advance(IDLE_S * 1000);
     expect((await request(t.app).get(ME).set('Cookie', session.cookie)).status).toBe(401);
@@ -125,7 +124,7 @@ describe('idle timeout (auth.session_idle_timeout)', () => {
     const used = await loginBearer(t.app, 'idle@example.com');
     t.clock.advance((IDLE_S - 60) * 1000); // idle: exactly the timeout; used: a minute less
     const rowOf = (token: string) => t.ctx.db.prisma.session.findUnique({ where: { id: sessionIdOf(token) } });
-    await createAuthService(t.ctx).purgeExpired();
+    await t.services.auth.purgeExpired();
     expect(await rowOf(idle)).toBeNull();
     expect(await rowOf(used)).not.toBeNull();
     expect((await request(t.app).get(ME).set('Authorization', `Bearer ${used}`)).status).toBe(200);

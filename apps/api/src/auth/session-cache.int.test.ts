@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer } from '../test-support/fixtures.js';
-import { createAuthService } from './service.js';
 
 const me = (t: TestContext, token: string) =>
   request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
@@ -38,7 +37,7 @@ describe('session cache on (5 s)', () => {
   });
 
   it('answers for a session it checked a moment ago at once, without a promise (the hot path)', async () => {
-    const auth = createAuthService(t.ctx);
+    const auth = t.services.auth;
     const token = await loginBearer(t.app, 'cached@example.com');
     const first = auth.authenticate(token, 'bearer');
     expect(first).toBeInstanceOf(Promise);

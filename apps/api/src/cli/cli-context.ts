@@ -1,13 +1,12 @@
 import fs from 'node:fs';
 import { createPasswordHasher, type PasswordHasher } from '../auth/password-hasher.js';
-import { createBackgroundTasks } from '../background-tasks.js';
-import { systemClock } from '../clock.js';
 import type { Config } from '../config/types.js';
-import type { AppContext } from '../context.js';
+import { createAppContext, type AppContext } from '../context.js';
 import { openDatabase, resolveDatabaseTarget, type Database } from '../db/database.js';
 import { readMigrationFiles, readMigrationStatus } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import type { Mailer } from '../mail/mailer.js';
+import { createServices, type Services } from '../services.js';
 
 export class CliError extends Error {
   override name = 'CliError';
@@ -64,7 +63,7 @@ export async function openCliContext(
   cli: CliEnvironment,
   config: Config,
   options: { mailer?: Mailer | null } = {},
-): Promise<{ ctx: AppContext; close(): Promise<void> }> {
+): Promise<{ ctx: AppContext; services: Services; close(): Promise<void> }> {
   const db = await openCliDatabase(config, cli.cwd);
   const migrationFiles = readMigrationFiles(cli.migrationsDir);
   const pending = (await readMigrationStatus(db, migrationFiles)).filter((m) => m.appliedAt === null);
@@ -78,24 +77,20 @@ export async function openCliContext(
   // Service log lines go to stderr, warnings and worse only: stdout is the command's answer.
   const logger = createLogger('warn', { write: (line: string) => cli.err(line) });
   const passwordHasher = createLazyPasswordHasher(config.auth.bcrypt_cost);
-  const tasks = createBackgroundTasks(logger);
-  const ctx: AppContext = {
+  const ctx = createAppContext({
     config,
     db,
     logger,
-    clock: systemClock,
     passwordHasher,
     mailer: options.mailer ?? null,
-    mailRetryDelaysMs: [],
-    tasks,
     version: cli.version,
-    webDistDir: null,
-    expectedMigrations: migrationFiles.map((migration) => migration.name),
-  };
+    migrations: migrationFiles,
+  });
   return {
     ctx,
+    services: createServices(ctx),
     async close() {
-      await tasks.idle();
+      await ctx.tasks.idle();
       await passwordHasher.close();
       await db.close();
     },

@@ -7,8 +7,7 @@ import { EMAIL_SHAPE, type AdminUpdateUserRequest } from '@gatehouse/shared';
 import { CLI_ACTOR } from '../audit/service.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
-import { createPasswordResetService } from '../password-reset/reset-by-email.js';
-import { createUserService } from '../users/service.js';
+import type { Services } from '../services.js';
 import type { User } from '../users/repo.js';
 import { CliError, type CliEnvironment } from './cli-context.js';
 
@@ -46,8 +45,15 @@ async function asCliErrors<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function runUsersCommand(cli: CliEnvironment, ctx: AppContext, subcommand: string, args: readonly string[], flags: { admin: boolean }): Promise<void> {
-  const users = createUserService(ctx);
+export async function runUsersCommand(
+  cli: CliEnvironment,
+  ctx: AppContext,
+  services: Services,
+  subcommand: string,
+  args: readonly string[],
+  flags: { admin: boolean },
+): Promise<void> {
+  const { users } = services;
   await asCliErrors(async () => {
     if (subcommand === 'list') {
       const all = await users.listAll();
@@ -75,7 +81,7 @@ export async function runUsersCommand(cli: CliEnvironment, ctx: AppContext, subc
       return;
     }
     if (subcommand === 'reset-link') {
-      const result = await createPasswordResetService(ctx).sendResetLinkAsAdmin(CLI_ACTOR, user.id);
+      const result = await services.passwordReset.sendResetLinkAsAdmin(CLI_ACTOR, user.id);
       if (result.sent) cli.out(`Emailed a password reset link to ${user.email} (valid until ${result.expires_at}).\n`);
       else {
         if (result.delivery_error) cli.err(`Could not email it: ${result.delivery_error}\n`);
@@ -87,9 +93,9 @@ export async function runUsersCommand(cli: CliEnvironment, ctx: AppContext, subc
   });
 }
 
-export async function runSessionsRevoke(cli: CliEnvironment, ctx: AppContext, args: readonly string[]): Promise<void> {
+export async function runSessionsRevoke(cli: CliEnvironment, services: Services, args: readonly string[]): Promise<void> {
   const email = requireEmail(args[0], 'gatehouse sessions revoke EMAIL');
-  const users = createUserService(ctx);
+  const { users } = services;
   await asCliErrors(async () => {
     const user = await users.getByEmail(email);
     const count = await users.revokeAllSessions(CLI_ACTOR, user.id);

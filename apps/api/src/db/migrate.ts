@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Database, SqlConnection } from './database.js';
 import type { Logger } from '../logger.js';
 
@@ -10,6 +11,9 @@ import type { Logger } from '../logger.js';
  * key), so a database Gatehouse migrated can later be handled by the Prisma CLI and vice versa.
  * Prisma's migration engine cannot be downloaded in an air-gapped homelab; this needs none.
  */
+
+/** prisma/migrations at the repository root (the same depth from src/db and dist/db). */
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
 
 /** The key Prisma Migrate itself locks on, so Gatehouse and the Prisma CLI exclude each other. */
 export const MIGRATION_LOCK_KEY = 72707369;
@@ -109,6 +113,16 @@ export async function readMigrationStatus(db: Database, migrations: readonly Mig
       return { name: migration.name, appliedAt: finishedAt ? new Date(finishedAt) : null };
     });
   });
+}
+
+/**
+ * Names of the migrations the database has finished (for readiness). Throws when there is no
+ * migrations table yet (a first start still migrating).
+ */
+export async function listAppliedMigrationNames(db: Database): Promise<Set<string>> {
+  const rows = await db.prisma.$queryRaw<{ migration_name: string }[]>`
+    SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
+  return new Set(rows.map((row) => row.migration_name));
 }
 
 async function applyPending(

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { CSRF_HEADER, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
-import { createAuthService } from '../auth/service.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer, loginCookie, readSetCookies } from '../test-support/fixtures.js';
 
@@ -44,7 +43,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     aliceCookie = (await loginCookie(t.app, 'alice@example.com')).forwardCookie;
     adminCookie = (await loginCookie(t.app, 'root@example.com')).forwardCookie;
     // A session from an identity provider that said Alice is in "media" (the OIDC sign-in stores the groups claim).
-    const issued = await createAuthService(t.ctx).issueSession(alice, 'cookie', 'oidc:Test', { userAgent: null, ipAddress: null }, [
+    const issued = await t.services.auth.issueSession(alice, 'cookie', 'oidc:Test', { userAgent: null, ipAddress: null }, [
       'media',
       'family',
     ]);
@@ -190,7 +189,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     expect((await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie)).status).toBe(200);
     const { sid } = JSON.parse(Buffer.from(session.forwardToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
     await t.ctx.db.prisma.session.update({ where: { id: sid }, data: { revokedAt: t.clock.now() } });
-    createAuthService(t.ctx).forgetCachedSessions();
+    t.services.auth.forgetCachedSessions();
     t.clock.advance(10_000); // past any per-process cache
     expect((await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie)).status).toBe(401);
   });
@@ -237,7 +236,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
 
     it('passes once an administrator approves the account', async () => {
       await t.ctx.db.prisma.user.updateMany({ where: { email: 'newcomer@example.com' }, data: { isVerified: true } });
-      createAuthService(t.ctx).forgetCachedSessions();
+      t.services.auth.forgetCachedSessions();
       t.clock.advance(10_000);
       const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', pendingForward);
       expect(res.status).toBe(200);

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX, ROUTES, type RouteName, type RouteSpec } from '@gatehouse/shared';
-import { createAuthService } from '../auth/service.js';
 import type { User } from '../users/repo.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, csrfHeaders, loginCookie } from '../test-support/fixtures.js';
@@ -29,7 +28,7 @@ describe('an account awaiting approval', () => {
 
   /** A fresh bearer session each time: the logout routes end the one they are called with. */
   const bearerFor = async (user: User) =>
-    (await createAuthService(t.ctx).issueSession(user, 'bearer', 'password', { userAgent: null, ipAddress: null })).token;
+    (await t.services.auth.issueSession(user, 'bearer', 'password', { userAgent: null, ipAddress: null })).token;
 
   const call = (spec: RouteSpec, token: string) =>
     request(t.app)[spec.method](concretePath(spec)).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(spec.method === 'get' ? undefined : '{}');
@@ -84,7 +83,7 @@ describe('an account awaiting approval', () => {
     const token = await bearerFor(user);
     expect((await request(t.app).get('/api/v1/users/me/sessions').set('Authorization', `Bearer ${token}`)).status).toBe(403);
     await t.ctx.db.prisma.user.update({ where: { id: user.id }, data: { isVerified: true } });
-    createAuthService(t.ctx).forgetCachedSessions();
+    t.services.auth.forgetCachedSessions();
     t.clock.advance(10_000);
     expect((await request(t.app).get('/api/v1/users/me/sessions').set('Authorization', `Bearer ${token}`)).status).toBe(200);
   });

@@ -10,7 +10,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * ("password reset email"). Needs ctx.mailer.
  */
 export async function deliverWithRetries(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'mailer' | 'logger' | 'mailRetryDelaysMs'>,
   what: string,
   userId: string,
   message: MailMessage,
@@ -32,7 +32,7 @@ export async function deliverWithRetries(
 }
 
 export function logDeliveryFailure(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'logger'>,
   what: string,
   userId: string,
   error: unknown,

@@ -11,7 +11,7 @@ import {
 } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { SessionCookies } from '../auth/session-cookies.js';
-import { createReauthentication } from '../auth/reauthentication.js';
+import type { Reauthentication } from '../auth/reauthentication.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
@@ -20,9 +20,14 @@ import { AppError, isOidcFailure } from '../http/app-error.js';
 import type { OidcService, StartedSignIn } from './service.js';
 import { TRANSACTION_LIFETIME_MS } from './transaction.js';
 
-export function mountOidcRoutes(mount: MountRoute, ctx: AppContext, oidc: OidcService, sessionCookies: SessionCookies): void {
+export function mountOidcRoutes(
+  mount: MountRoute,
+  ctx: AppContext,
+  oidc: OidcService,
+  sessionCookies: SessionCookies,
+  reauthentication: Reauthentication,
+): void {
   const { config, logger } = ctx;
-  const reauthentication = createReauthentication(ctx);
   const publicUrl = readPublicUrl(config);
   // SameSite=Lax: the provider's redirect back is a top-level GET navigation, which carries it.
   // Path: only the auth routes (authorize and both callbacks) ever see it, under the sub-path.

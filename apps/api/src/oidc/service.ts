@@ -19,12 +19,15 @@
  */
 import { apiPath, EMAIL_SHAPE, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
-import { createRateLimiter } from '../rate-limit/service.js';
+import type { RateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
 import type { AuthService, ClientInfo, IssuedSession } from '../auth/service.js';
-import { createSessionRepo, type Session } from '../auth/repo.js';
+import type { Session, SessionRepo } from '../auth/repo.js';
+import { isLiveSessionOf } from '../auth/session-liveness.js';
 import { AppError, isOidcFailure, oidcFailure, type OidcFailure } from '../http/app-error.js';
-import { createUserRepo, type User } from '../users/repo.js';
+import type { User, UserRepo } from '../users/repo.js';
+import { isUniqueViolationOn } from '../db/prisma-errors.js';
+import type { WithTransaction } from '../db/repositories.js';
 import { normalizeEmail } from '../users/email.js';
 import { isUuid } from '../db/uuid.js';
 import {
@@ -36,10 +39,10 @@ import {
   type OidcClient,
 } from './openid-adapter.js';
 import { buildPostLogoutRedirectUri, buildRedirectUri, findEnabledProvider, listEnabledProviders, narrowScopes } from './providers.js';
-import { createOidcRepo, isUniqueViolationOn } from './repo.js';
+import type { LinkedAccountRepo, OidcTransactionRepo } from './repo.js';
 import { TRANSACTION_LIFETIME_MS, createTransactionSealer } from './transaction.js';
 import { chooseUsername, withRandomSuffix } from './username.js';
-import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, actorOf, createAuditLog } from '../audit/service.js';
+import { ANONYMOUS_ACTOR, SYSTEM_ACTOR, actorOf, type AuditLog } from '../audit/service.js';
 
 /** After a failed discovery, wait this long before asking the provider again. */
 export const DISCOVERY_RETRY_MS = 15_000;
@@ -80,15 +83,24 @@ interface Identity {
   authTime: unknown;
 }
 
-export function createOidcService(ctx: AppContext, authService: AuthService) {
-  const { config, logger } = ctx;
-  const repo = createOidcRepo(ctx.db.prisma);
-  const users = createUserRepo(ctx.db.prisma);
-  const sessions = createSessionRepo(ctx.db.prisma);
+export interface OidcServiceDeps extends Pick<AppContext, 'config' | 'clock' | 'logger'> {
+  readonly users: UserRepo;
+  readonly sessions: SessionRepo;
+  readonly linkedAccounts: LinkedAccountRepo;
+  readonly oidcTransactions: OidcTransactionRepo;
+  readonly withTransaction: WithTransaction;
+  readonly audit: AuditLog;
+  readonly rateLimiter: RateLimiter;
+  readonly auth: Pick<AuthService, 'issueSession'>;
+  /** Discovery and the protocol; tests pass a fake. */
+  readonly discover?: typeof discoverOidcClient;
+}
+
+export function createOidcService(deps: OidcServiceDeps) {
+  const { config, logger, users, sessions, linkedAccounts, oidcTransactions, audit, rateLimiter } = deps;
+  const authService = deps.auth;
   const sealer = createTransactionSealer(config.auth.token_secret);
-  const clients = createClientRegistry(ctx);
-  const audit = createAuditLog(ctx);
-  const rateLimiter = createRateLimiter(ctx);
+  const clients = createClientRegistry(deps, deps.discover ?? discoverOidcClient);
 
   const fail = (hint: string, details: Record<string, unknown> = {}) => oidcFailure('OIDC_LOGIN_FAILED', hint, details);
 
@@ -176,8 +188,9 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
 
   async function applyAdminDecision(user: User, decision: boolean | null, provider: OidcProviderConfig): Promise<User> {
     if (decision === null || decision === user.isSuperuser) return user;
-    const result = await users.withAdminLock(async (tx) => {
-      if (!decision && user.isActive && (await users.countActiveAdmins(tx)) <= 1) {
+    const result = await deps.withTransaction(async (tx) => {
+      await tx.users.lockAdmins();
+      if (!decision && user.isActive && (await tx.users.countActiveAdmins()) <= 1) {
         logger.warn(
           { userId: user.id, provider: provider.name },
           'OpenID Connect: the last active administrator is no longer in admin_groups; admin was NOT removed. ' +
@@ -185,7 +198,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         );
         return user;
       }
-      const updated = await users.update(user.id, { isSuperuser: decision }, tx);
+      const updated = await tx.users.update(user.id, { isSuperuser: decision });
       logger.info(
         { userId: user.id, provider: provider.name, is_superuser: decision },
         decision ? 'OpenID Connect sign-in granted admin' : 'OpenID Connect sign-in removed admin (not in admin_groups)',
@@ -207,12 +220,13 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   async function createAccount(provider: OidcProviderConfig, identity: Identity, email: string): Promise<User> {
     const isSuperuser = decideAdmin(provider, identity, null) === true;
     const displayName = typeof identity.claims['name'] === 'string' ? identity.claims['name'].slice(0, 100) : null;
-    const link = { provider: provider.name, issuer: identity.issuer, subject: identity.subject, email, lastLoginAt: ctx.clock.now() };
+    const link = { provider: provider.name, issuer: identity.issuer, subject: identity.subject, email, lastLoginAt: deps.clock.now() };
     let username = chooseUsername(identity.claims, provider.username_claim, email);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const user = await repo.createUserWithLink(
-          {
+        // The account, its link and their audit events, together or not at all.
+        const user = await deps.withTransaction(async (tx) => {
+          const created = await tx.users.create({
             email,
             username,
             displayName,
@@ -222,22 +236,25 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
             isVerified: true,
             // allow_unverified_email: the provider did not vouch for the address, so it stays unproven.
             emailVerifiedAt: identity.isEmailVerified ? link.lastLoginAt : null,
-          },
-          link,
-          (created) => [
+          });
+          await tx.linkedAccounts.create({ ...link, userId: created.id });
+          await tx.auditEvents.create(
             audit.row({ type: 'account.registered', actor: actorOf(created), user: created, method: 'oidc', provider: provider.name }),
+          );
+          await tx.auditEvents.create(
             audit.row({ type: 'account.linked', actor: actorOf(created), user: created, provider: provider.name, details: { issuer: identity.issuer } }),
-          ],
-        );
+          );
+          return created;
+        });
         logger.info({ userId: user.id, provider: provider.name, username }, 'Account created through OpenID Connect');
         return user;
       } catch (error) {
-        if (isUniqueViolationOn(error, 'username') && attempt < USERNAME_ATTEMPTS) {
+        if (isUniqueViolationOn(error, 'users_username_key') && attempt < USERNAME_ATTEMPTS) {
           username = withRandomSuffix(chooseUsername(identity.claims, provider.username_claim, email));
           continue;
         }
         // Someone else signed up with this email or subject at the same moment: let them retry.
-        if (isUniqueViolationOn(error, 'email') || isUniqueViolationOn(error, 'subject')) {
+        if (isUniqueViolationOn(error, 'users_email_key') || isUniqueViolationOn(error, 'linked_accounts_issuer_subject_key')) {
           throw fail('Another sign-in created this account at the same moment; signing in again will work.');
         }
         throw error;
@@ -253,21 +270,31 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     by: 'verified_email' | 'signed_in_user',
     now: Date,
   ) {
-    return repo.createLink(
-      { userId: user.id, provider: provider.name, issuer: identity.issuer, subject: identity.subject, email: identity.email, lastLoginAt: now },
-      [audit.row({ type: 'account.linked', actor: actorOf(user), user, provider: provider.name, details: { issuer: identity.issuer, by } })],
-    );
+    return deps.withTransaction(async (tx) => {
+      const link = await tx.linkedAccounts.create({
+        userId: user.id,
+        provider: provider.name,
+        issuer: identity.issuer,
+        subject: identity.subject,
+        email: identity.email,
+        lastLoginAt: now,
+      });
+      await tx.auditEvents.create(
+        audit.row({ type: 'account.linked', actor: actorOf(user), user, provider: provider.name, details: { issuer: identity.issuer, by } }),
+      );
+      return link;
+    });
   }
 
   /** The account for this identity: linked, linked now by verified email, or new. */
   async function resolveAccount(provider: OidcProviderConfig, identity: Identity): Promise<User> {
-    const now = ctx.clock.now();
-    const linked = await repo.findLinkWithUser(identity.issuer, identity.subject);
+    const now = deps.clock.now();
+    const linked = await linkedAccounts.findWithUser(identity.issuer, identity.subject);
     if (linked) {
       if (!linked.user.isActive) {
         throw oidcFailure('OIDC_ACCOUNT_DISABLED', `Account ${linked.user.id} is deactivated; an admin can activate it.`);
       }
-      await repo.recordLinkLogin(linked.id, identity.email, now);
+      await linkedAccounts.recordLogin(linked.id, identity.email, now);
       const user = await proveAddressIfVouched(linked.user, identity, now);
       return applyAdminDecision(user, decideAdmin(provider, identity, user), provider);
     }
@@ -325,7 +352,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   /** The provider vouches for the account's current address: prove it (once). */
   async function proveAddressIfVouched(user: User, identity: Identity, now: Date): Promise<User> {
     if (!identity.isEmailVerified || identity.email !== user.email || user.emailVerifiedAt !== null) return user;
-    const proven = (await repo.proveEmailIfCurrent(user.id, identity.email, now)) ?? user;
+    const proven = (await users.proveEmailIfCurrent(user.id, identity.email, now)) ?? user;
     if (proven.emailVerifiedAt !== null) {
       logger.info({ userId: user.id }, 'Email address proven by the identity provider (email_verified: true)');
     }
@@ -335,13 +362,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
   /** The session that started a link or re-authentication flow, if it is still live and still theirs. */
   async function findLiveSession(started: { userId: string; sessionId: string }, now: Date) {
     const session = await sessions.findWithUser(started.sessionId);
-    const isLive =
-      session !== null &&
-      session.userId === started.userId &&
-      session.revokedAt === null &&
-      session.expiresAt > now &&
-      session.user.isActive;
-    return isLive ? session : null;
+    return isLiveSessionOf(session, started.userId, now) ? session : null;
   }
 
   /**
@@ -354,10 +375,10 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     identity: Identity,
     reauth: { userId: string; sessionId: string; startedAt: number },
   ): Promise<void> {
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const session = await findLiveSession(reauth, now);
     if (!session) throw fail('The session that started a re-authentication has ended; sign in again.');
-    const linked = await repo.findLinkWithUser(identity.issuer, identity.subject);
+    const linked = await linkedAccounts.findWithUser(identity.issuer, identity.subject);
     if (!linked || linked.user.id !== reauth.userId) {
       throw fail(
         `User ${reauth.userId} tried to re-authenticate through a "${provider.name}" identity that is ` +
@@ -373,8 +394,8 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
           `${new Date(reauth.startedAt).toISOString()}): it ignored prompt=login and max_age=0. Refused.`,
       );
     }
-    await repo.recordLinkLogin(linked.id, identity.email, now);
-    await repo.markSessionAuthenticated(session.id, now);
+    await linkedAccounts.recordLogin(linked.id, identity.email, now);
+    await sessions.markAuthenticated(session.id, now);
     await audit.record({
       type: 'session.reauthenticated',
       actor: actorOf(session.user),
@@ -393,10 +414,10 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
    * someone else stays theirs.
    */
   async function linkIdentity(provider: OidcProviderConfig, identity: Identity, link: { userId: string; sessionId: string }) {
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const session = await findLiveSession(link, now);
     if (!session) throw fail('The session that started linking an account has ended; sign in and link it again.');
-    const existing = await repo.findLinkWithUser(identity.issuer, identity.subject);
+    const existing = await linkedAccounts.findWithUser(identity.issuer, identity.subject);
     if (existing && existing.user.id !== link.userId) {
       throw oidcFailure(
         'OIDC_ALREADY_LINKED',
@@ -404,14 +425,14 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
       );
     }
     if (existing) {
-      await repo.recordLinkLogin(existing.id, identity.email, now);
+      await linkedAccounts.recordLogin(existing.id, identity.email, now);
       await proveAddressIfVouched(existing.user, identity, now);
       return;
     }
     try {
       await linkToAccount(session.user, provider, identity, 'signed_in_user', now);
     } catch (error) {
-      if (isUniqueViolationOn(error, 'subject')) {
+      if (isUniqueViolationOn(error, 'linked_accounts_issuer_subject_key')) {
         throw oidcFailure('OIDC_ALREADY_LINKED', 'Another request linked this identity at the same moment.');
       }
       throw error;
@@ -429,13 +450,13 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
           `misc.frontend_url (${config.misc.frontend_url}).`,
       );
     }
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const transaction = sealer.open(input.transactionCookie, now);
     if (!transaction) throw fail('The sign-in transaction cookie is invalid or expired (older than 10 minutes).');
     if (transaction.provider !== provider.name) {
       throw fail(`The sign-in was started with "${transaction.provider}" but came back to "${provider.name}".`);
     }
-    if (!(await repo.markTransactionUsed(transaction.id, new Date(transaction.expiresAt)))) {
+    if (!(await oidcTransactions.markUsed(transaction.id, new Date(transaction.expiresAt)))) {
       throw fail('This sign-in transaction was already used: a replayed or repeated callback was refused.');
     }
     const params = new URLSearchParams(input.query);
@@ -472,7 +493,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     }
     const user = await resolveAccount(provider, identity);
     const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
-    await repo.storeSessionIdToken(issued.session.id, result.idToken);
+    await sessions.storeIdToken(issued.session.id, result.idToken);
     logger.info({ userId: user.id, provider: provider.name }, 'User signed in with OpenID Connect');
     return { issued, returnTo: transaction.returnTo };
   }
@@ -501,8 +522,8 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
         pkceVerifier: verifier,
         returnTo: sanitizeReturnTo(rawReturnTo),
         ...(link ? { link } : {}),
-        ...(reauth ? { reauth: { ...reauth, startedAt: ctx.clock.now().getTime() } } : {}),
-        expiresAt: ctx.clock.now().getTime() + TRANSACTION_LIFETIME_MS,
+        ...(reauth ? { reauth: { ...reauth, startedAt: deps.clock.now().getTime() } } : {}),
+        expiresAt: deps.clock.now().getTime() + TRANSACTION_LIFETIME_MS,
       });
       const authorizationUrl = client.buildAuthorizationUrl({
         redirectUri: buildRedirectUri(config, provider),
@@ -536,7 +557,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     /** Starts a re-authentication through `providerName`, which must be linked to this user. */
     async startReauthentication(user: User, sessionId: string, providerName: string, rawReturnTo: unknown): Promise<StartedSignIn> {
       const provider = requireProvider(providerName);
-      const links = await repo.listLinksOfUser(user.id);
+      const links = await linkedAccounts.listOfUser(user.id);
       if (!links.some((link) => link.provider === provider.name)) {
         throw new AppError(
           'LINKED_ACCOUNT_NOT_FOUND',
@@ -587,7 +608,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
     },
 
     async listLinkedAccounts(userId: string): Promise<LinkedAccountRead[]> {
-      return (await repo.listLinksOfUser(userId)).map((link) => ({
+      return (await linkedAccounts.listOfUser(userId)).map((link) => ({
         id: link.id,
         provider: link.provider,
         issuer: link.issuer,
@@ -599,7 +620,7 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
 
     /** Unlinks, unless it is the user's last way in (no usable password and no other enabled provider). */
     async unlinkAccount(user: User, linkId: string): Promise<void> {
-      const links = await repo.listLinksOfUser(user.id);
+      const links = await linkedAccounts.listOfUser(user.id);
       const link = isUuid(linkId) ? links.find((candidate) => candidate.id === linkId) : undefined;
       if (!link) throw new AppError('LINKED_ACCOUNT_NOT_FOUND', 'No linked account with this id.');
       const hasPasswordWay = user.hashedPassword !== null && config.auth.password_login_enabled;
@@ -610,9 +631,14 @@ export function createOidcService(ctx: AppContext, authService: AuthService) {
           'This is your only way to sign in. Set a password (or link another provider) before unlinking it.',
         );
       }
-      await repo.deleteLinkOfUser(link.id, user.id);
+      await linkedAccounts.deleteOfUser(link.id, user.id);
       logger.info({ userId: user.id, provider: link.provider }, 'Linked account removed');
       await audit.record({ type: 'account.unlinked', actor: actorOf(user), user, provider: link.provider, details: { issuer: link.issuer } });
+    },
+
+    /** Housekeeping: spent transaction ids past their expiry can no longer be replayed anyway. */
+    async purgeSpentTransactions(): Promise<number> {
+      return (await oidcTransactions.purgeExpired(deps.clock.now())).count;
     },
   };
 
@@ -690,7 +716,7 @@ function describeAuthorizationError(provider: OidcProviderConfig, error: string,
  * Discovery, lazily and once per provider (the provider may be down when Gatehouse starts). A
  * failure is remembered for DISCOVERY_RETRY_MS so a down provider is not asked on every click.
  */
-function createClientRegistry(ctx: AppContext) {
+function createClientRegistry(ctx: Pick<AppContext, 'clock' | 'logger'>, discover: typeof discoverOidcClient) {
   interface Entry {
     client?: OidcClient;
     pending?: Promise<OidcClient>;
@@ -709,7 +735,7 @@ function createClientRegistry(ctx: AppContext) {
       const now = ctx.clock.now().getTime();
       if (entry.failure && now - entry.failure.at < DISCOVERY_RETRY_MS) return Promise.reject(entry.failure.error);
       const current = entry;
-      current.pending = discoverOidcClient(provider, ctx.logger).then(
+      current.pending = discover(provider, ctx.logger).then(
         (client) => {
           current.client = client;
           current.failure = undefined;
@@ -732,7 +758,3 @@ function createClientRegistry(ctx: AppContext) {
   };
 }
 
-/** Housekeeping for main.ts: spent transaction ids past their expiry can no longer be replayed anyway. */
-export async function purgeSpentOidcTransactions(ctx: Pick<AppContext, 'db' | 'clock'>): Promise<number> {
-  return (await createOidcRepo(ctx.db.prisma).purgeUsedTransactions(ctx.clock.now())).count;
-}

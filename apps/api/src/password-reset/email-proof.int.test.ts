@@ -8,7 +8,6 @@ import { createMailer } from '../mail/mailer.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { STRONG_PASSWORD, createUser, loginBearer } from '../test-support/fixtures.js';
 import { startSmtpTestServer, type SmtpTestServer } from '../test-support/smtp-test-server.js';
-import { createPasswordTokenService } from './service.js';
 
 const SITE = 'https://gatehouse.example.com';
 const PROVEN = new Date('2026-01-01T00:00:00Z');
@@ -335,7 +334,7 @@ describe('proof of an email address by link, over real SMTP', () => {
     it('a reset or setup link never reactivates or signs in a deactivated account', async () => {
       const user = await createUser(t.ctx, { email: 'dormant@example.com' });
       const setupUser = await createUser(t.ctx, { email: 'dormant-setup@example.com', password: null });
-      const tokens = createPasswordTokenService(t.ctx);
+      const tokens = t.services.tokens;
       const reset = new URL((await tokens.issue(user.id, 'reset', 3600, user.email)).url).searchParams.get('token')!;
       const setup = new URL((await tokens.issue(setupUser.id, 'setup', 3600, setupUser.email)).url).searchParams.get('token')!;
       // Deactivated behind the service's back (e.g. directly in the database): the link must still not work.
@@ -374,7 +373,7 @@ describe('without SMTP', () => {
 
   it('a self-service change applies at once, unproven, and voids every reset and setup link', async () => {
     const user = await createUser(t.ctx, { email: 'direct@example.com', emailVerifiedAt: PROVEN });
-    const tokens = createPasswordTokenService(t.ctx);
+    const tokens = t.services.tokens;
     const reset = new URL((await tokens.issue(user.id, 'reset', 3600, user.email)).url).searchParams.get('token')!;
     const session = await loginBearer(t.app, 'direct@example.com');
     const changed = await api(t)
@@ -397,7 +396,7 @@ describe('without SMTP', () => {
     expect(registered.body.email_verified_at).toBeNull();
 
     // An unproven account whose address an admin changes: proven, and its old links die.
-    const tokens = createPasswordTokenService(t.ctx);
+    const tokens = t.services.tokens;
     const reset = new URL((await tokens.issue(registered.body.id, 'reset', 3600, 'self@example.com')).url).searchParams.get('token')!;
     const moved = await api(t).patch(`/api/v1/users/${registered.body.id}`).set(bearer(adminSession)).send({ email: 'self2@example.com' });
     expect(moved.status).toBe(200);

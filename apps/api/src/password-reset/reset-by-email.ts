@@ -4,13 +4,13 @@ import type { ClientInfo } from '../auth/service.js';
 import { AppError } from '../http/app-error.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { deliverWithRetries, logDeliveryFailure } from '../mail/deliver-with-retries.js';
-import { createRateLimiter } from '../rate-limit/service.js';
+import type { RateLimiter } from '../rate-limit/service.js';
 import { normalizeEmail } from '../users/email.js';
-import { createUserRepo } from '../users/repo.js';
+import type { UserRepo } from '../users/repo.js';
 import { isUuid } from '../db/uuid.js';
 import { buildResetEmail } from './reset-email.js';
-import { createAuditLog, type AuditActor } from '../audit/service.js';
-import { createPasswordTokenService } from './service.js';
+import type { AuditActor, AuditLog } from '../audit/service.js';
+import type { PasswordTokenService } from './service.js';
 
 export const FORGOT_PASSWORD_MESSAGE =
   'If an account with that email exists and password resets by email are enabled, a link to reset ' +
@@ -22,13 +22,18 @@ export const FORGOT_PASSWORD_MESSAGE =
  * turns into an error or a slow answer for the user: the email goes out in the background, with
  * retries, and failures go to the log for the admin.
  */
-export function createPasswordResetService(ctx: AppContext) {
-  const tokens = createPasswordTokenService(ctx);
-  const users = createUserRepo(ctx.db.prisma);
-  const rateLimiter = createRateLimiter(ctx);
-  const audit = createAuditLog(ctx);
+export interface PasswordResetServiceDeps
+  extends Pick<AppContext, 'config' | 'logger' | 'mailer' | 'mailRetryDelaysMs' | 'tasks'> {
+  readonly users: UserRepo;
+  readonly tokens: PasswordTokenService;
+  readonly rateLimiter: RateLimiter;
+  readonly audit: AuditLog;
+}
+
+export function createPasswordResetService(deps: PasswordResetServiceDeps) {
+  const { tokens, users, rateLimiter, audit } = deps;
   const { rules } = rateLimiter;
-  const { auth, misc } = ctx.config;
+  const { auth, misc } = deps.config;
 
   function buildMessage(to: string, resetUrl: string): MailMessage {
     return buildResetEmail({
@@ -45,18 +50,18 @@ export function createPasswordResetService(ctx: AppContext) {
       const normalized = normalizeEmail(email);
       await rateLimiter.consume(rules.forgotPerClient, client.ipAddress ?? 'unknown');
       await rateLimiter.consume(rules.forgotPerEmail, normalized);
-      ctx.tasks.run('password-reset-email', async () => {
-        if (!auth.email_password_resets || !ctx.mailer) {
-          ctx.logger.info('Password reset by email requested, but email_password_resets is off; nothing sent');
+      deps.tasks.run('password-reset-email', async () => {
+        if (!auth.email_password_resets || !deps.mailer) {
+          deps.logger.info('Password reset by email requested, but email_password_resets is off; nothing sent');
           return;
         }
         const user = await users.findByEmail(normalized);
         if (!user || !user.isActive) {
-          ctx.logger.info('Password reset requested for an unknown or disabled account; nothing sent');
+          deps.logger.info('Password reset requested for an unknown or disabled account; nothing sent');
           return;
         }
         const { url } = await tokens.issue(user.id, 'reset', auth.reset_link_lifetime, user.email);
-        await deliverWithRetries(ctx, 'password reset email', user.id, buildMessage(user.email, url));
+        await deliverWithRetries(deps, 'password reset email', user.id, buildMessage(user.email, url));
       });
     },
 
@@ -69,17 +74,17 @@ export function createPasswordResetService(ctx: AppContext) {
       const result = { expires_at: expiresAt.toISOString() };
       const recordIssued = (isEmailed: boolean) =>
         audit.record({ type: 'admin.reset_link_issued', actor, user, details: { emailed: isEmailed } });
-      if (!ctx.mailer) {
+      if (!deps.mailer) {
         await recordIssued(false);
         return { ...result, sent: false, reset_url: url, delivery_error: null };
       }
       try {
-        await ctx.mailer.send(buildMessage(user.email, url));
-        ctx.logger.info({ userId }, 'Admin sent a password reset email');
+        await deps.mailer.send(buildMessage(user.email, url));
+        deps.logger.info({ userId }, 'Admin sent a password reset email');
         await recordIssued(true);
         return { ...result, sent: true, reset_url: null, delivery_error: null };
       } catch (error) {
-        logDeliveryFailure(ctx, 'password reset email', userId, error, undefined);
+        logDeliveryFailure(deps, 'password reset email', userId, error, undefined);
         const cause = error instanceof Error ? error.message : String(error);
         await recordIssued(false);
         return { ...result, sent: false, reset_url: url, delivery_error: cause };

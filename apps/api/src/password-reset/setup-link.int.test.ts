@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { STRONG_PASSWORD, createUser, loginBearer } from '../test-support/fixtures.js';
-import { createPasswordTokenService, hashPasswordToken } from './service.js';
+import { hashPasswordToken } from './service.js';
 
 const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
@@ -18,7 +18,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
 
   it('stores only a hash of a 256-bit token and builds the link from frontend_url', async () => {
     const user = await createUser(t.ctx, { email: 'h1@example.com', password: null });
-    const { url } = await createPasswordTokenService(t.ctx).issue(user.id, 'setup', 3600);
+    const { url } = await t.services.tokens.issue(user.id, 'setup', 3600);
     expect(url.startsWith('http://gatehouse.test/reset-password?token=')).toBe(true);
     const token = tokenOf(url);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
@@ -32,7 +32,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
     await createUser(t.ctx, { email: 'h2@example.com' });
     const session = await loginBearer(t.app, 'h2@example.com');
     const user = (await t.ctx.db.prisma.user.findUnique({ where: { email: 'h2@example.com' } }))!;
-    const { url } = await createPasswordTokenService(t.ctx).issue(user.id, 'reset', 3600);
+    const { url } = await t.services.tokens.issue(user.id, 'reset', 3600);
     const first = await reset(tokenOf(url));
     expect(first.status).toBe(204);
     expect(first.headers['set-cookie']).toBeUndefined();
@@ -47,7 +47,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
 
   it('expires', async () => {
     const user = await createUser(t.ctx, { email: 'h3@example.com', password: null });
-    const { url } = await createPasswordTokenService(t.ctx).issue(user.id, 'setup', 60);
+    const { url } = await t.services.tokens.issue(user.id, 'setup', 60);
     t.clock.advance(61_000);
     const res = await reset(tokenOf(url));
     expect(res.status).toBe(400);
@@ -56,7 +56,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
 
   it('a newer link kills the older one', async () => {
     const user = await createUser(t.ctx, { email: 'h4@example.com', password: null });
-    const service = createPasswordTokenService(t.ctx);
+    const service = t.services.tokens;
     const older = await service.issue(user.id, 'setup', 3600);
     const newer = await service.issue(user.id, 'setup', 3600);
     expect((await reset(tokenOf(older.url))).status).toBe(400);
@@ -65,7 +65,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
 
   it('a password change voids outstanding links', async () => {
     const user = await createUser(t.ctx, { email: 'h5@example.com' });
-    const { url } = await createPasswordTokenService(t.ctx).issue(user.id, 'reset', 3600);
+    const { url } = await t.services.tokens.issue(user.id, 'reset', 3600);
     const token = await loginBearer(t.app, 'h5@example.com');
     const change = await request(t.app)
       .patch('/api/v1/users/me')
@@ -77,7 +77,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
 
   it('applies the password policy and keeps the token usable after a refused password', async () => {
     const user = await createUser(t.ctx, { email: 'h6@example.com', password: null });
-    const { url } = await createPasswordTokenService(t.ctx).issue(user.id, 'setup', 3600);
+    const { url } = await t.services.tokens.issue(user.id, 'setup', 3600);
     const weak = await reset(tokenOf(url), 'password');
     expect(weak.status).toBe(400);
     expect(weak.body.detail).toBe('RESET_PASSWORD_INVALID_PASSWORD');
@@ -96,7 +96,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
 
   it('lets only one of two simultaneous uses of a token win', async () => {
     const user = await createUser(t.ctx, { email: 'h7@example.com', password: null });
-    const { url } = await createPasswordTokenService(t.ctx).issue(user.id, 'setup', 3600);
+    const { url } = await t.services.tokens.issue(user.id, 'setup', 3600);
     const [a, b] = await Promise.all([reset(tokenOf(url), 'first passphrase!'), reset(tokenOf(url), 'second passphrase!')]);
     expect([a.status, b.status].sort()).toEqual([204, 400]);
   });

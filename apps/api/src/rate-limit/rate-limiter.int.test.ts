@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { AppError } from '../http/app-error.js';
-import { backoffDelayMs, createRateLimiter, type RateLimiter, type ReservedAttempt } from './service.js';
+import { backoffDelayMs, type RateLimiter, type ReservedAttempt } from './service.js';
 
 // Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
 jest.setTimeout(180_000);
@@ -26,7 +26,7 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     t = await createTestContext({
       config: { auth: { rate_limits: { login_failures_per_account: 6, backoff_after: 2, backoff_base: 2, backoff_max: 5, lockout: 300, window: 900 } } },
     });
-    limiter = createRateLimiter(t.ctx);
+    limiter = t.services.rateLimiter;
   });
   afterAll(() => t.close());
 

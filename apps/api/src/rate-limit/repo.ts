@@ -1,4 +1,5 @@
-import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
+import type { Db } from '../db/db-handle.js';
 
 export interface WindowCount {
   count: number;
@@ -45,7 +46,7 @@ const toWindow = (row: Row): WindowCount => ({
 });
 
 /** Fixed-window counters in the rate_limits table, which every replica shares. */
-export function createRateLimitRepo(prisma: PrismaClient) {
+export function createRateLimitRepo(prisma: Db) {
   async function release(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await prisma.$executeRaw`
@@ -184,3 +185,5 @@ export function createRateLimitRepo(prisma: PrismaClient) {
     purgeExpired: (now: Date) => prisma.rateLimit.deleteMany({ where: { expiresAt: { lt: now } } }),
   };
 }
+
+export type RateLimitRepo = ReturnType<typeof createRateLimitRepo>;

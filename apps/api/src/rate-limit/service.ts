@@ -2,7 +2,7 @@ import type { AppContext } from '../context.js';
 import type { RateLimitsConfig } from '../config/types.js';
 import { AppError } from '../http/app-error.js';
 import { clientKeyOf } from '../http/client-info.js';
-import { createRateLimitRepo, type WindowCount } from './repo.js';
+import type { RateLimitRepo, WindowCount } from './repo.js';
 
 export interface RateLimitRule {
   /** Namespace of the key, e.g. "login-account". */
@@ -99,13 +99,17 @@ export interface ReservedAttempt {
  * Counters that live in the database, not in process memory, so a limit holds across replicas
  * and restarts. Keys hold an email or an address; they are never logged.
  */
-export function createRateLimiter(ctx: AppContext) {
-  const repo = createRateLimitRepo(ctx.db.prisma);
+export interface RateLimiterDeps extends Pick<AppContext, 'clock' | 'config'> {
+  readonly rateLimits: RateLimitRepo;
+}
+
+export function createRateLimiter(deps: RateLimiterDeps) {
+  const { rateLimits: repo } = deps;
   // Every per-client rule keys its subject the same way: IPv6 by its /64, mapped IPv4 as IPv4.
   const keyOf = (rule: RateLimitRule, subject: string) => `${rule.name}:${rule.perClient ? clientKeyOf(subject) : subject}`;
 
   function refuse(until: Date): never {
-    const retryAfter = Math.max(1, Math.ceil((until.getTime() - ctx.clock.now().getTime()) / 1000));
+    const retryAfter = Math.max(1, Math.ceil((until.getTime() - deps.clock.now().getTime()) / 1000));
     throw new AppError('RATE_LIMITED', `Too many attempts. Try again in ${retryAfter} seconds.`, {
       headers: { 'Retry-After': String(retryAfter) },
     });
@@ -117,7 +121,7 @@ export function createRateLimiter(ctx: AppContext) {
    * them have failures counted, so that a success only clears counters that exist.
    */
   async function assertAllAllowed(checks: ReadonlyArray<readonly [FailureRule, string]>): Promise<CountedFailures> {
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const windows = await repo.readMany(
       checks.map(([rule, subject]) => keyOf(rule, subject)),
       now,
@@ -140,7 +144,7 @@ export function createRateLimiter(ctx: AppContext) {
    * earned; nothing is then left counted. The caller settles the attempt exactly once.
    */
   async function reserve(checks: ReadonlyArray<readonly [FailureRule, string]>): Promise<ReservedAttempt> {
-    const now = ctx.clock.now();
+    const now = deps.clock.now();
     const entries = checks.map(([rule, subject]) => ({ rule, key: keyOf(rule, subject) }));
     const reserved = await repo.reserve(
       entries.map(({ rule, key }) => ({ key, limit: rule.limit, windowMs: rule.windowMs })),
@@ -188,7 +192,7 @@ export function createRateLimiter(ctx: AppContext) {
         ),
       failed: () =>
         settle(() => {
-          const at = ctx.clock.now();
+          const at = deps.clock.now();
           return repo.stampFailures(
             entries.map(({ rule, key }) => ({
               key,
@@ -204,7 +208,7 @@ export function createRateLimiter(ctx: AppContext) {
   }
 
   return {
-    rules: buildRateLimitRules(ctx.config.auth.rate_limits),
+    rules: buildRateLimitRules(deps.config.auth.rate_limits),
     reserve,
     /**
      * Throws RATE_LIMITED (429 with Retry-After) while the subject is locked or still inside the
@@ -216,7 +220,7 @@ export function createRateLimiter(ctx: AppContext) {
     assertAllAllowed,
     /** Counts one failure without refusing this request; the limit locks the key for lockoutMs. */
     async recordFailure(rule: FailureRule, subject: string): Promise<void> {
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       await repo.increment(keyOf(rule, subject), now, rule.windowMs, {
         isFailure: true,
         lock: { atCount: rule.limit, until: new Date(now.getTime() + rule.lockoutMs) },
@@ -224,14 +228,14 @@ export function createRateLimiter(ctx: AppContext) {
     },
     /** Counts one request (consumes). Throws RATE_LIMITED once the window's limit is passed. */
     async consume(rule: RateLimitRule, subject: string): Promise<void> {
-      const window = await repo.increment(keyOf(rule, subject), ctx.clock.now(), rule.windowMs);
+      const window = await repo.increment(keyOf(rule, subject), deps.clock.now(), rule.windowMs);
       if (window.count > rule.limit) refuse(window.expiresAt);
     },
     async reset(rule: RateLimitRule, subject: string): Promise<void> {
       await repo.clear(keyOf(rule, subject));
     },
     async purgeExpired(): Promise<number> {
-      const { count } = await repo.purgeExpired(ctx.clock.now());
+      const { count } = await repo.purgeExpired(deps.clock.now());
       return count;
     },
   };

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { buildOpenApiDocument } from '../openapi/build-openapi.js';
 import { withTimeout } from '../timeout.js';
+import { listAppliedMigrationNames } from '../db/migrate.js';
 
 const HEALTH_DB_TIMEOUT_MS = 3000;
 
@@ -50,7 +51,7 @@ export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
   mount('healthReady', async (_req, res) => {
     const isDatabaseUp = await pingDatabase();
     // No migrations table yet (a first start still migrating) counts as pending.
-    const applied = isDatabaseUp ? await withinTimeout(listAppliedMigrations(ctx), new Set<string>()) : null;
+    const applied = isDatabaseUp ? await withinTimeout(listAppliedMigrationNames(ctx.db), new Set<string>()) : null;
     const migrations: Readiness['migrations'] =
       applied === null ? 'unknown' : ctx.expectedMigrations.every((name) => applied.has(name)) ? 'ok' : 'pending';
     const isReady = migrations === 'ok';
@@ -61,12 +62,6 @@ export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
     };
     res.status(isReady ? 200 : 503).json(body);
   });
-}
-
-async function listAppliedMigrations(ctx: AppContext): Promise<Set<string>> {
-  const rows = await ctx.db.prisma.$queryRaw<{ migration_name: string }[]>`
-    SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`;
-  return new Set(rows.map((row) => row.migration_name));
 }
 
 export function mountSystemRoutes(mount: MountRoute, ctx: AppContext): void {

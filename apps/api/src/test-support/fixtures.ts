@@ -2,7 +2,8 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { CSRF_COOKIE, CSRF_HEADER, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
-import { createUserRepo, type User } from '../users/repo.js';
+import type { User } from '../users/repo.js';
+import { createDataAccess } from '../db/repositories.js';
 import { normalizeEmail } from '../users/email.js';
 
 export const STRONG_PASSWORD = 'correct horse battery staple';
@@ -20,7 +21,7 @@ export async function createUser(
   },
 ): Promise<User> {
   const password = input.password === undefined ? STRONG_PASSWORD : input.password;
-  return createUserRepo(ctx.db.prisma).create({
+  return createDataAccess(ctx.db.prisma).users.create({
     email: normalizeEmail(input.email),
     hashedPassword: password === null ? null : await ctx.passwordHasher.hash(password),
     isSuperuser: input.isSuperuser ?? false,

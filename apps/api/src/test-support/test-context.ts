@@ -5,7 +5,6 @@
  */
 import crypto from 'node:crypto';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Express } from 'express';
 import { createApp } from '../app.js';
@@ -13,14 +12,14 @@ import { createPasswordHasher, type PasswordHasher } from '../auth/password-hash
 import type { Clock } from '../clock.js';
 import type { Config } from '../config/types.js';
 import { buildConfigFromTables } from '../config/load-config.js';
-import type { AppContext } from '../context.js';
+import { createAppContext, type AppContext } from '../context.js';
 import { openEmbeddedDatabase, openPostgresDatabase, type Database } from '../db/database.js';
-import { applyMigrations, readMigrationFiles } from '../db/migrate.js';
+import { applyMigrations, MIGRATIONS_DIR, readMigrationFiles } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
-import { createBackgroundTasks } from '../background-tasks.js';
 import type { Mailer } from '../mail/mailer.js';
+import { createServices, type Services } from '../services.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../../prisma/migrations', import.meta.url));
+export { MIGRATIONS_DIR };
 // Read through a variable so this harness is the one place tests look at the environment.
 const POSTGRES_ADMIN_URL = process.env.GATEHOUSE_TEST_POSTGRES_URL ?? '';
 
@@ -122,6 +121,8 @@ export async function openTestDatabase(): Promise<{ db: Database; drop: () => Pr
 
 export interface TestContext {
   ctx: AppContext;
+  /** The services the app runs on (the same instances: one AuthService, one session cache). */
+  services: Services;
   app: Express;
   clock: TestClock;
   /** Everything logged so far, one JSON line each. */
@@ -166,7 +167,7 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
   });
   const passwordHasher = options.hasher ? options.hasher(innerHasher) : innerHasher;
   const migrations = readMigrationFiles(MIGRATIONS_DIR);
-  const ctx: AppContext = {
+  const ctx = createAppContext({
     config,
     db,
     logger,
@@ -174,17 +175,18 @@ export async function createTestContext(options: TestContextOptions = {}): Promi
     passwordHasher,
     mailer: options.mailer ? options.mailer(config) : null,
     mailRetryDelaysMs: options.mailRetryDelaysMs ?? [],
-    tasks: createBackgroundTasks(logger),
     version: 'test',
     webDistDir: options.webDistDir ?? null,
-    expectedMigrations: migrations.map((migration) => migration.name),
-  };
+    migrations,
+  });
   if (options.migrate !== false) {
     await applyMigrations(db, migrations, logger);
   }
+  const services = createServices(ctx);
   return {
     ctx,
-    app: createApp(ctx),
+    services,
+    app: createApp(ctx, services),
     clock,
     logText: () => chunks.join(''),
     logLines: () =>

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { STRONG_PASSWORD, createUser, loginBearer } from '../test-support/fixtures.js';
-import { ensureAdminAccounts } from './admin-bootstrap.js';
 
 const contexts: TestContext[] = [];
 afterEach(async () => {
@@ -24,7 +23,7 @@ const setupLinks = (t: TestContext) =>
 describe('admin_emails at start-up', () => {
   it('creates each listed admin without a password and logs a one-time setup link that works', async () => {
     const t = await contextWithAdmins(['admin@example.com', 'second@example.com']);
-    await ensureAdminAccounts(t.ctx);
+    await t.services.ensureAdminAccounts();
     const admins = await t.ctx.db.prisma.user.findMany({ orderBy: { email: 'asc' } });
     // Created from the administrator's own configuration: approved and with a proven address.
     expect(admins.map((u) => [u.email, u.isSuperuser, u.isVerified, u.hashedPassword, u.emailVerifiedAt !== null])).toEqual([
@@ -49,7 +48,7 @@ describe('admin_emails at start-up', () => {
 
     // Next start: nothing new is created, and the admin who chose a password gets no new link.
     const before = setupLinks(t).length;
-    await ensureAdminAccounts(t.ctx);
+    await t.services.ensureAdminAccounts();
     expect(await t.ctx.db.prisma.user.count()).toBe(2);
     const after = setupLinks(t).slice(before);
     expect(after.map((l) => l.email)).toEqual(['second@example.com']);
@@ -57,8 +56,8 @@ describe('admin_emails at start-up', () => {
 
   it('a fresh link at the next start replaces the unused one', async () => {
     const t = await contextWithAdmins(['admin@example.com']);
-    await ensureAdminAccounts(t.ctx);
-    await ensureAdminAccounts(t.ctx);
+    await t.services.ensureAdminAccounts();
+    await t.services.ensureAdminAccounts();
     const [first, second] = setupLinks(t);
     const tokenOf = (url: string) => new URL(url).searchParams.get('token');
     const old = await request(t.app).post('/api/v1/auth/reset-password').send({ token: tokenOf(first!.url), password: STRONG_PASSWORD });
@@ -75,7 +74,7 @@ describe('admin_emails at start-up', () => {
     // Approved, but the address was never proven (e.g. an ordinary user changed their email to
     // the admin's address without SMTP): admin_emails must not grant it anything.
     await createUser(t.ctx, { email: 'unproven@example.com', isVerified: true, emailVerifiedAt: null });
-    await ensureAdminAccounts(t.ctx);
+    await t.services.ensureAdminAccounts();
     const byEmail = async (email: string) => (await t.ctx.db.prisma.user.findUnique({ where: { email } }))!;
     expect((await byEmail('verified@example.com')).isSuperuser).toBe(true);
     expect((await byEmail('unverified@example.com')).isSuperuser).toBe(false);
@@ -88,7 +87,7 @@ describe('admin_emails at start-up', () => {
 
   it('never writes a password or the token secret to the log', async () => {
     const t = await contextWithAdmins(['admin@example.com']);
-    await ensureAdminAccounts(t.ctx);
+    await t.services.ensureAdminAccounts();
     expect(t.logText()).not.toContain(t.ctx.config.auth.token_secret);
     expect(t.logText()).not.toMatch(/"password"\s*:/);
   });

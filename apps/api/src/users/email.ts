@@ -1,4 +1,5 @@
 import { AppError } from '../http/app-error.js';
+import { isUniqueViolationOn } from '../db/prisma-errors.js';
 
 /**
  * The one normal form of an email address: trimmed, Unicode NFC, lower-cased. Uniqueness,
@@ -31,4 +32,15 @@ export function normalizeNewEmail(email: string): string {
   const problem = findNewEmailProblem(email);
   if (problem) throw new AppError('VALIDATION_ERROR', `email: ${problem}`, { fieldErrors: [{ field: 'email', message: problem }] });
   return normalizeEmail(email);
+}
+
+/**
+ * Creating an account whose address another account has: told by the unique constraint, so two
+ * sign-ups racing for one address get the same answer as a sequential one.
+ */
+export function rethrowIfAccountExists(error: unknown): never {
+  if (isUniqueViolationOn(error, 'users_email_key')) {
+    throw new AppError('REGISTER_USER_ALREADY_EXISTS', 'An account with this email already exists.');
+  }
+  throw error;
 }

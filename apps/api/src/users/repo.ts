@@ -1,14 +1,17 @@
-import type { Prisma, PrismaClient, User } from '../generated/prisma/client.js';
+import type { Prisma, User } from '../generated/prisma/client.js';
+import type { Atomically, Db } from '../db/db-handle.js';
 
 export type { User };
-type Db = PrismaClient | Prisma.TransactionClient;
 
-/** The users table. Only this file (and the other repo.ts files) touch Prisma. */
-export function createUserRepo(prisma: PrismaClient) {
+/** Key of the advisory lock every admin-changing operation takes (see lockAdmins). */
+const ADMIN_LOCK_KEY = 72707370;
+
+/** The users table: the only writer of it. */
+export function createUserRepo(db: Db, atomically: Atomically) {
   return {
-    findById: (id: string, db: Db = prisma) => db.user.findUnique({ where: { id } }),
-    findByEmail: (email: string, db: Db = prisma) => db.user.findUnique({ where: { email } }),
-    listAll: () => prisma.user.findMany({ orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] }),
+    findById: (id: string) => db.user.findUnique({ where: { id } }),
+    findByEmail: (email: string) => db.user.findUnique({ where: { email } }),
+    listAll: () => db.user.findMany({ orderBy: [{ createdAt: 'asc' }, { email: 'asc' }] }),
     /** One page of users whose email, username or display name contains `text` (any case). */
     async search(text: string, skip: number, take: number): Promise<{ users: User[]; total: number }> {
       // Prisma's `contains` is SQL ILIKE, which reads % and _ as wildcards: escape them (and the
@@ -24,49 +27,34 @@ export function createUserRepo(prisma: PrismaClient) {
                 { displayName: { contains: pattern, mode: 'insensitive' } },
               ],
             };
-      const [users, total] = await prisma.$transaction([
-        prisma.user.findMany({ where, orderBy: [{ createdAt: 'asc' }, { email: 'asc' }], skip, take }),
-        prisma.user.count({ where }),
-      ]);
-      return { users, total };
-    },
-    create: (data: Prisma.UserCreateInput, db: Db = prisma) => db.user.create({ data }),
-    update: (id: string, data: Prisma.UserUpdateInput, db: Db = prisma) =>
-      db.user.update({ where: { id }, data }),
-    delete: (id: string, db: Db = prisma) => db.user.delete({ where: { id } }),
-    /** Runs fn in one transaction (a change and the links it voids or issues commit together). */
-    inTransaction: <T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> => prisma.$transaction(fn),
-    countActiveAdmins: (db: Db = prisma) =>
-      db.user.count({ where: { isSuperuser: true, isActive: true } }),
-    /**
-     * Runs fn in a transaction holding a lock that every admin-changing operation takes, so two
-     * admins demoting each other at once cannot leave the instance with none.
-     */
-    withAdminLock<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-      return prisma.$transaction(async (tx) => {
-        await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(72707370)');
-        return fn(tx);
+      // One snapshot, so the total counts the rows the page was cut from.
+      return atomically(async (tx) => {
+        const users = await tx.user.findMany({ where, orderBy: [{ createdAt: 'asc' }, { email: 'asc' }], skip, take });
+        const total = await tx.user.count({ where });
+        return { users, total };
       });
+    },
+    create: (data: Prisma.UserCreateInput) => db.user.create({ data }),
+    update: (id: string, data: Prisma.UserUpdateInput) => db.user.update({ where: { id }, data }),
+    delete: (id: string) => db.user.delete({ where: { id } }),
+    countActiveAdmins: () => db.user.count({ where: { isSuperuser: true, isActive: true } }),
+    /**
+     * Waits for, and holds until the transaction ends, a lock that every admin-changing operation
+     * takes, so two admins demoting each other at once cannot leave the instance with none. Only
+     * meaningful on repositories bound to a transaction (withTransaction).
+     */
+    async lockAdmins(): Promise<void> {
+      await db.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${ADMIN_LOCK_KEY})`);
+    },
+    /**
+     * Proves the account's address, only if it is still `email` and not yet proven (a concurrent
+     * email change wins). Returns the user as it is now.
+     */
+    async proveEmailIfCurrent(userId: string, email: string, now: Date): Promise<User | null> {
+      await db.user.updateMany({ where: { id: userId, email, emailVerifiedAt: null }, data: { emailVerifiedAt: now } });
+      return db.user.findUnique({ where: { id: userId } });
     },
   };
 }
 
 export type UserRepo = ReturnType<typeof createUserRepo>;
-
-/** Prisma's unique-constraint violation (P2002), whichever driver adapter raised it. */
-export function isUniqueViolation(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'P2002'
-  );
-}
-
-/** Prisma's "record to update/delete does not exist" (P2025). */
-export function isRecordNotFound(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { code?: unknown }).code === 'P2025'
-  );
-}

@@ -8,16 +8,18 @@ import {
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/app-error.js';
 import { findPasswordProblem } from '../auth/password-policy.js';
-import { createSessionRepo } from '../auth/repo.js';
-import { createReauthentication } from '../auth/reauthentication.js';
-import { createPasswordTokenService } from '../password-reset/service.js';
-import { createEmailProofService } from '../password-reset/email-proof.js';
-import { createRateLimiter } from '../rate-limit/service.js';
-import { normalizeEmail, normalizeNewEmail } from './email.js';
+import type { SessionRepo } from '../auth/repo.js';
+import type { Reauthentication } from '../auth/reauthentication.js';
+import type { PasswordTokenService } from '../password-reset/service.js';
+import type { EmailProofService } from '../password-reset/email-proof.js';
+import type { RateLimiter } from '../rate-limit/service.js';
+import { normalizeEmail, normalizeNewEmail, rethrowIfAccountExists } from './email.js';
 import { isUuid } from '../db/uuid.js';
-import { createUserRepo, isRecordNotFound, isUniqueViolation, type User } from './repo.js';
+import { isRecordNotFound, isUniqueViolationOn } from '../db/prisma-errors.js';
+import type { WithTransaction } from '../db/repositories.js';
+import type { User, UserRepo } from './repo.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
+import { actorOf, type AuditActor, type AuditLog } from '../audit/service.js';
 
 export interface UserSearchQuery {
   text: string;
@@ -26,19 +28,24 @@ export interface UserSearchQuery {
   perPage: number;
 }
 
-export function createUserService(ctx: AppContext) {
-  const users = createUserRepo(ctx.db.prisma);
-  const sessions = createSessionRepo(ctx.db.prisma);
-  const passwordTokens = createPasswordTokenService(ctx);
-  const emailProof = createEmailProofService(ctx);
-  const audit = createAuditLog(ctx);
-  const rateLimiter = createRateLimiter(ctx);
-  const reauthentication = createReauthentication(ctx);
+export interface UserServiceDeps extends Pick<AppContext, 'config' | 'clock' | 'logger' | 'passwordHasher' | 'mailer'> {
+  readonly users: UserRepo;
+  readonly sessions: SessionRepo;
+  readonly withTransaction: WithTransaction;
+  readonly tokens: Pick<PasswordTokenService, 'prepare'>;
+  readonly emailProof: Pick<EmailProofService, 'startEmailChange'>;
+  readonly audit: AuditLog;
+  readonly rateLimiter: RateLimiter;
+  readonly reauthentication: Pick<Reauthentication, 'checkRecentProviderSignIn' | 'verifyCurrentPassword'>;
+}
+
+export function createUserService(deps: UserServiceDeps) {
+  const { users, sessions, tokens, emailProof, audit, rateLimiter, reauthentication } = deps;
 
   async function hashNewPassword(password: string, email: string, code: ErrorCode): Promise<string> {
     const problem = findPasswordProblem(password, email);
     if (problem) throw new AppError(code, describePasswordProblem(problem));
-    return ctx.passwordHasher.hash(password);
+    return deps.passwordHasher.hash(password);
   }
 
   async function findUserOrThrow(id: string): Promise<User> {
@@ -49,7 +56,7 @@ export function createUserService(ctx: AppContext) {
   }
 
   function rethrowEmailTaken(error: unknown): never {
-    if (isUniqueViolation(error)) {
+    if (isUniqueViolationOn(error, 'users_email_key')) {
       throw new AppError('UPDATE_USER_EMAIL_ALREADY_EXISTS', 'Another account already uses this email.');
     }
     throw error;
@@ -60,7 +67,7 @@ export function createUserService(ctx: AppContext) {
     async unlock(actor: AuditActor, id: string): Promise<void> {
       const user = await findUserOrThrow(id);
       await rateLimiter.reset(rateLimiter.rules.loginPerAccount, user.email);
-      ctx.logger.info({ userId: user.id }, 'Admin unlocked sign-in for a user');
+      deps.logger.info({ userId: user.id }, 'Admin unlocked sign-in for a user');
       await audit.record({ type: 'admin.user_unlocked', actor, user });
     },
 
@@ -78,7 +85,7 @@ export function createUserService(ctx: AppContext) {
       // fastapi-users clients send {} for "nothing to change": the account as it is, nothing written.
       if (Object.values(input).every((value) => value === undefined)) return user;
       const data: Prisma.UserUpdateInput = {};
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       // An account without a password changes its email on a recent sign-in at one of its providers
       // instead (auth/reauthentication.ts; throws REAUTHENTICATION_REQUIRED when that sign-in is old).
       const isProvenByRecentSignIn =
@@ -94,7 +101,7 @@ export function createUserService(ctx: AppContext) {
       }
       const newEmail = input.email !== undefined ? normalizeNewEmail(input.email) : null;
       const isEmailChange = newEmail !== null && newEmail !== user.email;
-      const isPendingChange = isEmailChange && ctx.mailer !== null;
+      const isPendingChange = isEmailChange && deps.mailer !== null;
       const isCancellingChange = newEmail !== null && !isEmailChange && user.pendingEmail !== null;
       if (isEmailChange && (await users.findByEmail(newEmail))) {
         throw new AppError('UPDATE_USER_EMAIL_ALREADY_EXISTS', 'Another account already uses this email.');
@@ -112,20 +119,20 @@ export function createUserService(ctx: AppContext) {
         data.passwordChangedAt = now;
       }
       const isVoidingLinks = input.password !== undefined || (isEmailChange && !isPendingChange) || isCancellingChange;
-      let updated = await users
-        .inTransaction(async (tx) => {
-          const result = await users.update(user.id, data, tx);
-          if (isVoidingLinks) await passwordTokens.voidAll(user.id, tx);
+      let updated = await deps
+        .withTransaction(async (tx) => {
+          const result = await tx.users.update(user.id, data);
+          if (isVoidingLinks) await tx.passwordTokens.voidAllForUser(user.id, now);
           return result;
         })
         .catch(rethrowEmailTaken);
       if (input.password !== undefined) {
         await sessions.revokeAllForUser(user.id, now, currentSessionId);
-        ctx.logger.info({ userId: user.id }, 'User changed their password; other sessions ended');
+        deps.logger.info({ userId: user.id }, 'User changed their password; other sessions ended');
         await audit.record({ type: 'password.changed', actor: actorOf(user), user: updated });
       }
       if (isPendingChange) updated = await emailProof.startEmailChange(updated, newEmail);
-      if (isCancellingChange) ctx.logger.info({ userId: user.id }, 'User cancelled their pending email change');
+      if (isCancellingChange) deps.logger.info({ userId: user.id }, 'User cancelled their pending email change');
       if (updated.email !== user.email) {
         await audit.record({
           type: 'email.changed',
@@ -137,10 +144,10 @@ export function createUserService(ctx: AppContext) {
       return updated;
     },
 
-    listSessions: (userId: string) => sessions.listLive(userId, ctx.clock.now()),
+    listSessions: (userId: string) => sessions.listLive(userId, deps.clock.now()),
 
     async revokeSession(user: User, sessionId: string): Promise<void> {
-      const isRevoked = isUuid(sessionId) && (await sessions.revokeOne(sessionId, user.id, ctx.clock.now()));
+      const isRevoked = isUuid(sessionId) && (await sessions.revokeOne(sessionId, user.id, deps.clock.now()));
       if (!isRevoked) throw new AppError('SESSION_NOT_FOUND', 'No such active session.');
       await audit.record({ type: 'session.revoked', actor: actorOf(user), user, details: { session_id: sessionId } });
     },
@@ -148,7 +155,7 @@ export function createUserService(ctx: AppContext) {
     /** Admin (or CLI): ends every session of the user. */
     async revokeAllSessions(actor: AuditActor, id: string): Promise<number> {
       const target = await findUserOrThrow(id);
-      const { count } = await sessions.revokeAllForUser(target.id, ctx.clock.now());
+      const { count } = await sessions.revokeAllForUser(target.id, deps.clock.now());
       await audit.record({ type: 'admin.sessions_revoked', actor, user: target, details: { sessions: count } });
       return count;
     },
@@ -161,8 +168,8 @@ export function createUserService(ctx: AppContext) {
 
     /** Ends every other live session of the user; returns how many. */
     async revokeOtherSessions(userId: string, currentSessionId: string): Promise<number> {
-      const { count } = await sessions.revokeAllForUser(userId, ctx.clock.now(), currentSessionId);
-      ctx.logger.info({ userId, revoked: count }, 'User signed out their other sessions');
+      const { count } = await sessions.revokeAllForUser(userId, deps.clock.now(), currentSessionId);
+      deps.logger.info({ userId, revoked: count }, 'User signed out their other sessions');
       return count;
     },
 
@@ -176,31 +183,28 @@ export function createUserService(ctx: AppContext) {
         input.password !== undefined
           ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD')
           : null;
-      // Without a password the account gets a setup link, written in the same statement as the
+      // Without a password the account gets a setup link, written in the same transaction as the
       // user: a crash cannot leave an account nobody can ever sign in to.
-      const setup = hashedPassword === null ? passwordTokens.prepare('setup', ctx.config.auth.setup_link_lifetime, email) : null;
-      let user: User;
-      try {
-        user = await users.create({
-          email,
-          hashedPassword,
-          displayName: input.display_name ?? null,
-          isActive: input.is_active ?? true,
-          isSuperuser: input.is_superuser ?? false,
-          isVerified: input.is_verified ?? true,
-          // An address set by an administrator (admin API, CLI) counts as proven.
-          emailVerifiedAt: ctx.clock.now(),
-          passwordChangedAt: hashedPassword ? ctx.clock.now() : null,
-          ...(setup ? { passwordTokens: { create: setup.row } } : {}),
-        });
-      } catch (error) {
-        if (isUniqueViolation(error)) {
-          throw new AppError('REGISTER_USER_ALREADY_EXISTS', 'An account with this email already exists.');
-        }
-        throw error;
-      }
+      const setup = hashedPassword === null ? tokens.prepare('setup', deps.config.auth.setup_link_lifetime, email) : null;
+      const user = await deps
+        .withTransaction(async (tx) => {
+          const created = await tx.users.create({
+            email,
+            hashedPassword,
+            displayName: input.display_name ?? null,
+            isActive: input.is_active ?? true,
+            isSuperuser: input.is_superuser ?? false,
+            isVerified: input.is_verified ?? true,
+            // An address set by an administrator (admin API, CLI) counts as proven.
+            emailVerifiedAt: deps.clock.now(),
+            passwordChangedAt: hashedPassword ? deps.clock.now() : null,
+          });
+          if (setup) await tx.passwordTokens.create({ ...setup.row, userId: created.id });
+          return created;
+        })
+        .catch(rethrowIfAccountExists);
       const setupUrl = setup?.url ?? null;
-      ctx.logger.info({ userId: user.id, isSuperuser: user.isSuperuser }, 'Admin created a user');
+      deps.logger.info({ userId: user.id, isSuperuser: user.isSuperuser }, 'Admin created a user');
       await audit.record({
         type: 'admin.user_created',
         actor,
@@ -225,7 +229,7 @@ export function createUserService(ctx: AppContext) {
       if (isSelf && (input.is_superuser === false || input.is_active === false)) {
         throw new AppError('CANNOT_MODIFY_SELF', 'You cannot demote or deactivate your own account. Ask another administrator.');
       }
-      const now = ctx.clock.now();
+      const now = deps.clock.now();
       const data: Prisma.UserUpdateInput = {};
       const email = input.email !== undefined ? normalizeNewEmail(input.email) : target.email;
       const isEmailChange = email !== target.email;
@@ -246,25 +250,26 @@ export function createUserService(ctx: AppContext) {
       }
       const isRemovingAdmin =
         target.isSuperuser && target.isActive && (input.is_superuser === false || input.is_active === false);
-      const updated = await users
-        .withAdminLock(async (tx) => {
-          if (isRemovingAdmin && (await users.countActiveAdmins(tx)) <= 1) {
+      const updated = await deps
+        .withTransaction(async (tx) => {
+          await tx.users.lockAdmins();
+          if (isRemovingAdmin && (await tx.users.countActiveAdmins()) <= 1) {
             throw new AppError('LAST_ADMIN', 'This is the last active administrator; promote someone else first.');
           }
-          const result = await users.update(id, data, tx);
+          const result = await tx.users.update(id, data);
           if (input.password !== undefined || input.is_active === false) {
-            await sessions.revokeAllForUser(id, now, undefined, tx);
+            await tx.sessions.revokeAllForUser(id, now);
           }
           // One-time links die with the facts they were issued for: the password, the address
           // (or a pending change it replaces), an active account.
           const isPendingReplaced = input.email !== undefined && target.pendingEmail !== null;
           if (input.password !== undefined || isEmailChange || isPendingReplaced || input.is_active === false) {
-            await passwordTokens.voidAll(id, tx);
+            await tx.passwordTokens.voidAllForUser(id, now);
           }
           return result;
         })
         .catch(rethrowEmailTaken);
-      ctx.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id, changes: Object.keys(input) }, 'Admin updated a user');
+      deps.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id, changes: Object.keys(input) }, 'Admin updated a user');
       await audit.record({ type: 'admin.user_updated', actor, user: updated, details: describeChanges(target, input) });
       return updated;
     },
@@ -274,16 +279,17 @@ export function createUserService(ctx: AppContext) {
         throw new AppError('CANNOT_MODIFY_SELF', 'You cannot delete your own account. Ask another administrator.');
       }
       const target = await findUserOrThrow(id);
-      await users.withAdminLock(async (tx) => {
-        if (target.isSuperuser && target.isActive && (await users.countActiveAdmins(tx)) <= 1) {
+      await deps.withTransaction(async (tx) => {
+        await tx.users.lockAdmins();
+        if (target.isSuperuser && target.isActive && (await tx.users.countActiveAdmins()) <= 1) {
           throw new AppError('LAST_ADMIN', 'This is the last active administrator; promote someone else first.');
         }
-        await users.delete(id, tx).catch((error: unknown) => {
+        await tx.users.delete(id).catch((error: unknown) => {
           if (isRecordNotFound(error)) throw new AppError('USER_NOT_FOUND', 'No user with this id.');
           throw error;
         });
       });
-      ctx.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id }, 'Admin deleted a user');
+      deps.logger.info({ actor: actor.type === 'user' ? actor.id : actor.type, userId: id }, 'Admin deleted a user');
       await audit.record({ type: 'admin.user_deleted', actor, user: target });
     },
   };

@@ -3,7 +3,6 @@ import request from 'supertest';
 import { USER_PAGE_SIZE_DEFAULT } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, crossSiteHeaders, csrfHeaders, loginBearer, loginCookie, sameOriginHeaders } from '../test-support/fixtures.js';
-import { createUserRepo } from './repo.js';
 
 describe('GET /users (search, paged) and DELETE /users/me/sessions', () => {
   let t: TestContext;
@@ -13,7 +12,7 @@ describe('GET /users (search, paged) and DELETE /users/me/sessions', () => {
     t = await createTestContext();
     await createUser(t.ctx, { email: 'admin@example.com', isSuperuser: true });
     // 30 more users, so the default page (25) is not the whole list.
-    const repo = createUserRepo(t.ctx.db.prisma);
+    const repo = t.services.data.users;
     for (let index = 1; index <= 30; index += 1) {
       const number = String(index).padStart(2, '0');
       await repo.create({

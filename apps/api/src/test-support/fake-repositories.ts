@@ -1,0 +1,460 @@
+/**
+ * In-memory repositories for service unit tests: the same methods as db/repositories.ts over
+ * plain arrays, with the unique constraints and conditional updates the services rely on, and
+ * withTransaction rolling every table back when its function throws. No database.
+ */
+import crypto from 'node:crypto';
+import type { AuditEvent, LinkedAccount, PasswordToken, Session, User } from '../generated/prisma/client.js';
+import type { DataAccess, Repositories } from '../db/repositories.js';
+import type { FailureEntry, ReserveEntry, WindowCount } from '../rate-limit/repo.js';
+
+interface RateLimitRow extends WindowCount {
+  key: string;
+  windowStart: Date;
+}
+
+export interface FakeTables {
+  users: User[];
+  sessions: Session[];
+  linkedAccounts: LinkedAccount[];
+  oidcTransactions: Array<{ id: string; expiresAt: Date }>;
+  passwordTokens: PasswordToken[];
+  rateLimits: RateLimitRow[];
+  auditEvents: AuditEvent[];
+}
+
+export interface FakeData extends DataAccess {
+  readonly tables: FakeTables;
+  /** How many transactions ran (committed or rolled back). */
+  transactions(): number;
+}
+
+/** What pglite-prisma-adapter raises on a duplicate, so db/prisma-errors.ts reads it as the real thing. */
+function uniqueViolation(modelName: string, fields: string[]): Error {
+  return Object.assign(new Error(`Unique constraint failed on ${fields.join(', ')}`), {
+    code: 'P2002',
+    meta: { modelName, driverAdapterError: { cause: { kind: 'UniqueConstraintViolation', constraint: { fields } } } },
+  });
+}
+
+function notFound(): Error {
+  return Object.assign(new Error('Record to update not found.'), { code: 'P2025' });
+}
+
+type Data<T> = Partial<T> & Record<string, unknown>;
+
+/** Prisma's input shapes, as far as the services use them: plain values, and { set } is not used. */
+function assign<T extends object>(row: T, data: Data<T>): T {
+  for (const [key, value] of Object.entries(data)) {
+    if (value !== undefined) (row as Record<string, unknown>)[key] = value;
+  }
+  return row;
+}
+
+function newUser(data: Data<User>, now: Date): User {
+  return assign(
+    {
+      id: crypto.randomUUID(),
+      email: '',
+      username: null,
+      displayName: null,
+      hashedPassword: null,
+      isActive: true,
+      isSuperuser: false,
+      isVerified: false,
+      emailVerifiedAt: null,
+      pendingEmail: null,
+      passwordChangedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    } satisfies User,
+    data,
+  );
+}
+
+export function createFakeData(options: { now?: () => Date } = {}): FakeData {
+  const now = options.now ?? (() => new Date());
+  let tables: FakeTables = {
+    users: [],
+    sessions: [],
+    linkedAccounts: [],
+    oidcTransactions: [],
+    passwordTokens: [],
+    rateLimits: [],
+    auditEvents: [],
+  };
+  let transactionCount = 0;
+  let nextAuditId = 1n;
+
+  const checkUserUnique = (candidate: User) => {
+    for (const other of tables.users) {
+      if (other.id === candidate.id) continue;
+      if (other.email === candidate.email) throw uniqueViolation('User', ['email']);
+      if (candidate.username !== null && other.username === candidate.username) throw uniqueViolation('User', ['username']);
+    }
+  };
+  const userById = (id: string) => tables.users.find((user) => user.id === id) ?? null;
+  const clone = <T>(row: T): T => structuredClone(row);
+
+  const users = {
+    findById: async (id: string) => clone(userById(id)),
+    findByEmail: async (email: string) => clone(tables.users.find((user) => user.email === email) ?? null),
+    listAll: async () => clone(tables.users),
+    async search(text: string, skip: number, take: number) {
+      const needle = text.toLowerCase();
+      const matches = tables.users.filter((user) =>
+        [user.email, user.username, user.displayName].some((value) => value !== null && value.toLowerCase().includes(needle)),
+      );
+      return { users: clone(matches.slice(skip, skip + take)), total: matches.length };
+    },
+    async create(data: Data<User>) {
+      const user = newUser(data, now());
+      checkUserUnique(user);
+      tables.users.push(user);
+      return clone(user);
+    },
+    async update(id: string, data: Data<User>) {
+      const user = userById(id);
+      if (!user) throw notFound();
+      const updated = assign(clone(user), data);
+      checkUserUnique(updated);
+      Object.assign(user, updated);
+      return clone(user);
+    },
+    async delete(id: string) {
+      const user = userById(id);
+      if (!user) throw notFound();
+      tables.users = tables.users.filter((row) => row.id !== id);
+      tables.sessions = tables.sessions.filter((row) => row.userId !== id);
+      tables.linkedAccounts = tables.linkedAccounts.filter((row) => row.userId !== id);
+      tables.passwordTokens = tables.passwordTokens.filter((row) => row.userId !== id);
+      return user;
+    },
+    countActiveAdmins: async () => tables.users.filter((user) => user.isSuperuser && user.isActive).length,
+    lockAdmins: async () => undefined,
+    async proveEmailIfCurrent(userId: string, email: string, at: Date) {
+      const user = userById(userId);
+      if (user && user.email === email && user.emailVerifiedAt === null) user.emailVerifiedAt = at;
+      return clone(user);
+    },
+  };
+
+  const sessionById = (id: string) => tables.sessions.find((session) => session.id === id) ?? null;
+  const sessions = {
+    async create(data: Data<Session>) {
+      const at = now();
+      const session = assign(
+        {
+          id: crypto.randomUUID(),
+          userId: '',
+          transport: 'cookie',
+          authMethod: 'password',
+          userAgent: null,
+          ipAddress: null,
+          createdAt: at,
+          lastSeenAt: at,
+          expiresAt: at,
+          revokedAt: null,
+          oidcIdToken: null,
+          groups: [],
+          authenticatedAt: null,
+        } satisfies Session,
+        data,
+      );
+      tables.sessions.push(session);
+      return clone(session);
+    },
+    async findWithUser(id: string) {
+      const session = sessionById(id);
+      const user = session ? userById(session.userId) : null;
+      return session && user ? clone({ ...session, user }) : null;
+    },
+    listLive: async (userId: string, at: Date) =>
+      clone(tables.sessions.filter((s) => s.userId === userId && s.revokedAt === null && s.expiresAt > at)),
+    async touch(id: string, at: Date) {
+      const session = sessionById(id);
+      if (!session) throw notFound();
+      session.lastSeenAt = at;
+      return clone(session);
+    },
+    async revokeOne(id: string, userId: string, at: Date) {
+      const session = tables.sessions.find((s) => s.id === id && s.userId === userId && s.revokedAt === null);
+      if (session) session.revokedAt = at;
+      return session !== undefined;
+    },
+    async revokeAllForUser(userId: string, at: Date, keepId?: string) {
+      const live = tables.sessions.filter((s) => s.userId === userId && s.revokedAt === null && s.id !== keepId);
+      for (const session of live) session.revokedAt = at;
+      return { count: live.length };
+    },
+    async purgeDead(at: Date, idleSince: Date) {
+      const before = tables.sessions.length;
+      tables.sessions = tables.sessions.filter((s) => !(s.expiresAt < at || s.revokedAt !== null || s.lastSeenAt <= idleSince));
+      return { count: before - tables.sessions.length };
+    },
+    async storeIdToken(id: string, idToken: string) {
+      const session = sessionById(id);
+      if (!session) throw notFound();
+      session.oidcIdToken = idToken;
+      return clone(session);
+    },
+    async markAuthenticated(id: string, at: Date) {
+      const session = sessionById(id);
+      if (!session) throw notFound();
+      session.authenticatedAt = at;
+      return clone(session);
+    },
+  };
+
+  const linkedAccounts = {
+    async findWithUser(issuer: string, subject: string) {
+      const link = tables.linkedAccounts.find((row) => row.issuer === issuer && row.subject === subject);
+      const user = link ? userById(link.userId) : null;
+      return link && user ? clone({ ...link, user }) : null;
+    },
+    listOfUser: async (userId: string) => clone(tables.linkedAccounts.filter((row) => row.userId === userId)),
+    async recordLogin(id: string, email: string | null, at: Date) {
+      const link = tables.linkedAccounts.find((row) => row.id === id);
+      if (!link) throw notFound();
+      link.lastLoginAt = at;
+      if (email) link.email = email;
+      return clone(link);
+    },
+    async create(data: Data<LinkedAccount>) {
+      const link = assign(
+        {
+          id: crypto.randomUUID(),
+          userId: '',
+          provider: '',
+          issuer: '',
+          subject: '',
+          email: null,
+          createdAt: now(),
+          lastLoginAt: null,
+        } satisfies LinkedAccount,
+        data,
+      );
+      if (tables.linkedAccounts.some((row) => row.issuer === link.issuer && row.subject === link.subject)) {
+        throw uniqueViolation('LinkedAccount', ['issuer', 'subject']);
+      }
+      tables.linkedAccounts.push(link);
+      return clone(link);
+    },
+    async deleteOfUser(id: string, userId: string) {
+      const before = tables.linkedAccounts.length;
+      tables.linkedAccounts = tables.linkedAccounts.filter((row) => !(row.id === id && row.userId === userId));
+      return tables.linkedAccounts.length < before;
+    },
+  };
+
+  const oidcTransactions = {
+    async markUsed(id: string, expiresAt: Date) {
+      if (tables.oidcTransactions.some((row) => row.id === id)) return false;
+      tables.oidcTransactions.push({ id, expiresAt });
+      return true;
+    },
+    async purgeExpired(at: Date) {
+      const before = tables.oidcTransactions.length;
+      tables.oidcTransactions = tables.oidcTransactions.filter((row) => !(row.expiresAt < at));
+      return { count: before - tables.oidcTransactions.length };
+    },
+  };
+
+  const voidWhere = (at: Date, where: (token: PasswordToken) => boolean) => {
+    const hit = tables.passwordTokens.filter((token) => token.usedAt === null && where(token));
+    for (const token of hit) token.usedAt = at;
+    return { count: hit.length };
+  };
+  const passwordTokens = {
+    async create(data: Data<PasswordToken>) {
+      const token = assign(
+        {
+          id: crypto.randomUUID(),
+          userId: '',
+          tokenHash: '',
+          purpose: 'reset',
+          email: null,
+          createdAt: now(),
+          expiresAt: now(),
+          usedAt: null,
+        } satisfies PasswordToken,
+        data,
+      );
+      if (tables.passwordTokens.some((row) => row.tokenHash === token.tokenHash)) throw uniqueViolation('PasswordToken', ['tokenHash']);
+      tables.passwordTokens.push(token);
+      return clone(token);
+    },
+    async replaceForUser(data: Data<PasswordToken>, at: Date) {
+      const purposes = data.purpose === 'verify' ? ['verify'] : ['setup', 'reset'];
+      voidWhere(at, (token) => token.userId === data.userId && purposes.includes(token.purpose));
+      return passwordTokens.create(data);
+    },
+    voidAllForUser: async (userId: string, at: Date) => voidWhere(at, (token) => token.userId === userId),
+    voidPasswordLinks: async (userId: string, at: Date) =>
+      voidWhere(at, (token) => token.userId === userId && token.purpose !== 'verify'),
+    voidVerifyLinks: async (userId: string, email: string, at: Date) =>
+      voidWhere(at, (token) => token.userId === userId && token.purpose === 'verify' && token.email === email),
+    findByHash: async (tokenHash: string) => clone(tables.passwordTokens.find((row) => row.tokenHash === tokenHash) ?? null),
+    async consume(id: string, purposes: readonly string[], at: Date) {
+      const token = tables.passwordTokens.find(
+        (row) => row.id === id && row.usedAt === null && row.expiresAt > at && purposes.includes(row.purpose) && userById(row.userId)?.isActive,
+      );
+      if (token) token.usedAt = at;
+      return token !== undefined;
+    },
+  };
+
+  const rateLimitRow = (key: string) => tables.rateLimits.find((row) => row.key === key) ?? null;
+  const isSpent = (row: RateLimitRow, at: Date) => row.expiresAt <= at;
+  const toWindow = (row: RateLimitRow): WindowCount => ({
+    count: row.count,
+    expiresAt: row.expiresAt,
+    lastFailureAt: row.lastFailureAt,
+    lockedUntil: row.lockedUntil,
+  });
+  const maxDate = (a: Date, b: Date) => (a > b ? a : b);
+  const release = async (keys: readonly string[]) => {
+    for (const key of keys) {
+      const row = rateLimitRow(key);
+      if (row && row.count > 0) row.count -= 1;
+    }
+  };
+  const rateLimits = {
+    async increment(key: string, at: Date, windowMs: number, opts: { isFailure?: boolean; lock?: { atCount: number; until: Date } } = {}) {
+      const lockAt = opts.lock?.atCount ?? Number.MAX_SAFE_INTEGER;
+      const lockUntil = opts.lock?.until ?? at;
+      const windowEnd = new Date(at.getTime() + windowMs);
+      let row = rateLimitRow(key);
+      if (!row) {
+        row = { key, count: 0, windowStart: at, expiresAt: windowEnd, lastFailureAt: null, lockedUntil: null };
+        tables.rateLimits.push(row);
+      }
+      const spent = row.count === 0 || isSpent(row, at);
+      row.count = spent ? 1 : row.count + 1;
+      if (spent) {
+        row.windowStart = at;
+        row.expiresAt = windowEnd;
+        row.lockedUntil = null;
+      }
+      if (opts.isFailure) row.lastFailureAt = at;
+      if (row.count >= lockAt) {
+        row.lockedUntil = lockUntil;
+        row.expiresAt = maxDate(row.expiresAt, lockUntil);
+      }
+      return toWindow(row);
+    },
+    async reserve(entries: readonly ReserveEntry[], at: Date) {
+      const reserved = new Map<string, WindowCount>();
+      for (const entry of entries) {
+        let row = rateLimitRow(entry.key);
+        if (!row || isSpent(row, at)) {
+          if (!row) {
+            row = { key: entry.key, count: 0, windowStart: at, expiresAt: at, lastFailureAt: null, lockedUntil: null };
+            tables.rateLimits.push(row);
+          }
+          Object.assign(row, { count: 1, windowStart: at, expiresAt: new Date(at.getTime() + entry.windowMs), lastFailureAt: null, lockedUntil: null });
+        } else if ((row.lockedUntil === null || row.lockedUntil <= at) && row.count < entry.limit) {
+          row.count += 1;
+        } else {
+          continue;
+        }
+        reserved.set(entry.key, toWindow(row));
+      }
+      return reserved;
+    },
+    release,
+    async settleSuccess(clear: readonly string[], released: readonly string[]) {
+      tables.rateLimits = tables.rateLimits.filter((row) => !clear.includes(row.key));
+      await release(released);
+    },
+    async stampFailures(entries: readonly FailureEntry[], at: Date) {
+      for (const entry of entries) {
+        const windowEnd = new Date(at.getTime() + entry.windowMs);
+        let row = rateLimitRow(entry.key);
+        if (!row || isSpent(row, at)) {
+          if (!row) {
+            row = { key: entry.key, count: 0, windowStart: at, expiresAt: at, lastFailureAt: null, lockedUntil: null };
+            tables.rateLimits.push(row);
+          }
+          Object.assign(row, { count: 1, windowStart: at, expiresAt: windowEnd, lockedUntil: null });
+        }
+        row.lastFailureAt = at;
+        if (row.count >= entry.lockAt) {
+          row.lockedUntil = entry.lockUntil;
+          row.expiresAt = maxDate(row.expiresAt, entry.lockUntil);
+        }
+      }
+    },
+    async readMany(keys: readonly string[], at: Date) {
+      return new Map(
+        tables.rateLimits.filter((row) => keys.includes(row.key) && row.expiresAt > at).map((row) => [row.key, toWindow(row)]),
+      );
+    },
+    async clear(key: string) {
+      tables.rateLimits = tables.rateLimits.filter((row) => row.key !== key);
+    },
+    async purgeExpired(at: Date) {
+      const before = tables.rateLimits.length;
+      tables.rateLimits = tables.rateLimits.filter((row) => !(row.expiresAt < at));
+      return { count: before - tables.rateLimits.length };
+    },
+  };
+
+  const auditEvents = {
+    async create(data: Data<AuditEvent>) {
+      const event = assign(
+        {
+          id: nextAuditId++,
+          createdAt: now(),
+          type: '',
+          actorType: 'system',
+          actorId: null,
+          actorEmail: null,
+          userId: null,
+          userEmail: null,
+          method: null,
+          provider: null,
+          ipAddress: null,
+          details: {},
+        } satisfies AuditEvent,
+        data,
+      );
+      tables.auditEvents.push(event);
+      return clone(event);
+    },
+    async list(query: { userId?: string; type?: string; before?: bigint; limit: number }) {
+      return clone(
+        tables.auditEvents
+          .filter((event) => query.userId === undefined || event.userId === query.userId || event.actorId === query.userId)
+          .filter((event) => query.type === undefined || event.type === query.type)
+          .filter((event) => query.before === undefined || event.id < query.before)
+          .sort((a, b) => (a.id < b.id ? 1 : -1))
+          .slice(0, query.limit),
+      );
+    },
+    async deleteOlderThan(cutoff: Date) {
+      const before = tables.auditEvents.length;
+      tables.auditEvents = tables.auditEvents.filter((event) => !(event.createdAt < cutoff));
+      return { count: before - tables.auditEvents.length };
+    },
+  };
+
+  const repos = { users, sessions, linkedAccounts, oidcTransactions, passwordTokens, rateLimits, auditEvents } as unknown as Repositories;
+  return {
+    ...repos,
+    get tables() {
+      return tables;
+    },
+    transactions: () => transactionCount,
+    async withTransaction(fn) {
+      transactionCount += 1;
+      const snapshot = structuredClone(tables);
+      try {
+        return await fn(repos);
+      } catch (error) {
+        tables = snapshot;
+        throw error;
+      }
+    },
+  };
+}
