@@ -18,7 +18,7 @@ import {
 } from './session-token.js';
 import { createRateLimiter } from '../rate-limit/service.js';
 import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
-import { ANONYMOUS_ACTOR, actorOf, createAuditLog, type AuditActor } from '../audit/service.js';
+import { ANONYMOUS_ACTOR, actorOf, createAuditLog } from '../audit/service.js';
 import { createEmailProofService } from '../password-reset/email-proof.js';
 
 export type SessionTransport = 'cookie' | 'bearer';
