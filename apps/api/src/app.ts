@@ -69,7 +69,7 @@ export function createApp(ctx: AppContext): Express {
   mountUserRoutes(mount, createUserService(ctx));
   // OpenID Connect: its discovery cache lives as long as this app (one per process).
   const oidc = createOidcService(ctx, authService);
-  mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
+  mountAuthRoutes(mount, ctx, authService, (session) => oidc.findEndSessionUrl(session));
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService));
   mountPasswordResetRoutes(mount, createPasswordResetService(ctx), createEmailProofService(ctx));
   mountAuditRoutes(mount, createAuditLog(ctx));

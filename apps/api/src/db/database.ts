@@ -140,7 +140,7 @@ export async function openPostgresDatabase(url: string, options: PoolOptions = D
             await client.query(sql);
           },
           async query<Row extends Record<string, unknown>>(sql: string, params?: unknown[]) {
-            const result = await client.query<Row>(sql, params as unknown[] | undefined);
+            const result = await client.query<Row>(sql, params);
             return result.rows;
           },
         });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { AppError } from '../http/app-error.js';
-import { backoffDelayMs, createRateLimiter, type RateLimiter, type ReservedAttempt } from './service.js';
+import { backoffDelayMs, createRateLimiter, type RateLimiter } from './service.js';
 
 // Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
 jest.setTimeout(180_000);
@@ -105,7 +105,7 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
       if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
     }
     // Judged and failed, all six: the account is locked for `lockout`; nothing more is granted.
-    for (const attempt of granted) await (attempt as PromiseFulfilledResult<ReservedAttempt>).value.failed();
+    for (const attempt of granted) await attempt.value.failed();
     expect(await retryAfter(async () => void (await limiter.reserve([[rule, 'crowd@example.com']])))).toBe(300);
     expect((await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-account:crowd@example.com' } }))?.count).toBe(6);
   });
