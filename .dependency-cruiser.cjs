@@ -47,7 +47,7 @@ module.exports = {
       comment: 'db/ (Prisma client, migrations) knows the config, its generated client and the logger; not the features.',
       severity: 'error',
       from: { path: `${API}db/`, pathNot: TEST },
-      to: { path: API, pathNot: `${API}((db|config|generated)/|logger\.ts$)` },
+      to: { path: API, pathNot: `${API}((db|config|generated)/|logger\\.ts$)` },
     },
     {
       name: 'http-knows-only-auth',
