@@ -11,7 +11,8 @@ Commands:
                            config.example.toml with a random token_secret if no config file
                            exists, then run the server (node apps/api/dist/main.js [args]).
                            npm start -- --config /etc/gatehouse/config.toml
-  test                     Install, build, typecheck, then run:
+  test                     Install, build, typecheck, lint (ESLint, Prettier, knip, jscpd,
+                           dependency-cruiser; also pnpm lint), then run:
                              1. every package's jest tests on the embedded database (PGlite)
                              2. the API's *.int.test.ts on a throwaway PostgreSQL cluster
                              3. the browser tests in e2e/ (Chromium)

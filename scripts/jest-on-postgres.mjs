@@ -12,7 +12,7 @@ if (!binDir) {
   process.exit(1);
 }
 const cluster = await startPostgresCluster({ binDir });
-let status = 1;
+let status;
 try {
   const apiDir = path.join(REPO_ROOT, 'apps/api');
   const result = spawnSync(

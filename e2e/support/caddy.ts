@@ -9,7 +9,6 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort } from './gatehouse-server.js';
 
 const START_TIMEOUT_MS = 15_000;
 const CANDIDATES = ['/usr/bin/caddy', '/usr/local/bin/caddy'];
@@ -123,5 +122,3 @@ export async function startCaddy(options: CaddyOptions): Promise<RunningCaddy> {
   }
   return { port: options.port, stop };
 }
-
-export { findFreePort };

@@ -152,8 +152,8 @@ export async function startGatehouse({ configToml, frontendUrl, port: fixedPort,
       }
     });
   };
-  readLines('stdout', child.stdout!);
-  readLines('stderr', child.stderr!);
+  readLines('stdout', child.stdout);
+  readLines('stderr', child.stderr);
   const logText = () => logLines.map((line) => line.text).join('\n');
 
   const waitForLog = (predicate: (line: LogLine) => boolean, timeoutMs = 10_000) => {
@@ -214,7 +214,7 @@ async function waitUntilHealthy(
   logText: () => string,
   timeoutMs: number,
 ): Promise<void> {
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  let exit = null as { code: number | null; signal: NodeJS.Signals | null } | null;
   void exited.then((result) => {
     exit = result;
   });

@@ -8,7 +8,6 @@ import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { findFreePort } from './gatehouse-server.js';
 
 const START_TIMEOUT_MS = 10_000;
 const CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/bin/nginx'];
@@ -135,5 +134,3 @@ export async function startNginx(options: NginxOptions): Promise<RunningNginx> {
     stop,
   };
 }
-
-export { findFreePort };

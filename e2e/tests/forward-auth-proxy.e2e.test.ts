@@ -41,7 +41,7 @@ const appOrigin = () => `http://${APP_HOST}:${proxyPort}`;
 function startSampleApp(port: number): Promise<Server> {
   const server = createServer((req, res) => {
     appRequests.push({ url: req.url ?? '', headers: req.headers });
-    const escape = (value: unknown) => String(value ?? '').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+    const escape = (value: string | string[] | undefined) => String(value ?? '').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(
       `<!doctype html><html lang="en"><head><title>Sample app</title></head><body>` +
@@ -121,7 +121,7 @@ function viaProxy(
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
         res.on('end', () => {
-          let json: Record<string, unknown> = {};
+          let json: Record<string, unknown>;
           try {
             json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
           } catch {

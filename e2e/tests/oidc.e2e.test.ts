@@ -3,7 +3,6 @@
 // the provider's sign-in form, back to Gatehouse signed in, and out again at both.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { Page } from 'playwright-core';
 import { launchChromium, type LaunchedChromium } from '../support/chromium.js';
 import { startGatehouse, type RunningGatehouse } from '../support/gatehouse-server.js';
 import { openPage } from '../support/pages.js';

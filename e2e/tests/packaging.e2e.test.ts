@@ -182,7 +182,7 @@ describe('.dockerignore (what `COPY . .` would see; scripts/docker-context.mjs a
   });
 
   it('on this checkout: everything the Dockerfile copies by name is in the context, and no secret is', () => {
-    const context = listBuildContext(REPO_ROOT) as string[];
+    const context = listBuildContext(REPO_ROOT);
     for (const file of ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', 'prisma/schema.prisma', 'apps/api/src/main.ts']) {
       expect(context).toContain(file);
     }
@@ -243,7 +243,7 @@ describe('docker-compose.yml', () => {
 
   it('protects the sample app with a ForwardAuth middleware that passes only the headers Gatehouse needs', () => {
     const labels = labelsOf('gatehouse');
-    const address = new URL(labels['traefik.http.middlewares.gatehouse-auth.forwardauth.address']!);
+    const address = new URL(labels['traefik.http.middlewares.gatehouse-auth.forwardauth.address']);
     expect(address.hostname).toBe('gatehouse');
     expect(address.port).toBe(String(DEFAULT_PORT));
     expect(address.pathname).toBe(apiPath('forwardAuth'));
@@ -270,11 +270,11 @@ describe('docker-compose.yml', () => {
       const configPath = path.join(directory, 'config.toml');
       await writeFile(configPath, '[auth]\nadmin_emails = ["admin@example.com"]\n');
       const { config } = loadConfig({ argv: ['--config', configPath], env, cwd: directory });
-      const routerHost = /Host\(`([^`]+)`\)/.exec(labelsOf('gatehouse')['traefik.http.routers.gatehouse.rule']!)![1]!;
+      const routerHost = /Host\(`([^`]+)`\)/.exec(labelsOf('gatehouse')['traefik.http.routers.gatehouse.rule'])![1]!;
       expect(new URL(config.misc.frontend_url).host).toBe(routerHost);
       expect(config.server.port).toBe(DEFAULT_PORT);
       expect(config.database.host).toBe('postgres');
-      const whoamiHost = /Host\(`([^`]+)`\)/.exec(labelsOf('whoami')['traefik.http.routers.whoami.rule']!)![1]!;
+      const whoamiHost = /Host\(`([^`]+)`\)/.exec(labelsOf('whoami')['traefik.http.routers.whoami.rule'])![1]!;
       expect(config.auth.forward_auth.allowed_hosts.some((pattern) => isHostMatch(pattern, whoamiHost))).toBe(true);
       expect(whoamiHost.endsWith(`.${config.auth.cookie_domain}`)).toBe(true);
       const traefikAddress = compose['services']['traefik']['networks']['proxy']['ipv4_address'];

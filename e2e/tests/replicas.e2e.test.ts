@@ -41,7 +41,7 @@ async function call(url: string, init: { method?: string; token?: string; cookie
   }
   const response = await fetch(url, { method: init.method ?? 'GET', headers, body, redirect: 'manual', signal: AbortSignal.timeout(20_000) });
   const text = await response.text();
-  let parsed: Record<string, unknown> = {};
+  let parsed: Record<string, unknown>;
   try {
     parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
@@ -337,7 +337,7 @@ describe('two replicas on one PostgreSQL behind nginx', () => {
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
-    let blocked: Promise<Answer[]> = Promise.resolve([]);
+    let blocked: Promise<Answer[]>;
     try {
       // pool_size = 3: three requests take every connection...
       blocked = Promise.all([0, 1, 2].map(() => call(direct(replicaB, '/users/me'), { token })));

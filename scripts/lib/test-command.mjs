@@ -1,10 +1,11 @@
-// `npm test`: install, build, typecheck, then every jest suite on the embedded database, the
+// `npm test`: install, build, typecheck, lint, then every jest suite on the embedded database, the
 // integration suites again on a throwaway Postgres cluster, and the browser tests. The last line
 // printed is always "N passed, N failed".
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runJest } from './jest-run.mjs';
+import { runLintChecks } from './lint.mjs';
 import { findPostgresBinDir, startPostgresCluster } from './postgres-cluster.mjs';
 import { formatSeconds, runCommand, runPnpm } from './process.mjs';
 import {
@@ -57,7 +58,7 @@ export async function runTestCommand() {
   /** @type {{ name: string, status: string, passed: number, failed: number, ms: number }[]} */
   const results = [];
   const notices = [];
-  const STAGE_COUNT = 7;
+  const STAGE_COUNT = 8;
 
   const timeStep = async (name, step) => {
     const stepStart = performance.now();
@@ -81,19 +82,28 @@ export async function runTestCommand() {
   printHeader(3, STAGE_COUNT, 'Typecheck (turbo)');
   await runToolStep('typecheck', typecheckWorkspace);
 
-  printHeader(4, STAGE_COUNT, 'Unit and integration tests on the embedded database (PGlite)');
+  printHeader(4, STAGE_COUNT, 'Lint (ESLint, Prettier, knip, jscpd, dependency-cruiser)');
+  await timeStep('lint', runLint);
+
+  printHeader(5, STAGE_COUNT, 'Unit and integration tests on the embedded database (PGlite)');
   await timeStep('unit (PGlite)', runPackageTests);
 
-  printHeader(5, STAGE_COUNT, 'Integration tests on a real PostgreSQL server');
+  printHeader(6, STAGE_COUNT, 'Integration tests on a real PostgreSQL server');
   await timeStep('postgres', runPostgresTests);
 
-  printHeader(6, STAGE_COUNT, 'Benchmark smoke run (bench/run.mjs --smoke: every row, no targets)');
+  printHeader(7, STAGE_COUNT, 'Benchmark smoke run (bench/run.mjs --smoke: every row, no targets)');
   await timeStep('bench smoke', runBenchSmoke);
 
-  printHeader(7, STAGE_COUNT, 'Browser tests (e2e, Chromium)');
+  printHeader(8, STAGE_COUNT, 'Browser tests (e2e, Chromium)');
   await timeStep('e2e', runBrowserTests);
 
   return finish();
+
+  /** One check per tool: a tool that reports anything counts as one failed check. */
+  async function runLint() {
+    const { passed, failed } = await runLintChecks();
+    return { passed, failed, status: describeCounts({ passed, failed }) };
+  }
 
   async function runPackageTests() {
     const totals = { passed: 0, failed: 0, skipped: 0 };

@@ -67,7 +67,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   mountUserRoutes(mount, services.users);
   // OpenID Connect: its discovery cache lives as long as the services (one per process).
   const { oidc } = services;
-  mountAuthRoutes(mount, ctx, authService, oidc.findEndSessionUrl);
+  mountAuthRoutes(mount, ctx, authService, (session) => oidc.findEndSessionUrl(session));
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService), services.reauthentication);
   mountPasswordResetRoutes(mount, services.passwordReset, services.emailProof);
   mountAuditRoutes(mount, services.audit);

@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const purgeSessions = () =>
     services.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'Purging expired sessions failed'));
   // The first purge runs once the server is listening: it is housekeeping, not a reason to wait.
-  const purgeTimer = setInterval(purgeSessions, SESSION_PURGE_INTERVAL_MS);
+  const purgeTimer = setInterval(() => void purgeSessions(), SESSION_PURGE_INTERVAL_MS);
   purgeTimer.unref();
 
   if (mailer) checkMailSettings(ctx, mailer);

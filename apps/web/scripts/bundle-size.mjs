@@ -25,7 +25,7 @@ export function measureSignInBundle() {
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read ${manifestPath} (build the web app first): ${error.message}`);
+    throw new Error(`cannot read ${manifestPath} (build the web app first): ${error.message}`, { cause: error });
   }
   const entryKey = Object.keys(manifest).find((key) => manifest[key].isEntry);
   if (!entryKey) throw new Error(`${manifestPath} names no entry chunk`);

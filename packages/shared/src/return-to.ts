@@ -17,6 +17,7 @@ export const FORWARD_AUTH_RETURN_PATH = apiPath('forwardAuthReturn');
 // Any whitespace or control character: browsers strip tabs and newlines from URLs, so
 // "/\t/evil.example" would become the protocol-relative "//evil.example". Backslashes are refused
 // anywhere, because browsers read "/\evil" as "//evil".
+// eslint-disable-next-line no-control-regex -- control characters are what it rejects
 const UNSAFE_CHARACTERS = /[\u0000-\u0020\u007f-\u009f\\]/;
 const PLACEHOLDER_ORIGIN = 'https://gatehouse.invalid';
 const MAX_LENGTH = 2000;

@@ -50,6 +50,6 @@ export function parseAuditQuery(query: Record<string, unknown>): AuditFilter {
 
 export function mountAuditRoutes(mount: MountRoute, audit: AuditLog): void {
   mount('listAuditEvents', async (req, res) => {
-    res.json(await audit.list(parseAuditQuery(req.query as Record<string, unknown>)));
+    res.json(await audit.list(parseAuditQuery(req.query)));
   });
 }

@@ -9,6 +9,7 @@ export const NOT_AN_EMAIL = 'not_an_email';
 
 // One local part, one @, and a domain of at least two non-empty labels; no whitespace, no control
 // characters. "P@ssw0rd!" (a password with an @) is not an address by this rule.
+// eslint-disable-next-line no-control-regex -- control characters are what it rejects
 const WELL_FORMED_EMAIL = /^[^\s@\u0000-\u001f\u007f]+@[^\s@.\u0000-\u001f\u007f]+(\.[^\s@.\u0000-\u001f\u007f]+)+$/u;
 
 /** Whether a normalized username is a well-formed email address (at most 254 characters). */

@@ -41,6 +41,7 @@ export function resolveHashQueueLimit(configured: number | undefined, threads: n
  * with SERVICE_UNAVAILABLE (503) and a Retry-After estimated from how long recent jobs took,
  * so a flood of sign-ins can neither build an unbounded backlog nor hold the CPU beyond it.
  */
+// eslint-disable-next-line @typescript-eslint/require-await -- async so a failure to start the pool rejects, as callers await it
 export async function createPasswordHasher(options: {
   cost: number;
   maxThreads?: number;

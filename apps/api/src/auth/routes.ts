@@ -16,7 +16,7 @@ export function mountAuthRoutes(
   mount: MountRoute,
   ctx: AppContext,
   authService: AuthService,
-  findEndSessionUrl: EndSessionUrlFinder = async () => null,
+  findEndSessionUrl: EndSessionUrlFinder = () => Promise.resolve(null),
 ): void {
   const { config } = ctx;
   const sessionCookies = createSessionCookies(ctx, authService);

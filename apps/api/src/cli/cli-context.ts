@@ -63,7 +63,7 @@ export async function openCliContext(
   cli: CliEnvironment,
   config: Config,
   options: { mailer?: Mailer | null } = {},
-): Promise<{ ctx: AppContext; services: Services; close(): Promise<void> }> {
+): Promise<{ ctx: AppContext; services: Services; close: () => Promise<void> }> {
   const db = await openCliDatabase(config, cli.cwd);
   const migrationFiles = readMigrationFiles(cli.migrationsDir);
   const pending = (await readMigrationStatus(db, migrationFiles)).filter((m) => m.appliedAt === null);

@@ -356,7 +356,7 @@ function collectSettings(schema: SchemaObject, prefix: string, into: Map<string,
 
 function buildSettings(): ReadonlyMap<string, SettingInfo> {
   const settings = new Map<string, SettingInfo>();
-  collectSettings(CONFIG_SCHEMA as SchemaObject, '', settings);
+  collectSettings(CONFIG_SCHEMA, '', settings);
   return settings;
 }
 

@@ -7,7 +7,7 @@ import { REQUEST_ID_HEADER } from './request-context.js';
 
 /**
  * helmet on every response. The web UI is built without inline script (checked by
- * web-ui-csp.test.ts), so scripts come from this origin only; styles may be inline because React
+ * security-headers.int.test.ts), so scripts come from this origin only; styles may be inline because React
  * sets style attributes. Images may come from https: (provider icons, see icon_url). No framing
  * at all (clickjacking a sign-in form), no Referer beyond this origin (reset links carry a token),
  * HSTS only when the public address is https (on plain http it would be ignored, or worse, stick

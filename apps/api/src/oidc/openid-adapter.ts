@@ -235,7 +235,7 @@ class OpenIdClient implements OidcClient {
     } catch (error) {
       throw classifyExchangeError(error, 'token');
     } finally {
-      const cache = client.getJwksCache(config) as JwksCache | undefined;
+      const cache = client.getJwksCache(config);
       if (cache?.uat !== undefined) this.jwksCache = structuredClone(cache);
     }
     const idTokenClaims = tokens.claims();
@@ -289,7 +289,7 @@ interface ErrorLike {
 }
 
 function asErrorLike(error: unknown): ErrorLike {
-  return typeof error === 'object' && error !== null ? (error as ErrorLike) : {};
+  return typeof error === 'object' && error !== null ? error : {};
 }
 
 function readDiscoveredIssuer(error: unknown): string | undefined {

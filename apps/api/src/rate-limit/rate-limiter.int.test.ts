@@ -7,7 +7,7 @@ import { backoffDelayMs, type RateLimiter, type ReservedAttempt } from './servic
 jest.setTimeout(180_000);
 
 /** Seconds of Retry-After the next check would answer, or 0 when the key may go ahead. */
-async function retryAfter(limiter: RateLimiter, check: () => Promise<void>): Promise<number> {
+async function retryAfter(check: () => Promise<void>): Promise<number> {
   try {
     await check();
     return 0;
@@ -36,44 +36,44 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     const seen: number[] = [];
     for (let failure = 1; failure <= 5; failure += 1) {
       await limiter.recordFailure(rule, 'victim@example.com');
-      const wait = await retryAfter(limiter, check);
+      const wait = await retryAfter(check);
       seen.push(wait);
       t.clock.advance(wait * 1000);
-      expect(await retryAfter(limiter, check)).toBe(0);
+      expect(await retryAfter(check)).toBe(0);
     }
     expect(seen).toEqual([0, 2, 4, 5, 5]);
     // The sixth failure reaches the limit: locked for 300 s, not just delayed.
     await limiter.recordFailure(rule, 'victim@example.com');
-    expect(await retryAfter(limiter, check)).toBe(300);
+    expect(await retryAfter(check)).toBe(300);
     t.clock.advance(299_000);
-    expect(await retryAfter(limiter, check)).toBe(1);
+    expect(await retryAfter(check)).toBe(1);
     t.clock.advance(1_000);
     // Lock over, but the window still remembers the failures: the next failure is delayed again.
-    expect(await retryAfter(limiter, check)).toBe(0);
+    expect(await retryAfter(check)).toBe(0);
   });
 
   it('a reset (successful sign-in, admin unlock) clears delays and lock at once', async () => {
     const rule = limiter.rules.loginPerAccount;
     for (let i = 0; i < 6; i += 1) await limiter.recordFailure(rule, 'locked@example.com');
-    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'locked@example.com'))).toBeGreaterThan(0);
+    expect(await retryAfter(() => limiter.assertAllowed(rule, 'locked@example.com'))).toBeGreaterThan(0);
     await limiter.reset(rule, 'locked@example.com');
-    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'locked@example.com'))).toBe(0);
+    expect(await retryAfter(() => limiter.assertAllowed(rule, 'locked@example.com'))).toBe(0);
   });
 
   it('keys are independent, and a spent window starts afresh', async () => {
     const rule = limiter.rules.loginPerAccount;
     for (let i = 0; i < 6; i += 1) await limiter.recordFailure(rule, 'a@example.com');
-    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'b@example.com'))).toBe(0);
+    expect(await retryAfter(() => limiter.assertAllowed(rule, 'b@example.com'))).toBe(0);
     t.clock.advance(901_000);
-    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'a@example.com'))).toBe(0);
+    expect(await retryAfter(() => limiter.assertAllowed(rule, 'a@example.com'))).toBe(0);
     await limiter.recordFailure(rule, 'a@example.com');
-    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'a@example.com'))).toBe(0);
+    expect(await retryAfter(() => limiter.assertAllowed(rule, 'a@example.com'))).toBe(0);
   });
 
   it('concurrent failures are all counted (one atomic upsert each)', async () => {
     const rule = limiter.rules.loginPerAccount;
     await Promise.all(Array.from({ length: 6 }, () => limiter.recordFailure(rule, 'burst@example.com')));
-    expect(await retryAfter(limiter, () => limiter.assertAllowed(rule, 'burst@example.com'))).toBe(300);
+    expect(await retryAfter(() => limiter.assertAllowed(rule, 'burst@example.com'))).toBe(300);
   });
 
   it('several subjects in one check: refused while any is blocked, until the last of them may go', async () => {
@@ -88,12 +88,12 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     expect([counted.has(loginPerAccount, 'pair@example.com'), counted.has(loginPerClient, '198.51.100.7')]).toEqual([false, true]);
     // The account locked (300 s) and the client merely fine: refused for the account's lock.
     for (let i = 0; i < 6; i += 1) await limiter.recordFailure(loginPerAccount, 'pair@example.com');
-    expect(await retryAfter(limiter, async () => void (await both()))).toBe(300);
+    expect(await retryAfter(async () => void (await both()))).toBe(300);
     // The other order of the same subjects answers the same.
     const reversed = () => limiter.assertAllAllowed([[loginPerClient, '198.51.100.7'], [loginPerAccount, 'pair@example.com']]);
-    expect(await retryAfter(limiter, async () => void (await reversed()))).toBe(300);
+    expect(await retryAfter(async () => void (await reversed()))).toBe(300);
     await limiter.reset(loginPerAccount, 'pair@example.com');
-    expect(await retryAfter(limiter, async () => void (await both()))).toBe(0);
+    expect(await retryAfter(async () => void (await both()))).toBe(0);
   });
 
   it('reserve-then-judge: 40 simultaneous reservations for one subject, exactly the limit granted, the rest 429', async () => {
@@ -105,8 +105,8 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
       if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
     }
     // Judged and failed, all six: the account is locked for `lockout`; nothing more is granted.
-    for (const attempt of granted) await (attempt as PromiseFulfilledResult<ReservedAttempt>).value.failed();
-    expect(await retryAfter(limiter, async () => void (await limiter.reserve([[rule, 'crowd@example.com']])))).toBe(300);
+    for (const attempt of granted) await attempt.value.failed();
+    expect(await retryAfter(async () => void (await limiter.reserve([[rule, 'crowd@example.com']])))).toBe(300);
     expect((await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-account:crowd@example.com' } }))?.count).toBe(6);
   });
 
@@ -132,11 +132,11 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     for (let i = 0; i < 2; i += 1) await (await limiter.reserve([[loginPerAccount, 'slow@example.com']])).failed();
     // Two failures (backoff_after = 2): the next attempt must wait 2 s.
     const both = () => limiter.reserve([[loginPerAccount, 'slow@example.com'], [loginPerClient, '203.0.113.9']]);
-    expect(await retryAfter(limiter, async () => void (await both()))).toBe(2);
+    expect(await retryAfter(async () => void (await both()))).toBe(2);
     expect(await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-client:203.0.113.9' } })).toMatchObject({ count: 0 });
     expect((await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-account:slow@example.com' } }))?.count).toBe(2);
     t.clock.advance(2000);
-    expect(await retryAfter(limiter, async () => void (await both()))).toBe(0);
+    expect(await retryAfter(async () => void (await both()))).toBe(0);
   });
 
   it('per-client counters start their delays halfway to the limit', () => {

@@ -86,7 +86,7 @@ export function buildTestConfig(overrides: DeepPartial<Config> = {}): Config {
     },
     misc: { frontend_url: 'http://gatehouse.test' },
   };
-  const tables = mergeTables(base, overrides as Record<string, unknown>);
+  const tables = mergeTables(base, overrides);
   // Config says "no SMTP" with null; a config.toml says it by leaving the table out.
   const notifications = tables['notifications'];
   if (isPlainTable(notifications) && notifications['smtp_config'] === null) delete notifications['smtp_config'];

@@ -57,7 +57,7 @@ describe('createApiClient: requests', () => {
       'Content-Type': 'application/json',
       [CSRF_HEADER]: 'tok=1',
     });
-    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ username: 'ada@example.com', password: 'secret-pass' });
+    expect(JSON.parse(calls[0]?.init.body as string)).toEqual({ username: 'ada@example.com', password: 'secret-pass' });
   });
 
   it('attaches the header to PATCH and DELETE too, filling path parameters', async () => {

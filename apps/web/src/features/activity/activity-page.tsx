@@ -39,7 +39,7 @@ function ActivityLog() {
   function applyFilters(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setFilters({ user: String(form.get('user') ?? ''), type: String(form.get('type') ?? '') });
+    setFilters({ user: (form.get('user') as string | null) ?? '', type: (form.get('type') as string | null) ?? '' });
     setCursors([null]);
   }
 

@@ -59,7 +59,7 @@ describe('the users page', () => {
     await screen.findByText('30 users in all.');
     expect(screen.getAllByRole('row')).toHaveLength(26); // header + 25
     expect(screen.getByText('Page 1 of 2')).toBeTruthy();
-    expect((screen.getByRole('button', { name: 'Previous page' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByRole<HTMLButtonElement>('button', { name: 'Previous page' }).disabled).toBe(true);
 
     fireEvent.click(screen.getByRole('button', { name: 'Next page' }));
     await screen.findByText('Page 2 of 2');
@@ -77,12 +77,12 @@ describe('the users page', () => {
   it('verifies a user with its checkbox, and deletes only after confirmation', async () => {
     const log: FakeRequest[] = [];
     renderUsersPage('/admin/users', fakeUsersApi(log));
-    const verified = (await screen.findByLabelText('Verified: person1@example.com')) as HTMLInputElement;
+    const verified = await screen.findByLabelText<HTMLInputElement>('Verified: person1@example.com');
     expect(verified.checked).toBe(false);
     fireEvent.click(verified);
     await screen.findByText('Saved changes to person1@example.com.');
     expect(log.find((r) => r.method === 'PATCH')?.body).toEqual({ is_verified: true });
-    await waitFor(() => expect((screen.getByLabelText('Verified: person1@example.com') as HTMLInputElement).checked).toBe(true));
+    await waitFor(() => expect(screen.getByLabelText<HTMLInputElement>('Verified: person1@example.com').checked).toBe(true));
 
     fireEvent.click(screen.getByRole('button', { name: 'Delete person2@example.com' }));
     const confirm = screen.getByRole('group', { name: 'Confirm deleting person2@example.com' });

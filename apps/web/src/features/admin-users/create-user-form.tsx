@@ -123,7 +123,7 @@ function CreatedUser({ result }: { result: AdminCreateUserResponse }) {
             <label htmlFor="setup-url">Setup link</label>
             <div className="copy-row">
               <input id="setup-url" name="setup_url" readOnly value={setupUrl} onFocus={(event) => event.currentTarget.select()} />
-              <button type="button" className="button button-secondary" onClick={copySetupUrl}>
+              <button type="button" className="button button-secondary" onClick={() => void copySetupUrl()}>
                 Copy link
               </button>
             </div>

@@ -94,7 +94,7 @@ describe('the sign-in page, built from GET /auth/metadata', () => {
     });
     fireEvent.change(await screen.findByLabelText('Email'), { target: { value: ' ada@example.com ' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: ' secret words ' } });
-    const button = screen.getByRole('button', { name: 'Sign in' }) as HTMLButtonElement;
+    const button = screen.getByRole<HTMLButtonElement>('button', { name: 'Sign in' });
     fireEvent.click(button);
     await waitFor(() => expect(button.disabled).toBe(true));
     expect(page.requests.find((r) => r.url === '/api/v1/auth/cookie/login')?.body).toEqual({

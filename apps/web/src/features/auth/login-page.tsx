@@ -42,7 +42,7 @@ export function LoginPage() {
         window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
         return;
       }
-      navigate(returnTo, { replace: true });
+      void navigate(returnTo, { replace: true });
     },
   });
 

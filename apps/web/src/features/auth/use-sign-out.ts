@@ -20,7 +20,7 @@ export function useSignOut() {
         return;
       }
       // ?local=1: a deliberate sign-out must not bounce straight back to an auto-launch provider.
-      navigate('/login?local=1', { replace: true });
+      void navigate('/login?local=1', { replace: true });
     },
   });
 }
