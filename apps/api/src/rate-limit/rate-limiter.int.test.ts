@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { AppError } from '../http/app-error.js';
-import { backoffDelayMs, type RateLimiter, type ReservedAttempt } from './service.js';
+import { backoffDelayMs, type RateLimiter } from './service.js';
 
 // Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
 jest.setTimeout(180_000);
@@ -24,7 +24,9 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
 
   beforeAll(async () => {
     t = await createTestContext({
-      config: { auth: { rate_limits: { login_failures_per_account: 6, backoff_after: 2, backoff_base: 2, backoff_max: 5, lockout: 300, window: 900 } } },
+      config: {
+        auth: { rate_limits: { login_failures_per_account: 6, backoff_after: 2, backoff_base: 2, backoff_max: 5, lockout: 300, window: 900 } },
+      },
     });
     limiter = t.services.rateLimiter;
   });
@@ -78,7 +80,11 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
 
   it('several subjects in one check: refused while any is blocked, until the last of them may go', async () => {
     const { loginPerAccount, loginPerClient } = limiter.rules;
-    const both = () => limiter.assertAllAllowed([[loginPerAccount, 'pair@example.com'], [loginPerClient, '198.51.100.7']]);
+    const both = () =>
+      limiter.assertAllAllowed([
+        [loginPerAccount, 'pair@example.com'],
+        [loginPerClient, '198.51.100.7'],
+      ]);
     // Nothing counted yet: allowed, and neither subject has failures to clear.
     const clean = await both();
     expect([clean.has(loginPerAccount, 'pair@example.com'), clean.has(loginPerClient, '198.51.100.7')]).toEqual([false, false]);
@@ -90,7 +96,11 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     for (let i = 0; i < 6; i += 1) await limiter.recordFailure(loginPerAccount, 'pair@example.com');
     expect(await retryAfter(async () => void (await both()))).toBe(300);
     // The other order of the same subjects answers the same.
-    const reversed = () => limiter.assertAllAllowed([[loginPerClient, '198.51.100.7'], [loginPerAccount, 'pair@example.com']]);
+    const reversed = () =>
+      limiter.assertAllAllowed([
+        [loginPerClient, '198.51.100.7'],
+        [loginPerAccount, 'pair@example.com'],
+      ]);
     expect(await retryAfter(async () => void (await reversed()))).toBe(300);
     await limiter.reset(loginPerAccount, 'pair@example.com');
     expect(await retryAfter(async () => void (await both()))).toBe(0);
@@ -113,16 +123,25 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
   it('reserve: a success wipes an account window and gives a client its attempt back; abandon gives every attempt back', async () => {
     const { loginPerAccount, loginPerClient } = limiter.rules;
     const count = async (key: string) => (await t.ctx.db.prisma.rateLimit.findUnique({ where: { key } }))?.count ?? null;
-    const failed = await limiter.reserve([[loginPerAccount, 'mixed@example.com'], [loginPerClient, '2001:db8:5:6::1']]);
+    const failed = await limiter.reserve([
+      [loginPerAccount, 'mixed@example.com'],
+      [loginPerClient, '2001:db8:5:6::1'],
+    ]);
     await failed.failed();
     expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([1, 1]);
-    const won = await limiter.reserve([[loginPerAccount, 'mixed@example.com'], [loginPerClient, '2001:db8:5:6::2']]);
+    const won = await limiter.reserve([
+      [loginPerAccount, 'mixed@example.com'],
+      [loginPerClient, '2001:db8:5:6::2'],
+    ]);
     expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([2, 2]);
     await won.succeeded();
     // Settling twice changes nothing.
     await won.failed();
     expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([null, 1]);
-    const unjudged = await limiter.reserve([[loginPerAccount, 'mixed@example.com'], [loginPerClient, '2001:db8:5:6::3']]);
+    const unjudged = await limiter.reserve([
+      [loginPerAccount, 'mixed@example.com'],
+      [loginPerClient, '2001:db8:5:6::3'],
+    ]);
     await unjudged.abandon();
     expect([await count('login-account:mixed@example.com'), await count('login-client:2001:db8:5:6::/64')]).toEqual([0, 1]);
   });
@@ -131,7 +150,11 @@ describe('database-backed brakes: growing delays, then a temporary lock', () => 
     const { loginPerAccount, loginPerClient } = limiter.rules;
     for (let i = 0; i < 2; i += 1) await (await limiter.reserve([[loginPerAccount, 'slow@example.com']])).failed();
     // Two failures (backoff_after = 2): the next attempt must wait 2 s.
-    const both = () => limiter.reserve([[loginPerAccount, 'slow@example.com'], [loginPerClient, '203.0.113.9']]);
+    const both = () =>
+      limiter.reserve([
+        [loginPerAccount, 'slow@example.com'],
+        [loginPerClient, '203.0.113.9'],
+      ]);
     expect(await retryAfter(async () => void (await both()))).toBe(2);
     expect(await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-client:203.0.113.9' } })).toMatchObject({ count: 0 });
     expect((await t.ctx.db.prisma.rateLimit.findUnique({ where: { key: 'login-account:slow@example.com' } }))?.count).toBe(2);

@@ -34,7 +34,7 @@ export const STRONG = 'correct horse battery staple';
 export function createUnitServices(options: { config?: ConfigOverrides; mailer?: Mailer | null } = {}) {
   const config: Config = buildTestConfig(options.config);
   const clock = createTestClock(new Date('2026-12-06T12:00:00Z'));
-  const data = createFakeData({ now: clock.now });
+  const data = createFakeData({ now: () => clock.now() });
   const ctx = createAppContext({
     config,
     // Services never reach the database themselves: only through `data`.
