@@ -21,12 +21,17 @@ const cost = Number(options.cost);
 
 /** utime + stime of one /proc stat file, in seconds. */
 function cpuSeconds(statFile) {
-  const fields = readFileSync(statFile, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(statFile, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 function threadsOf(pid) {
   return Object.fromEntries(
-    readdirSync(`/proc/${pid}/task`).map((tid) => [`${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`, cpuSeconds(`/proc/${pid}/task/${tid}/stat`)]),
+    readdirSync(`/proc/${pid}/task`).map((tid) => [
+      `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`,
+      cpuSeconds(`/proc/${pid}/task/${tid}/stat`),
+    ]),
   );
 }
 function postgresSeconds() {
@@ -45,7 +50,10 @@ const cluster = await startPostgresCluster();
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-cpu-'));
 try {
   const poolRate = await measureHashPoolRate({ cost, concurrency: 50, durationS: seconds });
-  await seedBenchUser({ kind: 'postgres', url: cluster.url }, { email: 'bench@example.com', password: 'correct horse battery staple', cost, extraCount: 50 });
+  await seedBenchUser(
+    { kind: 'postgres', url: cluster.url },
+    { email: 'bench@example.com', password: 'correct horse battery staple', cost, extraCount: 50 },
+  );
   const port = await findFreePort();
   const configFile = path.join(dir, 'config.toml');
   writeFileSync(
@@ -53,7 +61,17 @@ try {
     `[server]\nhost = "127.0.0.1"\nport = ${port}\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\nurl = "${cluster.url}"\n` +
       `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\nbcrypt_cost = ${cost}\npassword_hash_queue_limit = 50\n`,
   );
-  const server = await startServer({ label: 'Gatehouse', args: [...(process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : []), path.join(REPO_ROOT, 'apps/api/dist/main.js'), '--config', configFile], cwd: dir, readyUrl: `http://127.0.0.1:${port}/api/v1/health` });
+  const server = await startServer({
+    label: 'Gatehouse',
+    args: [
+      ...(process.env.CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROF_DIR}`] : []),
+      path.join(REPO_ROOT, 'apps/api/dist/main.js'),
+      '--config',
+      configFile,
+    ],
+    cwd: dir,
+    readyUrl: `http://127.0.0.1:${port}/api/v1/health`,
+  });
   await new Promise((resolve) => setTimeout(resolve, 2000));
   const before = { threads: threadsOf(server.pid), postgres: postgresSeconds(), self: process.cpuUsage() };
   const stopProbe = startProbe(`http://127.0.0.1:${port}/api/v1/health`);
@@ -68,8 +86,13 @@ try {
   const probe = await stopProbe();
   const after = { threads: threadsOf(server.pid), postgres: postgresSeconds(), self: process.cpuUsage(before.self) };
   await server.stop();
-  console.log(`pool alone ${poolRate.toFixed(2)} hashes/s; Gatehouse ${burst.rps.toFixed(2)} logins/s (${(burst.rps / poolRate).toFixed(2)}x), ${burst.total} logins; /health p99 ${probe.p99Ms} ms`);
-  const used = Object.entries(after.threads).map(([name, s]) => [name, s - (before.threads[name] ?? 0)]).filter(([, s]) => s > 0.05).sort((a, b) => b[1] - a[1]);
+  console.log(
+    `pool alone ${poolRate.toFixed(2)} hashes/s; Gatehouse ${burst.rps.toFixed(2)} logins/s (${(burst.rps / poolRate).toFixed(2)}x), ${burst.total} logins; /health p99 ${probe.p99Ms} ms`,
+  );
+  const used = Object.entries(after.threads)
+    .map(([name, s]) => [name, s - (before.threads[name] ?? 0)])
+    .filter(([, s]) => s > 0.05)
+    .sort((a, b) => b[1] - a[1]);
   for (const [name, s] of used) console.log(`  gatehouse thread ${name.padEnd(24)} ${s.toFixed(2)} s`);
   console.log(`  postgres processes                 ${(after.postgres - before.postgres).toFixed(2)} s`);
   console.log(`  load generator (this process)      ${((after.self.user + after.self.system) / 1e6).toFixed(2)} s`);

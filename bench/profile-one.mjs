@@ -35,7 +35,8 @@ const configFile = path.join(dir, 'config.toml');
 writeFileSync(
   configFile,
   `[server]\nhost = "127.0.0.1"\nport = ${port}\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\n${database}\n` +
-    (options['log-level'] ? `[logging]\nlevel = "${options['log-level']}"\n` : '') + `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n`,
+    (options['log-level'] ? `[logging]\nlevel = "${options['log-level']}"\n` : '') +
+    `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n`,
 );
 const profileDir = path.join(dir, 'profile');
 const server = await startServer({
@@ -45,7 +46,13 @@ const server = await startServer({
   readyUrl: `http://127.0.0.1:${port}/api/v1/health`,
 });
 const headers = Object.fromEntries(options.header.map((line) => line.split(/:\s*/, 2)));
-const load = await runLoad({ label: options.path, url: `http://127.0.0.1:${port}${options.path}`, headers, connections: 10, durationS: Number(options.seconds) });
+const load = await runLoad({
+  label: options.path,
+  url: `http://127.0.0.1:${port}${options.path}`,
+  headers,
+  connections: 10,
+  durationS: Number(options.seconds),
+});
 await server.stop();
 await cluster?.stop();
 console.log(`${options.path}: ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms} ms`);

@@ -44,8 +44,34 @@ const isSmoke = options.smoke;
 const backends = options.backends.split(',').map((name) => name.trim());
 
 const SETTINGS = isSmoke
-  ? { durationS: 1, rounds: 1, roundS: 1, warmS: 0, burstS: 2, mixedS: 1, startups: 0, cost: 10, users: 1_000, sessions: 10_000, settleMs: 200, afterLoadS: 0.2 }
-  : { durationS: 6, rounds: 5, roundS: 2, warmS: 2, burstS: 10, mixedS: 60, startups: 3, cost: 12, users: 100_000, sessions: 1_000_000, settleMs: 2_000, afterLoadS: 65 };
+  ? {
+      durationS: 1,
+      rounds: 1,
+      roundS: 1,
+      warmS: 0,
+      burstS: 2,
+      mixedS: 1,
+      startups: 0,
+      cost: 10,
+      users: 1_000,
+      sessions: 10_000,
+      settleMs: 200,
+      afterLoadS: 0.2,
+    }
+  : {
+      durationS: 6,
+      rounds: 5,
+      roundS: 2,
+      warmS: 2,
+      burstS: 10,
+      mixedS: 60,
+      startups: 3,
+      cost: 12,
+      users: 100_000,
+      sessions: 1_000_000,
+      settleMs: 2_000,
+      afterLoadS: 65,
+    };
 const CONNECTIONS = 10;
 const BURST_CONNECTIONS = 50;
 const EMAIL = 'bench@example.com';
@@ -157,7 +183,9 @@ async function measureBesideBaselines(expressUrl, load, peerLoad) {
   const toExpress = pairedRatios(express);
   const toPeer = peerLoad ? pairedRatios(peer) : null;
   const eachRound = (values, digits = 0) => values.map((value) => value.toFixed(digits)).join(' ');
-  log(`  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | Gatehouse ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`);
+  log(
+    `  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | Gatehouse ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`,
+  );
   log(`  rounds, ratio: vs bare Express ${eachRound(toExpress, 2)}${toPeer ? ` | vs better-auth ${eachRound(toPeer, 2)}` : ''}`);
   return {
     rps: medianRps(gatehouse),
@@ -234,16 +262,48 @@ async function measureReads(backend, base, auth, expressUrl, peerLoad) {
   const me = `${base}${API}/users/me`;
   const beside = peerLoad ? 'beside bare Express and better-auth' : 'beside bare Express';
   log(`${backend}: GET /users/me (Bearer), ${beside}`);
-  const bearer = await measureBesideBaselines(expressUrl, { label: 'me bearer', url: me, headers: { authorization: `Bearer ${auth.token}` } }, peerLoad);
+  const bearer = await measureBesideBaselines(
+    expressUrl,
+    { label: 'me bearer', url: me, headers: { authorization: `Bearer ${auth.token}` } },
+    peerLoad,
+  );
   log(`${backend}: GET /users/me (cookie), ${beside}`);
   const cookie = await measureBesideBaselines(expressUrl, { label: 'me cookie', url: me, headers: { cookie: auth.cookie } }, peerLoad);
   log(`${backend}: GET /auth/metadata, beside bare Express`);
   const metadata = await measureBesideBaselines(expressUrl, { label: 'metadata', url: `${base}${API}/auth/metadata` }, null);
-  for (const [scenario, load] of [['GET /users/me, Bearer', bearer], ['GET /users/me, cookie', cookie]]) {
-    addRow({ backend, scenario: `${scenario} vs bare Express`, value: load.rps, unit: 'req/s', baseline: load.express, ratio: load.express.ratio, target: atLeast(0.5) });
-    if (load.peer) addRow({ backend, scenario: `${scenario} vs better-auth get-session`, value: load.rps, unit: 'req/s', baseline: load.peer, ratio: load.peer.ratio, target: atLeast(6) });
+  for (const [scenario, load] of [
+    ['GET /users/me, Bearer', bearer],
+    ['GET /users/me, cookie', cookie],
+  ]) {
+    addRow({
+      backend,
+      scenario: `${scenario} vs bare Express`,
+      value: load.rps,
+      unit: 'req/s',
+      baseline: load.express,
+      ratio: load.express.ratio,
+      target: atLeast(0.5),
+    });
+    if (load.peer)
+      addRow({
+        backend,
+        scenario: `${scenario} vs better-auth get-session`,
+        value: load.rps,
+        unit: 'req/s',
+        baseline: load.peer,
+        ratio: load.peer.ratio,
+        target: atLeast(6),
+      });
   }
-  addRow({ backend, scenario: 'GET /auth/metadata vs bare Express', value: metadata.rps, unit: 'req/s', baseline: metadata.express, ratio: metadata.express.ratio, target: atLeast(0.8) });
+  addRow({
+    backend,
+    scenario: 'GET /auth/metadata vs bare Express',
+    value: metadata.rps,
+    unit: 'req/s',
+    baseline: metadata.express,
+    ratio: metadata.express.ratio,
+    target: atLeast(0.8),
+  });
   return { bearer };
 }
 
@@ -302,11 +362,25 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
     log(`postgres: ${SETTINGS.mixedS} s of mixed load`);
     await runMixedLoad(base, auth);
     const loadedRss = server.rssMb();
-    addRow({ backend: 'postgres', scenario: `RSS after ${SETTINGS.mixedS} s mixed load vs idle`, value: loadedRss, unit: 'MB', baseline: { name: 'RSS idle', value: idleRss }, target: atMost(1.3, '< 1.3x') });
+    addRow({
+      backend: 'postgres',
+      scenario: `RSS after ${SETTINGS.mixedS} s mixed load vs idle`,
+      value: loadedRss,
+      unit: 'MB',
+      baseline: { name: 'RSS idle', value: idleRss },
+      target: atMost(1.3, '< 1.3x'),
+    });
     // The bcrypt threads the load's sign-ins started retire after a minute without work; what
     // is left then shows whether anything else kept growing.
     await sleep(SETTINGS.afterLoadS * 1000);
-    addRow({ backend: 'postgres', scenario: `RSS ${SETTINGS.afterLoadS} s after that load vs idle`, value: server.rssMb(), unit: 'MB', baseline: { name: 'RSS idle', value: idleRss }, target: { text: 'report', check: () => true } });
+    addRow({
+      backend: 'postgres',
+      scenario: `RSS ${SETTINGS.afterLoadS} s after that load vs idle`,
+      value: server.rssMb(),
+      unit: 'MB',
+      baseline: { name: 'RSS idle', value: idleRss },
+      target: { text: 'report', check: () => true },
+    });
 
     const { bearer } = await measureReads('postgres', base, auth, expressUrl, peer.sessionLoad);
 
@@ -329,15 +403,42 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
     const probe = await stopProbe();
     log('worker pool alone (after the burst)');
     const poolRate = (poolBefore + (await measurePool())) / 2;
-    addRow({ backend: 'postgres', scenario: `login burst (${BURST_CONNECTIONS} conc., cost ${SETTINGS.cost}) vs worker pool alone`, value: burst.rps, unit: 'logins/s', baseline: { name: 'hashes/s', value: poolRate, unit: 'hashes/s' }, target: atLeast(0.9, '>= 0.9x') });
+    addRow({
+      backend: 'postgres',
+      scenario: `login burst (${BURST_CONNECTIONS} conc., cost ${SETTINGS.cost}) vs worker pool alone`,
+      value: burst.rps,
+      unit: 'logins/s',
+      baseline: { name: 'hashes/s', value: poolRate, unit: 'hashes/s' },
+      target: atLeast(0.9, '>= 0.9x'),
+    });
     addRow({ backend: 'postgres', scenario: 'GET /health p99 during the burst', value: probe.p99Ms, unit: 'ms', target: atMost(25, '< 25 ms') });
-    addRow({ backend: 'postgres', scenario: `login throughput vs better-auth sign-in (both bcrypt ${SETTINGS.cost})`, value: burst.rps, unit: 'logins/s', baseline: peer.signIn, target: { text: 'report', check: () => true } });
+    addRow({
+      backend: 'postgres',
+      scenario: `login throughput vs better-auth sign-in (both bcrypt ${SETTINGS.cost})`,
+      value: burst.rps,
+      unit: 'logins/s',
+      baseline: peer.signIn,
+      target: { text: 'report', check: () => true },
+    });
 
     log(`postgres: ${SETTINGS.sessions} sessions, ${SETTINGS.users} users`);
     const counts = await seedManySessions(target, { userCount: SETTINGS.users, sessionCount: SETTINGS.sessions });
     log(`postgres: tables now hold ${counts.users} users, ${counts.sessions} sessions`);
-    const full = await runLoad({ label: 'me bearer, full tables', url: `${base}${API}/users/me`, connections: CONNECTIONS, durationS: SETTINGS.durationS, headers: { authorization: `Bearer ${auth.token}` } });
-    addRow({ backend: 'postgres', scenario: `GET /users/me p99, ${counts.sessions} sessions vs empty`, value: full.p99Ms, unit: 'ms', baseline: { name: 'empty-table p99', value: bearer.p99Ms }, target: atMost(1.5, '<= 1.5x') });
+    const full = await runLoad({
+      label: 'me bearer, full tables',
+      url: `${base}${API}/users/me`,
+      connections: CONNECTIONS,
+      durationS: SETTINGS.durationS,
+      headers: { authorization: `Bearer ${auth.token}` },
+    });
+    addRow({
+      backend: 'postgres',
+      scenario: `GET /users/me p99, ${counts.sessions} sessions vs empty`,
+      value: full.p99Ms,
+      unit: 'ms',
+      baseline: { name: 'empty-table p99', value: bearer.p99Ms },
+      target: atMost(1.5, '<= 1.5x'),
+    });
   } finally {
     await server.stop();
     await peer.stop();
@@ -354,23 +455,43 @@ async function startBetterAuth(databaseUrl) {
   const server = await startServer({
     label: 'better-auth',
     args: [path.join(REPO_ROOT, 'bench/baselines/better-auth.mjs')],
-    env: { PORT: String(port), DATABASE_URL: databaseUrl, BCRYPT_COST: String(SETTINGS.cost), BETTER_AUTH_SECRET: crypto.randomBytes(32).toString('hex') },
+    env: {
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      BCRYPT_COST: String(SETTINGS.cost),
+      BETTER_AUTH_SECRET: crypto.randomBytes(32).toString('hex'),
+    },
     readyUrl: `${base}/api/auth/ok`,
   });
   try {
     const headers = { 'content-type': 'application/json', origin: base };
-    const signUp = await fetch(`${base}/api/auth/sign-up/email`, { method: 'POST', headers, body: JSON.stringify({ email: EMAIL, password: PASSWORD, name: 'Bench' }) });
+    const signUp = await fetch(`${base}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ email: EMAIL, password: PASSWORD, name: 'Bench' }),
+    });
     if (signUp.status !== 200) throw new Error(`better-auth sign-up answered ${signUp.status}: ${await signUp.text()}`);
     const signInBody = JSON.stringify({ email: EMAIL, password: PASSWORD });
     const signIn = await fetch(`${base}/api/auth/sign-in/email`, { method: 'POST', headers, body: signInBody });
     if (signIn.status !== 200) throw new Error(`better-auth sign-in answered ${signIn.status}: ${await signIn.text()}`);
-    const cookie = signIn.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const cookie = signIn.headers
+      .getSetCookie()
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const check = await fetch(`${base}/api/auth/get-session`, { headers: { cookie } });
     const session = await check.json();
     if (!session?.user?.email) throw new Error(`better-auth get-session did not return the user: ${JSON.stringify(session)}`);
 
     log(`better-auth: POST /api/auth/sign-in/email, ${BURST_CONNECTIONS} concurrent`);
-    const signIns = await runClosedLoop({ label: 'better-auth sign-in', url: `${base}/api/auth/sign-in/email`, concurrency: BURST_CONNECTIONS, durationS: SETTINGS.burstS, method: 'POST', headers, body: signInBody });
+    const signIns = await runClosedLoop({
+      label: 'better-auth sign-in',
+      url: `${base}/api/auth/sign-in/email`,
+      concurrency: BURST_CONNECTIONS,
+      durationS: SETTINGS.burstS,
+      method: 'POST',
+      headers,
+      body: signInBody,
+    });
     return {
       signIn: { name: 'better-auth sign-in', value: signIns.rps, unit: 'logins/s' },
       sessionLoad: { label: 'better-auth get-session', url: `${base}/api/auth/get-session`, headers: { cookie } },
@@ -417,7 +538,9 @@ function printTable(totalS) {
   ]);
   const widths = header.map((title, i) => Math.max(title.length, ...lines.map((line) => line[i].length)));
   const format = (cells) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  console.log(`\nGatehouse benchmark${isSmoke ? ' (SMOKE: figures meaningless)' : ''}: ${os.availableParallelism()} cores, node ${process.version}, bcrypt cost ${SETTINGS.cost}, ${fmt(totalS)} s`);
+  console.log(
+    `\nGatehouse benchmark${isSmoke ? ' (SMOKE: figures meaningless)' : ''}: ${os.availableParallelism()} cores, node ${process.version}, bcrypt cost ${SETTINGS.cost}, ${fmt(totalS)} s`,
+  );
   console.log(format(header));
   console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   for (const line of lines) console.log(format(line));

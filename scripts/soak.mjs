@@ -64,7 +64,11 @@ const setupUrl = await new Promise((resolve, reject) => {
 const call = async (method, route, { body, token, headers = {} } = {}) => {
   const res = await fetch(base + route, {
     method,
-    headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}), ...headers },
+    headers: {
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     redirect: 'manual',
   });
@@ -87,11 +91,14 @@ const ACTIONS = [
   ['me', () => call('GET', '/api/v1/users/me', { token: admin })],
   ['list users', () => call('GET', '/api/v1/users/all', { token: admin })],
   ['register', () => call('POST', '/api/v1/auth/register', { body: { email: `soak-${crypto.randomUUID()}@example.com`, password: PASSWORD } })],
-  ['admin create+delete', async () => {
-    const created = await call('POST', '/api/v1/users', { token: admin, body: { email: `made-${crypto.randomUUID()}@example.com` } });
-    if (created.status !== 201) return created;
-    return call('DELETE', `/api/v1/users/${JSON.parse(created.text).user.id}`, { token: admin });
-  }],
+  [
+    'admin create+delete',
+    async () => {
+      const created = await call('POST', '/api/v1/users', { token: admin, body: { email: `made-${crypto.randomUUID()}@example.com` } });
+      if (created.status !== 201) return created;
+      return call('DELETE', `/api/v1/users/${JSON.parse(created.text).user.id}`, { token: admin });
+    },
+  ],
   ['forgot', () => call('POST', '/api/v1/auth/forgot-password', { body: { email: 'admin@example.com' } })],
   ['hostile body', () => call('POST', '/api/v1/auth/register', { body: '{"__proto__":{"x":1},"email":[' })],
   ['garbage bearer', () => call('GET', '/api/v1/users/me', { token: crypto.randomBytes(40).toString('base64') })],
@@ -131,7 +138,9 @@ fs.rmSync(dir, { recursive: true, force: true });
 
 const sorted = stats.latencies.sort((a, b) => a - b);
 const pct = (p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))].toFixed(1) : 'n/a');
-console.log(`soak: ${SECONDS} s, ${CONCURRENCY} clients, ${stats.total} requests in ${elapsedS.toFixed(1)} s (${(stats.total / elapsedS).toFixed(0)}/s)`);
+console.log(
+  `soak: ${SECONDS} s, ${CONCURRENCY} clients, ${stats.total} requests in ${elapsedS.toFixed(1)} s (${(stats.total / elapsedS).toFixed(0)}/s)`,
+);
 console.log(`status codes: ${JSON.stringify(stats.byStatus)}`);
 console.log(`latency ms: p50 ${pct(50)}, p95 ${pct(95)}, p99 ${pct(99)}, max ${pct(100)}`);
 console.log(`5xx: ${stats.fivexx}, lost responses: ${stats.lost}`);

@@ -16,7 +16,9 @@ export function summariseProfile(file, count = 25) {
   let totalUs = 0;
   for (const [id, us] of selfUs) {
     const { callFrame } = nodesById.get(id);
-    const where = callFrame.url ? `${callFrame.url.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^file:\/\/.*\/apps\//, 'apps/')}:${callFrame.lineNumber + 1}` : '';
+    const where = callFrame.url
+      ? `${callFrame.url.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^file:\/\/.*\/apps\//, 'apps/')}:${callFrame.lineNumber + 1}`
+      : '';
     const key = `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
     byFrame.set(key, (byFrame.get(key) ?? 0) + us);
     totalUs += us;

@@ -110,7 +110,12 @@ function buildServerEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function startGatehouse({ configToml, frontendUrl, port: fixedPort, startTimeoutMs = START_TIMEOUT_MS }: StartGatehouseOptions): Promise<RunningGatehouse> {
+export async function startGatehouse({
+  configToml,
+  frontendUrl,
+  port: fixedPort,
+  startTimeoutMs = START_TIMEOUT_MS,
+}: StartGatehouseOptions): Promise<RunningGatehouse> {
   if (!existsSync(SERVER_ENTRY)) {
     throw new Error(`${SERVER_ENTRY} does not exist: build first (npx -y pnpm@10.34.8 run build)`);
   }

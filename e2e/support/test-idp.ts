@@ -22,16 +22,17 @@ export interface RunningTestIdp {
 
 type ProviderInstance = InstanceType<typeof import('oidc-provider').default>;
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** oidc-provider's development notices are expected here; keep the test output clean. */
 async function quietly<T>(build: () => T | Promise<T>): Promise<T> {
   const { info, warn } = console;
-  const drop = (original: (...args: unknown[]) => void) => (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
-    original(...args);
-  };
+  const drop =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
+      original(...args);
+    };
   console.info = drop(info);
   console.warn = drop(warn);
   try {
@@ -73,7 +74,12 @@ export async function startTestIdp(): Promise<RunningTestIdp> {
     const form = await readForm(req);
     if (form.get('action') === 'cancel') {
       // The person declines at the provider: it answers the client with error=access_denied.
-      await current.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user cancelled.' }, { mergeWithLastSubmission: false });
+      await current.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'The user cancelled.' },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     const accountId = form.get('login') ?? '';

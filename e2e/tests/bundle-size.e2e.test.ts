@@ -31,7 +31,9 @@ let browser: LaunchedChromium | undefined;
 
 beforeAll(async () => {
   gatehouse = await startGatehouse({
-    configToml: ['[auth]', `token_secret = "${randomBytes(32).toString('hex')}"`, `admin_emails = ["${ADMIN_EMAIL}"]`, 'bcrypt_cost = 10', ''].join('\n'),
+    configToml: ['[auth]', `token_secret = "${randomBytes(32).toString('hex')}"`, `admin_emails = ["${ADMIN_EMAIL}"]`, 'bcrypt_cost = 10', ''].join(
+      '\n',
+    ),
   });
   await setPasswordFromSetupLink(gatehouse, ADMIN_PASSWORD);
   browser = await launchChromium();

@@ -21,7 +21,9 @@ let forgerPort = 0;
 
 beforeAll(async () => {
   gatehouse = await startGatehouse({
-    configToml: ['[auth]', `token_secret = "${randomBytes(32).toString('hex')}"`, `admin_emails = ["${ADMIN_EMAIL}"]`, 'bcrypt_cost = 10', ''].join('\n'),
+    configToml: ['[auth]', `token_secret = "${randomBytes(32).toString('hex')}"`, `admin_emails = ["${ADMIN_EMAIL}"]`, 'bcrypt_cost = 10', ''].join(
+      '\n',
+    ),
   });
   await setPasswordFromSetupLink(gatehouse, ADMIN_PASSWORD);
   // Another web site's page: it submits a form to the URL in ?target= as soon as it loads.

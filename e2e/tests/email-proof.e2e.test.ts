@@ -95,7 +95,11 @@ test('a registered person proves their address from the emailed link, and a chan
     body: new URLSearchParams({ username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
   });
   const adminToken = ((await adminLogin.json()) as { access_token: string }).access_token;
-  const all = (await (await api('/users/all', { token: adminToken })).json()) as Array<{ id: string; email: string; email_verified_at: string | null }>;
+  const all = (await (await api('/users/all', { token: adminToken })).json()) as Array<{
+    id: string;
+    email: string;
+    email_verified_at: string | null;
+  }>;
   const person = all.find((user) => user.email === PERSON_EMAIL)!;
   expect(person.email_verified_at).toBeNull();
   // The admin's own account (bootstrap) is proven.
@@ -121,7 +125,7 @@ test('a registered person proves their address from the emailed link, and a chan
   const link = verifyLink(mail);
   expect(link.startsWith(gatehouse.baseUrl)).toBe(true);
   // The registration mail's link died when the newer one was issued.
-  const firstLink = verifyLink((await nextMailTo(PERSON_EMAIL, 0)));
+  const firstLink = verifyLink(await nextMailTo(PERSON_EMAIL, 0));
   expect(firstLink).not.toBe(link);
 
   await page.goto(link);

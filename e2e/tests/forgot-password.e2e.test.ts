@@ -78,9 +78,9 @@ test('a person resets a forgotten password from the login page, which ends their
   await otherDevice.reload();
   await otherDevice.waitForURL(`${gatehouse.baseUrl}/login**`);
   await otherDevice.getByRole('button', { name: 'Sign in' }).waitFor();
-  await expect(signInWithPassword(otherDevice, gatehouse.baseUrl, ADMIN_EMAIL, OLD_PASSWORD).then(() =>
-    otherDevice.getByRole('alert').textContent(),
-  )).resolves.toMatch(/\S/);
+  await expect(
+    signInWithPassword(otherDevice, gatehouse.baseUrl, ADMIN_EMAIL, OLD_PASSWORD).then(() => otherDevice.getByRole('alert').textContent()),
+  ).resolves.toMatch(/\S/);
 
   await page.goto(`${gatehouse.baseUrl}/login`);
   await page.getByLabel('Email').fill(ADMIN_EMAIL);

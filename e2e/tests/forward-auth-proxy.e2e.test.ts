@@ -116,7 +116,13 @@ function viaProxy(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: '127.0.0.1', port: proxyPort, path: requestPath, method: init.method ?? 'GET', headers: { ...init.headers, host: `${host}:${proxyPort}`, accept: 'application/json' } },
+      {
+        host: '127.0.0.1',
+        port: proxyPort,
+        path: requestPath,
+        method: init.method ?? 'GET',
+        headers: { ...init.headers, host: `${host}:${proxyPort}`, accept: 'application/json' },
+      },
       (res) => {
         let text = '';
         res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
@@ -173,7 +179,7 @@ describe('ForwardAuth behind Caddy', () => {
     await context.close();
   });
 
-  it('refuses the credential the app\'s host received at Gatehouse\'s API, as cookie and as Bearer', async () => {
+  it("refuses the credential the app's host received at Gatehouse's API, as cookie and as Bearer", async () => {
     const seen = appRequestsFor(ADMIN_EMAIL).at(-1)!;
     const forwardToken = String(seen.headers.cookie).split('=').slice(1).join('=');
     expect(forwardToken.length).toBeGreaterThan(20);

@@ -67,7 +67,12 @@ describe('Dockerfile', () => {
   });
 
   it('copies only paths that exist in the built tree', () => {
-    const sources = args('COPY').flatMap((copy) => copy.replace(/^--from=build\s+/, '').split(/\s+/).slice(0, -1));
+    const sources = args('COPY').flatMap((copy) =>
+      copy
+        .replace(/^--from=build\s+/, '')
+        .split(/\s+/)
+        .slice(0, -1),
+    );
     expect(sources.length).toBeGreaterThan(5);
     for (const source of sources) expect({ source, exists: existsSync(toRepoPath(source)) }).toEqual({ source, exists: true });
   });
@@ -129,7 +134,7 @@ describe('Dockerfile', () => {
   });
 });
 
-describe('.dockerignore (what `COPY . .` would see; scripts/docker-context.mjs applies Docker\'s rules)', () => {
+describe(".dockerignore (what `COPY . .` would see; scripts/docker-context.mjs applies Docker's rules)", () => {
   let directory: string;
   beforeAll(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'gatehouse-context-'));
@@ -223,7 +228,7 @@ describe('docker-compose.yml', () => {
     expect(isAtLeast([3, 10, 0], MIN_TRAEFIK)).toBe(true);
   });
 
-  it('routes HTTPS to the app\'s port and probes its readiness path', () => {
+  it("routes HTTPS to the app's port and probes its readiness path", () => {
     const labels = labelsOf('gatehouse');
     expect(labels['traefik.http.routers.gatehouse.tls']).toBe('true');
     expect(labels['traefik.http.routers.gatehouse.entrypoints']).toBe('websecure');
@@ -247,9 +252,11 @@ describe('docker-compose.yml', () => {
     expect(address.hostname).toBe('gatehouse');
     expect(address.port).toBe(String(DEFAULT_PORT));
     expect(address.pathname).toBe(apiPath('forwardAuth'));
-    expect(labels['traefik.http.middlewares.gatehouse-auth.forwardauth.authRequestHeaders']?.split(',').sort()).toEqual(
-      ['Accept', 'Authorization', 'Cookie'],
-    );
+    expect(labels['traefik.http.middlewares.gatehouse-auth.forwardauth.authRequestHeaders']?.split(',').sort()).toEqual([
+      'Accept',
+      'Authorization',
+      'Cookie',
+    ]);
     expect(labels['traefik.http.middlewares.gatehouse-auth.forwardauth.authResponseHeaders']).toBe(
       'Remote-User,Remote-Email,Remote-Email-Verified,Remote-Name,Remote-Groups',
     );

@@ -15,9 +15,7 @@ import { startTestIdp, type RunningTestIdp } from '../support/test-idp.js';
 
 const BASE_PATH = '/auth';
 const PASSWORD = 'correct horse battery staple';
-const MIGRATION_COUNT = readdirSync(path.join(REPO_ROOT, 'prisma/migrations'), { withFileTypes: true }).filter((entry) =>
-  entry.isDirectory(),
-).length;
+const MIGRATION_COUNT = readdirSync(path.join(REPO_ROOT, 'prisma/migrations'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).length;
 /** A request to Gatehouse must be answered within this, whatever the database does. */
 const ANSWER_BOUND_MS = 8_000;
 
@@ -27,7 +25,10 @@ interface Answer {
   headers: Headers;
 }
 
-async function call(url: string, init: { method?: string; token?: string; cookie?: string; json?: unknown; form?: Record<string, string> } = {}): Promise<Answer> {
+async function call(
+  url: string,
+  init: { method?: string; token?: string; cookie?: string; json?: unknown; form?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.token) headers['authorization'] = `Bearer ${init.token}`;
   if (init.cookie) headers['cookie'] = init.cookie;
@@ -175,7 +176,9 @@ describe('two replicas on one PostgreSQL behind nginx', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(`<base href="${BASE_PATH}/" />`);
     for (let i = 0; i < 4; i += 1) expect((await call(viaProxy('/health'))).status).toBe(200);
-    const upstreams = new Set((await nginx.readAccessLog()).filter((line) => line.endsWith(`${BASE_PATH}/api/v1/health`)).map((line) => line.split(' ')[1]));
+    const upstreams = new Set(
+      (await nginx.readAccessLog()).filter((line) => line.endsWith(`${BASE_PATH}/api/v1/health`)).map((line) => line.split(' ')[1]),
+    );
     expect(upstreams).toEqual(new Set([`127.0.0.1:${replicaA.port}`, `127.0.0.1:${replicaB.port}`]));
   });
 

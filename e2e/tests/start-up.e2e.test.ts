@@ -54,9 +54,7 @@ describe('start-up refuses a broken configuration', () => {
 
   test('an unknown key: exit 2 with a did-you-mean naming the file', async () => {
     const secret = randomBytes(32).toString('hex');
-    const { code, output } = await runExpectingFailure(
-      `[auth]\ntoken_secret = "${secret}"\nadmin_emails = []\nsesion_lifetime = 3600\n`,
-    );
+    const { code, output } = await runExpectingFailure(`[auth]\ntoken_secret = "${secret}"\nadmin_emails = []\nsesion_lifetime = 3600\n`);
     expect(code).toBe(2);
     expect(output).toMatch(/auth\.sesion_lifetime/);
     expect(output).toMatch(/Did you mean "auth\.session_lifetime"/);
@@ -109,9 +107,7 @@ describe('a MediaManager config.toml', () => {
     const fixture = await readFile(path.join(REPO_ROOT, 'apps/api/src/config/fixtures/mediamanager.toml'), 'utf8');
     // Keep MediaManager's layout, but without its [database] (no server here) and [misc]
     // frontend_url (the helper sets its own address).
-    const toml = fixture
-      .replace(/\[database\][\s\S]*?(?=\n\[)/, '')
-      .replace(/^frontend_url = .*$/m, '');
+    const toml = fixture.replace(/\[database\][\s\S]*?(?=\n\[)/, '').replace(/^frontend_url = .*$/m, '');
     const gatehouse = await startGatehouse({ configToml: toml });
     try {
       const ignored = gatehouse.logLines.filter((line) => /Ignoring sections/.test(line.text));

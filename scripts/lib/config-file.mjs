@@ -77,9 +77,7 @@ export function ensureConfigFile(args, env = process.env, cwd = process.cwd()) {
   mkdirSync(path.dirname(location.path), { recursive: true });
   // The file holds token_secret: readable by its owner only.
   writeFileSync(location.path, text, { mode: 0o600, flag: 'wx' });
-  const shownPath = path.relative(cwd, location.path).startsWith('..')
-    ? location.path
-    : `./${path.relative(cwd, location.path)}`;
+  const shownPath = path.relative(cwd, location.path).startsWith('..') ? location.path : `./${path.relative(cwd, location.path)}`;
   const next = hasAdminEmail
     ? `admin_emails is set to ${adminEmail}; review the rest (misc.frontend_url, [database], OIDC, SMTP).`
     : 'edit admin_emails (or set GATEHOUSE_ADMIN_EMAIL before the first start) so someone can administer it, and review misc.frontend_url, [database], OIDC and SMTP.';

@@ -17,8 +17,11 @@ export async function runJest({ packageDir, outputFile, args = [], env = process
     '--experimental-vm-modules',
     '--no-warnings=ExperimentalWarning',
     jestBin,
-    '--rootDir', packageDir,
-    '--json', '--outputFile', outputFile,
+    '--rootDir',
+    packageDir,
+    '--json',
+    '--outputFile',
+    outputFile,
     ...args,
   ];
   const { code, signal, isTimedOut } = await runCommand(process.execPath, nodeArgs, { cwd: packageDir, env, timeoutMs });

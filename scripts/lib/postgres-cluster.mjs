@@ -105,9 +105,7 @@ export async function startPostgresCluster({ binDir = findPostgresBinDir() } = {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, stopOnSignal);
 
   try {
-    const init = runAsOwner('initdb', [
-      '-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C',
-    ]);
+    const init = runAsOwner('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
     if (init.status !== 0) throw new Error(`initdb failed:\n${init.stderr || init.stdout || init.error?.message}`);
 
     for (let attempt = 1; ; attempt += 1) {

@@ -8,13 +8,7 @@ import { runJest } from './jest-run.mjs';
 import { runLintChecks } from './lint.mjs';
 import { findPostgresBinDir, startPostgresCluster } from './postgres-cluster.mjs';
 import { formatSeconds, runCommand, runPnpm } from './process.mjs';
-import {
-  REPO_ROOT,
-  buildWorkspace,
-  installDependencies,
-  listWorkspacePackages,
-  typecheckWorkspace,
-} from './workspace.mjs';
+import { REPO_ROOT, buildWorkspace, installDependencies, listWorkspacePackages, typecheckWorkspace } from './workspace.mjs';
 
 const MINUTE = 60_000;
 const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
@@ -69,8 +63,7 @@ export async function runTestCommand() {
     console.log(`--- ${name}: ${result.status} (${formatSeconds(ms)})`);
     return result;
   };
-  const runToolStep = (name, action) =>
-    timeStep(name, async () => ((await action()) ? { status: 'ok' } : { status: 'FAILED', failed: 1 }));
+  const runToolStep = (name, action) => timeStep(name, async () => ((await action()) ? { status: 'ok' } : { status: 'FAILED', failed: 1 }));
 
   printHeader(1, STAGE_COUNT, 'Install dependencies (pnpm install --frozen-lockfile)');
   const install = await runToolStep('install', installDependencies);

@@ -21,7 +21,12 @@ export function listWorkspacePackages() {
     if (/^packages:\s*$/.test(line)) {
       isInPackages = true;
     } else if (isInPackages && /^\s+-\s/.test(line)) {
-      patterns.push(line.replace(/^\s+-\s+/, '').replace(/\s+#.*$/, '').replace(/^["']|["']$/g, ''));
+      patterns.push(
+        line
+          .replace(/^\s+-\s+/, '')
+          .replace(/\s+#.*$/, '')
+          .replace(/^["']|["']$/g, ''),
+      );
     } else if (isInPackages && /^\S/.test(line)) {
       isInPackages = false;
     }
@@ -58,8 +63,7 @@ function isInstallCurrent(fingerprint) {
   if (!existsSync(INSTALL_STAMP) || readFileSync(INSTALL_STAMP, 'utf8').trim() !== fingerprint) return false;
   // A package whose node_modules was deleted needs an install even if the lockfile did not change.
   return listWorkspacePackages().every(({ directory, manifest }) => {
-    const hasDependencies =
-      Object.keys(manifest.dependencies ?? {}).length + Object.keys(manifest.devDependencies ?? {}).length > 0;
+    const hasDependencies = Object.keys(manifest.dependencies ?? {}).length + Object.keys(manifest.devDependencies ?? {}).length > 0;
     return !hasDependencies || existsSync(path.join(directory, 'node_modules'));
   });
 }

@@ -99,10 +99,23 @@ isBursting = false;
 await probing;
 loop.disable();
 
-console.log(`${INLINE ? 'INLINE (main thread) ' : 'worker pool: '}bcrypt cost ${COST}, ${BURST} concurrent logins, ${(await import('node:os')).availableParallelism()} cores`);
-console.log(`  logins: all 200 = ${results.every((r) => r.status === 200)}; total ${fmt(burstMs)} ms; ${fmt((BURST / burstMs) * 1000)} logins/s; latency p50 ${fmt(percentile(results.map((r) => r.ms), 50))} ms, max ${fmt(Math.max(...results.map((r) => r.ms)))} ms`);
-console.log(`  /health during the burst: ${probe.length} probes, p50 ${fmt(percentile(probe, 50))} ms, p99 ${fmt(percentile(probe, 99))} ms, max ${fmt(Math.max(...probe))} ms`);
-console.log(`  event-loop delay during the burst: p50 ${fmt(loop.percentile(50) / 1e6)} ms, p99 ${fmt(loop.percentile(99) / 1e6)} ms, max ${fmt(loop.max / 1e6)} ms`);
+console.log(
+  `${INLINE ? 'INLINE (main thread) ' : 'worker pool: '}bcrypt cost ${COST}, ${BURST} concurrent logins, ${(await import('node:os')).availableParallelism()} cores`,
+);
+console.log(
+  `  logins: all 200 = ${results.every((r) => r.status === 200)}; total ${fmt(burstMs)} ms; ${fmt((BURST / burstMs) * 1000)} logins/s; latency p50 ${fmt(
+    percentile(
+      results.map((r) => r.ms),
+      50,
+    ),
+  )} ms, max ${fmt(Math.max(...results.map((r) => r.ms)))} ms`,
+);
+console.log(
+  `  /health during the burst: ${probe.length} probes, p50 ${fmt(percentile(probe, 50))} ms, p99 ${fmt(percentile(probe, 99))} ms, max ${fmt(Math.max(...probe))} ms`,
+);
+console.log(
+  `  event-loop delay during the burst: p50 ${fmt(loop.percentile(50) / 1e6)} ms, p99 ${fmt(loop.percentile(99) / 1e6)} ms, max ${fmt(loop.max / 1e6)} ms`,
+);
 
 // 2. Unknown email vs wrong password, interleaved.
 const unknown = [];
@@ -139,7 +152,9 @@ for (let i = 0; i < TIMING_SAMPLES * 2; i += 1) {
   missing.push(await forgot(`missing-${i}@example.com`, i + 100));
 }
 await ctx.tasks.idle();
-console.log(`  forgot-password answer time, median of ${TIMING_SAMPLES * 2}: existing ${fmt(percentile(existing, 50))} ms, unknown ${fmt(percentile(missing, 50))} ms`);
+console.log(
+  `  forgot-password answer time, median of ${TIMING_SAMPLES * 2}: existing ${fmt(percentile(existing, 50))} ms, unknown ${fmt(percentile(missing, 50))} ms`,
+);
 
 server.close();
 await passwordHasher.close();

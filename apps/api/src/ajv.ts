@@ -8,5 +8,7 @@ import addFormatsModule from 'ajv-formats';
 export { Ajv2020 };
 export type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv/dist/2020.js';
 
-export const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020, formats?: string[]) => Ajv2020;
+export const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (
+  ajv: Ajv2020,
+  formats?: string[],
+) => Ajv2020;

@@ -20,7 +20,6 @@ import { runDoctor } from './cli/doctor.js';
 import { USER_SUBCOMMANDS, requireEmail, runSessionsRevoke, runUsersCommand } from './cli/user-commands.js';
 import { openDatabase, resolveDatabaseTarget } from './db/database.js';
 
-
 const USAGE = `Usage: gatehouse <command> [--config path/to/config.toml]
 
   serve                          Run Gatehouse (what \`npm start\` runs after building)
@@ -86,8 +85,7 @@ async function runMigrate(cli: CliEnvironment, subcommand: string | undefined): 
   if (subcommand !== undefined && subcommand !== 'status') throw new CliError(`Unknown migrate command "${subcommand}".\n\n${USAGE}`, 2);
   const config = loadCliConfig(cli);
   const migrations = readMigrationFiles(cli.migrationsDir);
-  const db =
-    subcommand === 'status' ? await openCliDatabase(config, cli.cwd) : await openDatabase(resolveDatabaseTarget(config.database, cli.cwd));
+  const db = subcommand === 'status' ? await openCliDatabase(config, cli.cwd) : await openDatabase(resolveDatabaseTarget(config.database, cli.cwd));
   try {
     cli.out(`Database: ${db.description}\n`);
     if (subcommand === undefined) {
@@ -122,11 +120,7 @@ function runConfigCheck(cli: CliEnvironment, file: string | undefined): number {
 }
 
 /** Runs one command; resolves to the exit status, or null when the command keeps running (serve). */
-export async function runCli(
-  argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>>,
-  cwd: string,
-): Promise<number | null> {
+export async function runCli(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<number | null> {
   const cli: CliEnvironment = {
     argv,
     env,
@@ -179,8 +173,7 @@ export async function runCli(
         return await runMailTest(cli, values.to);
       case 'users':
       case 'sessions': {
-        const isKnown =
-          command === 'users' ? (USER_SUBCOMMANDS as readonly string[]).includes(subcommand ?? '') : subcommand === 'revoke';
+        const isKnown = command === 'users' ? (USER_SUBCOMMANDS as readonly string[]).includes(subcommand ?? '') : subcommand === 'revoke';
         if (!isKnown) throw new CliError(`Unknown ${command} command "${subcommand ?? ''}".\n\n${USAGE}`, 2);
         const config = loadCliConfig(cli);
         const mailer = command === 'users' && values.send && config.notifications.smtp_config ? createMailer(config.notifications.smtp_config) : null;

@@ -91,8 +91,7 @@ async function main(): Promise<void> {
   }
 
   // Also prunes the audit trail past [audit] retention_days: now, then every hour.
-  const purgeSessions = () =>
-    services.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'Purging expired sessions failed'));
+  const purgeSessions = () => services.purgeExpired().catch((error: unknown) => logger.warn({ err: error }, 'Purging expired sessions failed'));
   // The first purge runs once the server is listening: it is housekeeping, not a reason to wait.
   const purgeTimer = setInterval(() => void purgeSessions(), SESSION_PURGE_INTERVAL_MS);
   purgeTimer.unref();
@@ -133,9 +132,7 @@ function checkMailSettings(ctx: AppContext, mailer: Mailer): void {
       await mailer.verify();
       ctx.logger.info({ smtp: mailer.description }, 'SMTP server reachable and accepted the login');
     } catch (error) {
-      const resetsNote = ctx.config.auth.email_password_resets
-        ? 'Password reset emails will NOT be delivered until this is fixed. '
-        : '';
+      const resetsNote = ctx.config.auth.email_password_resets ? 'Password reset emails will NOT be delivered until this is fixed. ' : '';
       ctx.logger.error(
         { smtp: mailer.description, cause: (error as Error).message },
         `SMTP check failed: ${(error as Error).message}. ${resetsNote}` +

@@ -40,8 +40,7 @@ export const OIDC_ERROR_MESSAGES: Readonly<Record<OidcErrorCode, string>> = {
     'Single sign-on is misconfigured on this server (the identity provider’s address does not match). ' +
     'Ask the administrator to fix it; the server log says how.',
   OIDC_INVALID_CLIENT:
-    'The identity provider did not accept this server’s client credentials. Ask the administrator to ' +
-    'check the client ID and secret.',
+    'The identity provider did not accept this server’s client credentials. Ask the administrator to ' + 'check the client ID and secret.',
   OIDC_REDIRECT_URI_MISMATCH:
     'The identity provider refused this server’s redirect address. Ask the administrator to register ' +
     'the redirect URI shown in the server log with the provider.',
@@ -55,8 +54,7 @@ export const OIDC_ERROR_MESSAGES: Readonly<Record<OidcErrorCode, string>> = {
     'try again.',
   OIDC_USER_NOT_ALLOWED: 'Your account at the identity provider is not allowed to use this server.',
   OIDC_REGISTRATION_DISABLED:
-    'There is no account here for you yet, and new accounts are not created automatically. Ask an ' +
-    'administrator to create one.',
+    'There is no account here for you yet, and new accounts are not created automatically. Ask an ' + 'administrator to create one.',
   OIDC_ACCOUNT_DISABLED: 'Your account here is disabled. Ask an administrator.',
   OIDC_ALREADY_LINKED:
     'That identity-provider account is already linked to another account here, so it was not linked to ' +

@@ -43,18 +43,15 @@ export const ROUTE_DOCS = {
     summary: 'End the cookie session and clear the cookie.',
     tag: 'auth',
     response: 'Signed out here; the session came from an identity provider with RP-initiated logout, so open end_session_url to sign out there too.',
-    otherResponses: [
-      { status: 204, description: 'Signed out.' },
-    ],
+    otherResponses: [{ status: 204, description: 'Signed out.' }],
     errors: ['UNAUTHORIZED', 'CSRF_FAILED'],
   },
   oidcAuthorize: {
-    summary: 'Start OpenID Connect sign-in with the provider of this (case-sensitive) name: sets the short-lived transaction cookie and returns the provider URL, or redirects to it.',
+    summary:
+      'Start OpenID Connect sign-in with the provider of this (case-sensitive) name: sets the short-lived transaction cookie and returns the provider URL, or redirects to it.',
     tag: 'auth',
     response: 'Open authorization_url.',
-    otherResponses: [
-      { status: 302, description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.' },
-    ],
+    otherResponses: [{ status: 302, description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.' }],
     query: [
       { name: 'redirect', description: '"true": answer 302 to the provider instead of JSON (for plain links).' },
       { name: 'returnTo', description: 'A path inside Gatehouse to land on after signing in; anything else means "/".' },
@@ -67,15 +64,12 @@ export const ROUTE_DOCS = {
       'with the callback registered for it. With several providers enabled, use their own routes.',
     tag: 'auth',
     response: 'Open authorization_url.',
-    otherResponses: [
-      { status: 302, description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.' },
-    ],
+    otherResponses: [{ status: 302, description: 'redirect=true: to the provider; on a provider error, to /login?oidc_error=CODE.' }],
     query: [
       {
         name: 'scopes',
         isRepeatable: true,
-        description:
-          'Repeatable. Narrows the provider’s configured scopes to these (plus "openid"); a scope not configured is never asked for.',
+        description: 'Repeatable. Narrows the provider’s configured scopes to these (plus "openid"); a scope not configured is never asked for.',
       },
       { name: 'redirect', description: '"true": answer 302 to the provider instead of JSON (for plain links).' },
       { name: 'returnTo', description: 'A path inside Gatehouse to land on after signing in; anything else means "/".' },
@@ -83,7 +77,8 @@ export const ROUTE_DOCS = {
     errors: ['OIDC_PROVIDER_NOT_FOUND', 'OIDC_PROVIDER_REQUIRED', 'OIDC_PROVIDER_UNREACHABLE', 'OIDC_ISSUER_MISMATCH', 'VALIDATION_ERROR'],
   },
   oidcCallback: {
-    summary: 'Where the provider sends the browser back (the redirect URI to register). Signs in and redirects to returnTo, or to /login?oidc_error=CODE.',
+    summary:
+      'Where the provider sends the browser back (the redirect URI to register). Signs in and redirects to returnTo, or to /login?oidc_error=CODE.',
     tag: 'auth',
     response: 'To returnTo (signed in) or /login?oidc_error=CODE.',
     errors: ['RATE_LIMITED'],
@@ -122,7 +117,7 @@ export const ROUTE_DOCS = {
   },
   verifyEmail: {
     summary:
-      'Confirm an email address with the one-time token from the link: proves the account\'s address, or applies its pending email change (proven). Does not sign in.',
+      "Confirm an email address with the one-time token from the link: proves the account's address, or applies its pending email change (proven). Does not sign in.",
     tag: 'auth',
     response: 'The account, its address now proven.',
     errors: ['EMAIL_VERIFY_BAD_TOKEN', 'UPDATE_USER_EMAIL_ALREADY_EXISTS', 'VALIDATION_ERROR', 'RATE_LIMITED'],
@@ -143,10 +138,18 @@ export const ROUTE_DOCS = {
     summary: 'Change own display name, email or password (the latter two need current_password).',
     tag: 'users',
     response: 'Updated user.',
-    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'CURRENT_PASSWORD_REQUIRED', 'CURRENT_PASSWORD_INVALID', 'UPDATE_USER_EMAIL_ALREADY_EXISTS', 'UPDATE_USER_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'CURRENT_PASSWORD_REQUIRED',
+      'CURRENT_PASSWORD_INVALID',
+      'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+      'UPDATE_USER_INVALID_PASSWORD',
+      'VALIDATION_ERROR',
+    ],
   },
   listMySessions: {
-    summary: 'The signed-in user\'s active sessions.',
+    summary: "The signed-in user's active sessions.",
     tag: 'users',
     response: 'Active sessions.',
     errors: ['UNAUTHORIZED'],
@@ -258,7 +261,17 @@ export const ROUTE_DOCS = {
     summary: 'Activate, verify, promote, demote or edit a user (admin).',
     tag: 'users',
     response: 'Updated user.',
-    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF', 'UPDATE_USER_EMAIL_ALREADY_EXISTS', 'UPDATE_USER_INVALID_PASSWORD', 'VALIDATION_ERROR'],
+    errors: [
+      'UNAUTHORIZED',
+      'FORBIDDEN',
+      'CSRF_FAILED',
+      'USER_NOT_FOUND',
+      'LAST_ADMIN',
+      'CANNOT_MODIFY_SELF',
+      'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+      'UPDATE_USER_INVALID_PASSWORD',
+      'VALIDATION_ERROR',
+    ],
   },
   deleteUser: {
     summary: 'Delete a user (admin).',
@@ -279,11 +292,17 @@ export const ROUTE_DOCS = {
     errors: ['UNAUTHORIZED', 'FORBIDDEN', 'VALIDATION_ERROR'],
   },
   forwardAuth: {
-    summary: 'Traefik ForwardAuth: is the request\'s user signed in (and allowed on the X-Forwarded-Host)? Answers only requests from server.trusted_proxies.',
+    summary:
+      "Traefik ForwardAuth: is the request's user signed in (and allowed on the X-Forwarded-Host)? Answers only requests from server.trusted_proxies.",
     tag: 'auth',
-    response: 'Allowed; Remote-User, Remote-Email, Remote-Email-Verified, Remote-Name and Remote-Groups name the user (an unproven address is never sent).',
+    response:
+      'Allowed; Remote-User, Remote-Email, Remote-Email-Verified, Remote-Name and Remote-Groups name the user (an unproven address is never sent).',
     otherResponses: [
-      { status: 302, description: 'A browser that is not signed in: to the sign-in page, which sends it back afterwards. A browser whose account awaits approval: to the web UI, which shows the pending page.' },
+      {
+        status: 302,
+        description:
+          'A browser that is not signed in: to the sign-in page, which sends it back afterwards. A browser whose account awaits approval: to the web UI, which shows the pending page.',
+      },
     ],
     query: [
       { name: 'admin', description: '"true": only administrators pass.' },
@@ -295,9 +314,7 @@ export const ROUTE_DOCS = {
     summary: 'After sign-in, back to the protected page ForwardAuth sent the browser from.',
     tag: 'auth',
     response: 'To rd.',
-    query: [
-      { name: 'rd', description: 'The original URL; its host must be in auth.forward_auth.allowed_hosts.' },
-    ],
+    query: [{ name: 'rd', description: 'The original URL; its host must be in auth.forward_auth.allowed_hosts.' }],
     errors: ['FORWARD_AUTH_HOST_NOT_ALLOWED'],
   },
   health: {

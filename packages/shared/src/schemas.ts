@@ -32,8 +32,7 @@ export const LoginRequestSchema = {
   $id: 'LoginRequest',
   title: 'LoginRequest',
   description:
-    'OAuth2 password-grant form as fastapi-users reads it (`username` is the email). Sent as ' +
-    'application/x-www-form-urlencoded or JSON.',
+    'OAuth2 password-grant form as fastapi-users reads it (`username` is the email). Sent as ' + 'application/x-www-form-urlencoded or JSON.',
   type: 'object',
   properties: {
     username: { type: 'string', minLength: 1, maxLength: 254, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
@@ -58,8 +57,8 @@ export const RegisterRequestSchema = {
   $id: 'RegisterRequest',
   title: 'RegisterRequest',
   description:
-    'fastapi-users\' `UserCreate`. `is_active`, `is_superuser` and `is_verified` may be sent and are ignored: a new ' +
-    'account is active, not an administrator, and awaits an administrator\'s approval.',
+    "fastapi-users' `UserCreate`. `is_active`, `is_superuser` and `is_verified` may be sent and are ignored: a new " +
+    "account is active, not an administrator, and awaits an administrator's approval.",
   type: 'object',
   properties: {
     email,
@@ -88,8 +87,7 @@ export const AdminCreateUserRequestSchema = {
   $id: 'AdminCreateUserRequest',
   title: 'AdminCreateUserRequest',
   description:
-    'Without `password`, the account is created without one and the response carries a one-time ' +
-    '`setup_url` for the user to choose it.',
+    'Without `password`, the account is created without one and the response carries a one-time ' + '`setup_url` for the user to choose it.',
   type: 'object',
   properties: {
     email,
@@ -168,9 +166,7 @@ export const VerifyEmailRequestSchema = {
 export const AdminPasswordResetResponseSchema = {
   $id: 'AdminPasswordResetResponse',
   title: 'AdminPasswordResetResponse',
-  description:
-    'When SMTP is configured the link is emailed (`sent`); otherwise, or when sending failed, ' +
-    '`reset_url` is the link to hand over.',
+  description: 'When SMTP is configured the link is emailed (`sent`); otherwise, or when sending failed, ' + '`reset_url` is the link to hand over.',
   type: 'object',
   properties: {
     sent: { type: 'boolean' },
@@ -280,17 +276,7 @@ export const SessionReadSchema = {
     expires_at: dateTime,
     is_current: { type: 'boolean' },
   },
-  required: [
-    'id',
-    'transport',
-    'auth_method',
-    'user_agent',
-    'ip_address',
-    'created_at',
-    'last_seen_at',
-    'expires_at',
-    'is_current',
-  ],
+  required: ['id', 'transport', 'auth_method', 'user_agent', 'ip_address', 'created_at', 'last_seen_at', 'expires_at', 'is_current'],
   additionalProperties: false,
 } as const;
 
@@ -397,14 +383,7 @@ export const AuthMetadataSchema = {
     email_password_resets: { type: 'boolean' },
     version: { type: 'string' },
   },
-  required: [
-    'oauth_providers',
-    'oidc_providers',
-    'registration_enabled',
-    'password_login_enabled',
-    'email_password_resets',
-    'version',
-  ],
+  required: ['oauth_providers', 'oidc_providers', 'registration_enabled', 'password_login_enabled', 'email_password_resets', 'version'],
   additionalProperties: false,
 } as const;
 

@@ -32,7 +32,12 @@ describe('audit trail', () => {
 
   beforeAll(async () => {
     idp = await startTestIdp([
-      { client_id: 'audit-client', client_secret: CLIENT_SECRET, redirect_uris: [callbackUri('AuditIdP')], post_logout_redirect_uris: [`${GATEHOUSE_ORIGIN}/login`] },
+      {
+        client_id: 'audit-client',
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [callbackUri('AuditIdP')],
+        post_logout_redirect_uris: [`${GATEHOUSE_ORIGIN}/login`],
+      },
     ]);
     t = await createTestContext({
       config: {
@@ -67,7 +72,11 @@ describe('audit trail', () => {
     const [success] = await eventsOf('sign_in.succeeded', alice.id);
     expect(success).toMatchObject({ actor_type: 'user', actor_id: alice.id, user_id: alice.id, method: 'password', provider: null });
     const failures = await eventsOf('sign_in.failed');
-    expect(failures.find((e) => e.user_id === alice.id)).toMatchObject({ actor_type: 'anonymous', method: 'password', details: { reason: 'wrong_password' } });
+    expect(failures.find((e) => e.user_id === alice.id)).toMatchObject({
+      actor_type: 'anonymous',
+      method: 'password',
+      details: { reason: 'wrong_password' },
+    });
     expect(failures.find((e) => e.user_email === 'nobody@example.com')).toMatchObject({ user_id: null, details: { reason: 'unknown_email' } });
   });
 
@@ -106,8 +115,12 @@ describe('audit trail', () => {
     expect(create.status).toBe(201);
     const carolId = create.body.user.id as string;
     resetTokens.push(new URL(create.body.setup_url as string).searchParams.get('token')!);
-    await asAdmin(request(t.app).patch(`${API_PREFIX}/users/${carolId}`)).send({ is_superuser: true }).expect(200);
-    await asAdmin(request(t.app).patch(`${API_PREFIX}/users/${carolId}`)).send({ is_superuser: false, password: NEW_PASSWORD }).expect(200);
+    await asAdmin(request(t.app).patch(`${API_PREFIX}/users/${carolId}`))
+      .send({ is_superuser: true })
+      .expect(200);
+    await asAdmin(request(t.app).patch(`${API_PREFIX}/users/${carolId}`))
+      .send({ is_superuser: false, password: NEW_PASSWORD })
+      .expect(200);
     const refused = await asAdmin(request(t.app).patch(`${API_PREFIX}/users/${adminId}`)).send({ is_active: false });
     expect(refused.status).toBe(409);
     const reset = await asAdmin(request(t.app).post(`${API_PREFIX}/users/${carolId}/password-reset`));
@@ -139,7 +152,10 @@ describe('audit trail', () => {
     idp.refuseNextLogin();
     await signInThrough(refusedBrowser, 'AuditIdP');
 
-    expect((await eventsOf('account.linked', dora.id))[0]).toMatchObject({ provider: 'AuditIdP', details: { issuer: idp.issuer, by: 'verified_email' } });
+    expect((await eventsOf('account.linked', dora.id))[0]).toMatchObject({
+      provider: 'AuditIdP',
+      details: { issuer: idp.issuer, by: 'verified_email' },
+    });
     expect((await eventsOf('sign_in.succeeded', dora.id))[0]).toMatchObject({ method: 'oidc', provider: 'AuditIdP', actor_id: dora.id });
     const failures = (await eventsOf('sign_in.failed')).filter((e) => e.method === 'oidc');
     expect(failures[0]).toMatchObject({ provider: 'AuditIdP', actor_type: 'anonymous', details: { reason: 'OIDC_ACCESS_DENIED' } });
@@ -158,7 +174,16 @@ describe('audit trail', () => {
     const rows = await t.ctx.db.prisma.auditEvent.findMany();
     expect(rows.length).toBeGreaterThan(15);
     const text = JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-    const secrets = [STRONG_PASSWORD, NEW_PASSWORD, 'wrong password 1', 'wrong password 2', CLIENT_SECRET, t.ctx.config.auth.token_secret, ...resetTokens, ...bearerTokens];
+    const secrets = [
+      STRONG_PASSWORD,
+      NEW_PASSWORD,
+      'wrong password 1',
+      'wrong password 2',
+      CLIENT_SECRET,
+      t.ctx.config.auth.token_secret,
+      ...resetTokens,
+      ...bearerTokens,
+    ];
     for (const secret of secrets) expect(text).not.toContain(secret);
     // The filter itself: credential-shaped keys are dropped wherever they are nested.
     expect(scrubDetails({ ok: 1, password: 'x', nested: { client_secret: 'y', access_token: 'z', fine: 'kept' } })).toEqual({

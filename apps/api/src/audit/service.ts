@@ -15,9 +15,7 @@ import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { AuditEvent, AuditRepo } from './repo.js';
 
-export type AuditActor =
-  | { type: 'user'; id: string; email: string }
-  | { type: Exclude<AuditActorType, 'user'> };
+export type AuditActor = { type: 'user'; id: string; email: string } | { type: Exclude<AuditActorType, 'user'> };
 
 export const CLI_ACTOR: AuditActor = { type: 'cli' };
 export const SYSTEM_ACTOR: AuditActor = { type: 'system' };

@@ -56,9 +56,7 @@ describe('password sign-in and sessions', () => {
   });
 
   it('accepts JSON too, and normalises the email', async () => {
-    const res = await request(t.app)
-      .post('/api/v1/auth/jwt/login')
-      .send({ username: '  Alice@EXAMPLE.com ', password: STRONG_PASSWORD });
+    const res = await request(t.app).post('/api/v1/auth/jwt/login').send({ username: '  Alice@EXAMPLE.com ', password: STRONG_PASSWORD });
     expect(res.status).toBe(200);
   });
 
@@ -86,9 +84,7 @@ describe('password sign-in and sessions', () => {
   });
 
   it('sets HttpOnly SameSite=Lax cookies on cookie login and accepts them', async () => {
-    const res = await request(t.app)
-      .post('/api/v1/auth/cookie/login')
-      .send({ username: 'alice@example.com', password: STRONG_PASSWORD });
+    const res = await request(t.app).post('/api/v1/auth/cookie/login').send({ username: 'alice@example.com', password: STRONG_PASSWORD });
     expect(res.status).toBe(204);
     const raw = (res.headers['set-cookie'] as unknown as string[]).join('\n');
     expect(raw).toMatch(new RegExp(`${SESSION_COOKIE}=[^;]+;.*HttpOnly`, 'i'));
@@ -108,9 +104,7 @@ describe('password sign-in and sessions', () => {
     const secure = await createTestContext({ config: { misc: { frontend_url: 'https://media.example.com' } } });
     try {
       await createUser(secure.ctx, { email: 'bob@example.com' });
-      const res = await request(secure.app)
-        .post('/api/v1/auth/cookie/login')
-        .send({ username: 'bob@example.com', password: STRONG_PASSWORD });
+      const res = await request(secure.app).post('/api/v1/auth/cookie/login').send({ username: 'bob@example.com', password: STRONG_PASSWORD });
       expect(res.status).toBe(204);
       for (const line of res.headers['set-cookie'] as unknown as string[]) expect(line).toMatch(/;\s*Secure/i);
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
@@ -134,9 +128,7 @@ describe('password sign-in and sessions', () => {
       await createUser(ssoOnly.ctx, { email: 'carol@example.com' });
       const metadata = await request(ssoOnly.app).get('/api/v1/auth/metadata');
       expect(metadata.body.password_login_enabled).toBe(false);
-      const cookie = await request(ssoOnly.app)
-        .post('/api/v1/auth/cookie/login')
-        .send({ username: 'carol@example.com', password: STRONG_PASSWORD });
+      const cookie = await request(ssoOnly.app).post('/api/v1/auth/cookie/login').send({ username: 'carol@example.com', password: STRONG_PASSWORD });
       const jwt = await request(ssoOnly.app)
         .post('/api/v1/auth/jwt/login')
         .type('form')

@@ -56,7 +56,12 @@ describe('the bounded queue ([auth] password_hash_queue_limit)', () => {
     const hasher = await createPasswordHasher({ cost: 4, maxThreads: 1, queueLimit: 2 });
     const endless = makeEndlessHash();
     // One job running and two waiting: full.
-    const held = Array.from({ length: 3 }, () => hasher.verify('x', endless).then(() => 'finished', () => 'stopped'));
+    const held = Array.from({ length: 3 }, () =>
+      hasher.verify('x', endless).then(
+        () => 'finished',
+        () => 'stopped',
+      ),
+    );
     try {
       let refusal: unknown;
       await hasher.verify('x', makeDummyHash(4)).catch((error: unknown) => (refusal = error));

@@ -3,9 +3,7 @@ import { checkPasswordLength, type PasswordProblem } from '@gatehouse/shared';
 
 // zxcvbn-ts' list of ~49,000 passwords seen most often in breaches. Entries shorter than the
 // minimum length are refused by the length rule anyway, so only the rest are kept.
-const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
-  dictionary['passwords-common'].filter((password) => password.length >= 8),
-);
+const COMMON_PASSWORDS: ReadonlySet<string> = new Set(dictionary['passwords-common'].filter((password) => password.length >= 8));
 
 /**
  * The password rules for every place a password is set (registration, admin, profile, reset):

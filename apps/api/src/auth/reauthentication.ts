@@ -26,11 +26,7 @@ export function readLastAuthenticatedAt(session: Pick<Session, 'createdAt' | 'au
   return session.authenticatedAt ?? session.createdAt;
 }
 
-export function isWithinReauthenticationWindow(
-  session: Pick<Session, 'createdAt' | 'authenticatedAt'>,
-  now: Date,
-  windowSeconds: number,
-): boolean {
+export function isWithinReauthenticationWindow(session: Pick<Session, 'createdAt' | 'authenticatedAt'>, now: Date, windowSeconds: number): boolean {
   const elapsed = now.getTime() - readLastAuthenticatedAt(session).getTime();
   return elapsed >= 0 && elapsed <= windowSeconds * 1000;
 }

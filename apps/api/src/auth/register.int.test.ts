@@ -66,9 +66,7 @@ describe('registration', () => {
   });
 
   it('leaves exactly one account when the same email registers concurrently', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => register({ email: 'race@example.com', password: STRONG_PASSWORD })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => register({ email: 'race@example.com', password: STRONG_PASSWORD })));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 201)).toHaveLength(1);
     expect(statuses.filter((s) => s === 400)).toHaveLength(7);

@@ -7,8 +7,7 @@ export type { Session };
 export function createSessionRepo(db: Db) {
   return {
     create: (data: Prisma.SessionUncheckedCreateInput) => db.session.create({ data }),
-    findWithUser: (id: string): Promise<(Session & { user: User }) | null> =>
-      db.session.findUnique({ where: { id }, include: { user: true } }),
+    findWithUser: (id: string): Promise<(Session & { user: User }) | null> => db.session.findUnique({ where: { id }, include: { user: true } }),
     listLive: (userId: string, now: Date) =>
       db.session.findMany({
         where: { userId, revokedAt: null, expiresAt: { gt: now } },

@@ -66,8 +66,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   const idleTimeoutMs = auth.session_idle_timeout * 1000;
   const sessionCache = createSessionCache(auth.session_cache_seconds * 1000);
 
-  const badCredentials = () =>
-    new AppError('LOGIN_BAD_CREDENTIALS', 'Incorrect email or password, or the account is disabled.');
+  const badCredentials = () => new AppError('LOGIN_BAD_CREDENTIALS', 'Incorrect email or password, or the account is disabled.');
 
   async function issueSession(
     user: User,
@@ -107,11 +106,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     now: Date,
     isFromCache: boolean,
   ): Authenticated | null {
-    if (
-      !isLiveSessionOf(found, claims.sub, now) ||
-      found.transport !== transport ||
-      now.getTime() - found.lastSeenAt.getTime() >= idleTimeoutMs
-    ) {
+    if (!isLiveSessionOf(found, claims.sub, now) || found.transport !== transport || now.getTime() - found.lastSeenAt.getTime() >= idleTimeoutMs) {
       return null;
     }
     // A cached row's lastSeenAt is as old as the cache entry; the next lookup records activity.
@@ -149,12 +144,7 @@ export function createAuthService(deps: AuthServiceDeps) {
      * (against a dummy hash when there is no real one), so neither the answer nor its timing
      * tells which accounts exist.
      */
-    async loginWithPassword(
-      email: string,
-      password: string,
-      transport: SessionTransport,
-      client: ClientInfo,
-    ): Promise<IssuedSession> {
+    async loginWithPassword(email: string, password: string, transport: SessionTransport, client: ClientInfo): Promise<IssuedSession> {
       if (!auth.password_login_enabled) {
         throw new AppError('PASSWORD_LOGIN_DISABLED', 'Password sign-in is turned off on this server.');
       }
@@ -258,17 +248,13 @@ export function createAuthService(deps: AuthServiceDeps) {
       await audit.record({ type: 'sign_out', actor: actorOf(user), user });
     },
 
-
     /**
      * Self-registration. Accounts start unverified (an admin approves them, as in MediaManager)
      * and never as admin, even for an email listed in admin_emails: that list is applied at
      * start-up only, so registering first cannot capture an admin account. The address starts
      * unproven; with SMTP configured a link to prove it is emailed.
      */
-    async register(
-      input: { email: string; password: string; display_name?: string | null },
-      client: ClientInfo,
-    ): Promise<User> {
+    async register(input: { email: string; password: string; display_name?: string | null }, client: ClientInfo): Promise<User> {
       if (!auth.registration_enabled) {
         throw new AppError('REGISTRATION_DISABLED', 'Registration is closed on this server. Ask an administrator for an account.');
       }

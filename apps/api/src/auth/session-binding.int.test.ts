@@ -8,8 +8,7 @@ import { createUser, csrfHeaders, loginBearer, loginCookie } from '../test-suppo
 import { deriveCsrfToken } from './session-token.js';
 
 const ME = '/api/v1/users/me';
-const sessionIdOf = (token: string) =>
-  (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
+const sessionIdOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sid: string }).sid;
 
 describe('tokens bound to their transport', () => {
   let t: TestContext;
@@ -19,7 +18,7 @@ describe('tokens bound to their transport', () => {
   });
   afterAll(() => t.close());
 
-  it('refuses a cookie session\'s token sent as Authorization: Bearer (which would skip the CSRF check)', async () => {
+  it("refuses a cookie session's token sent as Authorization: Bearer (which would skip the CSRF check)", async () => {
     const session = await loginCookie(t.app, 'alice@example.com');
     expect((await request(t.app).get(ME).set('Cookie', session.cookie)).status).toBe(200);
     const asBearer = await request(t.app).get(ME).set('Authorization', `Bearer ${session.sessionToken}`);
@@ -43,11 +42,16 @@ describe('tokens bound to their transport', () => {
     // Even with the CSRF token a cookie session of that id would have, no state change goes through.
     const csrf = deriveCsrfToken(sessionIdOf(token), t.ctx.config.auth.token_secret);
     const cookie = `${SESSION_COOKIE}=${token}; ${CSRF_COOKIE}=${csrf}`;
-    const patch = await request(t.app).patch(ME).set({ Cookie: cookie, [CSRF_HEADER]: csrf }).send({ display_name: 'Changed' });
+    const patch = await request(t.app)
+      .patch(ME)
+      .set({ Cookie: cookie, [CSRF_HEADER]: csrf })
+      .send({ display_name: 'Changed' });
     expect(patch.status).toBe(401);
     const noCsrf = await request(t.app).patch(ME).set('Cookie', cookie).send({ display_name: 'Changed' });
     expect(noCsrf.status).toBe(401);
-    const logout = await request(t.app).post('/api/v1/auth/cookie/logout').set({ Cookie: cookie, [CSRF_HEADER]: csrf });
+    const logout = await request(t.app)
+      .post('/api/v1/auth/cookie/logout')
+      .set({ Cookie: cookie, [CSRF_HEADER]: csrf });
     expect(logout.status).toBe(401);
     // The bearer session is untouched, and nothing was changed.
     const me = await request(t.app).get(ME).set('Authorization', `Bearer ${token}`);

@@ -4,8 +4,7 @@ import request from 'supertest';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer } from '../test-support/fixtures.js';
 
-const me = (t: TestContext, token: string) =>
-  request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
+const me = (t: TestContext, token: string) => request(t.app).get('/api/v1/users/me').set('Authorization', `Bearer ${token}`);
 
 /** What another replica or the CLI does: the row changes, this process is not told. */
 const revokeBehindTheProcessBack = (t: TestContext) =>
@@ -57,10 +56,7 @@ describe('session cache on (5 s)', () => {
     const token = await loginBearer(t.app, 'leaving@example.com');
     expect((await me(t, token)).status).toBe(200);
     const adminToken = await loginBearer(t.app, admin.email);
-    const patch = await request(t.app)
-      .patch(`/api/v1/users/${user.id}`)
-      .set('Authorization', `Bearer ${adminToken}`)
-      .send({ is_active: false });
+    const patch = await request(t.app).patch(`/api/v1/users/${user.id}`).set('Authorization', `Bearer ${adminToken}`).send({ is_active: false });
     expect(patch.status).toBe(200);
     expect((await me(t, token)).status).toBe(401);
   });

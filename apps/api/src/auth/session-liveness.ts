@@ -6,11 +6,5 @@ import type { SessionWithUser } from './session-cache.js';
  * asks this; some ask more (the transport, idleness).
  */
 export function isLiveSessionOf(session: SessionWithUser | null, userId: string, now: Date): session is SessionWithUser {
-  return (
-    session !== null &&
-    session.userId === userId &&
-    session.revokedAt === null &&
-    session.expiresAt > now &&
-    session.user.isActive
-  );
+  return session !== null && session.userId === userId && session.revokedAt === null && session.expiresAt > now && session.user.isActive;
 }

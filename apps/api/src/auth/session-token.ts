@@ -54,12 +54,7 @@ export function signSessionToken(
  * Verifies signature (HS256 only: `alg: none` and algorithm confusion are refused by pinning),
  * issuer, audience and expiry, and requires `exp`. Returns null for anything not valid.
  */
-export function verifySessionToken(
-  token: string,
-  secret: string | crypto.KeyObject,
-  now: Date,
-  audience: string = AUDIENCE,
-): SessionClaims | null {
+export function verifySessionToken(token: string, secret: string | crypto.KeyObject, now: Date, audience: string = AUDIENCE): SessionClaims | null {
   try {
     const payload = jwt.verify(token, secret, {
       algorithms: ['HS256'],

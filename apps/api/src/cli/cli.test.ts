@@ -189,7 +189,10 @@ describe('gatehouse serve, config check, mail test', () => {
       // A fresh embedded database is created and migrated first: allow a slow, busy machine 3 minutes.
       for (let attempt = 0; attempt < 360 && status !== 200; attempt += 1) {
         await new Promise((resolve) => setTimeout(resolve, 500));
-        status = await fetch(`http://127.0.0.1:${port}/api/v1/health`).then((res) => res.status, () => 0);
+        status = await fetch(`http://127.0.0.1:${port}/api/v1/health`).then(
+          (res) => res.status,
+          () => 0,
+        );
       }
       expect(status).toBe(200);
     } finally {
@@ -215,7 +218,9 @@ describe('gatehouse serve, config check, mail test', () => {
   it('mail test (and its alias send-test-email) sends through the configured server; a refused send exits 1', async () => {
     const smtp = await startSmtpTestServer({ tls: 'none' });
     try {
-      const dir = newDir(`[notifications.smtp_config]\nsmtp_host = "127.0.0.1"\nsmtp_port = ${smtp.port}\nfrom_email = "gatehouse@example.com"\nuse_tls = false\n`);
+      const dir = newDir(
+        `[notifications.smtp_config]\nsmtp_host = "127.0.0.1"\nsmtp_port = ${smtp.port}\nfrom_email = "gatehouse@example.com"\nuse_tls = false\n`,
+      );
       const sent = await gatehouse(dir, ['mail', 'test', 'me@example.com']);
       expect(sent.code).toBe(0);
       expect((await gatehouse(dir, ['send-test-email', '--to', 'me2@example.com'])).code).toBe(0);
@@ -244,11 +249,15 @@ describe('gatehouse doctor', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpTestServer({ tls: 'none' });
-    idp = await startTestIdp([{ client_id: 'doctor', client_secret: 'doctor-secret', redirect_uris: ['https://media.example.com/api/v1/auth/cookie/Home/callback'] }]);
+    idp = await startTestIdp([
+      { client_id: 'doctor', client_secret: 'doctor-secret', redirect_uris: ['https://media.example.com/api/v1/auth/cookie/Home/callback'] },
+    ]);
     // A discovery document that names another issuer than the address it is served from.
     impostor = http.createServer((_req, res) => {
       res.setHeader('Content-Type', 'application/json');
-      res.end(JSON.stringify({ issuer: 'https://auth.example.com/application/o/other/', authorization_endpoint: 'x', token_endpoint: 'x', jwks_uri: 'x' }));
+      res.end(
+        JSON.stringify({ issuer: 'https://auth.example.com/application/o/other/', authorization_endpoint: 'x', token_endpoint: 'x', jwks_uri: 'x' }),
+      );
     });
     await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
     impostorUrl = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}/application/o/gatehouse/`;

@@ -144,8 +144,7 @@ function isLoopbackHost(host: string): boolean {
  */
 function checkTrustedProxies(cli: CliEnvironment, config: Config): void {
   const { host, trusted_proxies: trusted } = config.server;
-  const isDefault =
-    trusted.length === DEFAULT_TRUSTED_PROXIES.length && DEFAULT_TRUSTED_PROXIES.every((range) => trusted.includes(range));
+  const isDefault = trusted.length === DEFAULT_TRUSTED_PROXIES.length && DEFAULT_TRUSTED_PROXIES.every((range) => trusted.includes(range));
   if (!isDefault || isLoopbackHost(host)) {
     cli.out(`  ok    Trusted proxies: ${trusted.length === 0 ? 'none' : trusted.join(', ')}\n`);
     return;

@@ -27,9 +27,7 @@ export function checkTokenSecretIsUnpublished(raw: Table, origins: Origins): str
   if (typeof secret !== 'string' || secret.length < TOKEN_SECRET_MIN_LENGTH) return [];
   if (!PUBLISHED_TOKEN_SECRETS.has(secret.trim().toLowerCase())) return [];
   const where = describeWhere('/auth/token_secret', origins);
-  return [
-    `auth.token_secret ${where} is a published example value, so anyone could forge sign-in tokens. ${TOKEN_SECRET_HINT}`,
-  ];
+  return [`auth.token_secret ${where} is a published example value, so anyone could forge sign-in tokens. ${TOKEN_SECRET_HINT}`];
 }
 
 export function checkProviderNamesAreUnique(raw: Table, origins: Origins): string[] {

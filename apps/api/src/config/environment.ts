@@ -26,13 +26,7 @@ interface EnvOverride {
   readonly value: string;
 }
 
-export function applyEnvOverrides(
-  raw: Table,
-  options: LoadConfigOptions,
-  origins: Origins,
-  problems: string[],
-  notices: string[],
-): void {
+export function applyEnvOverrides(raw: Table, options: LoadConfigOptions, origins: Origins, problems: string[], notices: string[]): void {
   const overridesBySetting = new Map<string, EnvOverride[]>();
   for (const [variable, value] of Object.entries(options.env)) {
     if (value === undefined || !variable.toUpperCase().startsWith(ENV_PREFIX)) continue;

@@ -142,9 +142,7 @@ describe('choosing the config file', () => {
   });
 
   it('refuses --config without a path', () => {
-    expect(catchConfigError(() => loadConfig({ argv: ['--config'], env: {}, cwd: '/' })).message).toContain(
-      '--config needs a path',
-    );
+    expect(catchConfigError(() => loadConfig({ argv: ['--config'], env: {}, cwd: '/' })).message).toContain('--config needs a path');
   });
 });
 
@@ -329,9 +327,7 @@ describe('token_secret', () => {
   });
 
   it('is checked when it comes from the environment too', () => {
-    const error = catchConfigError(() =>
-      loadToml(MINIMAL_TOML, { GATEHOUSE_AUTH__TOKEN_SECRET: 'CHANGE_ME_GENERATE_RANDOM_STRING' }),
-    );
+    const error = catchConfigError(() => loadToml(MINIMAL_TOML, { GATEHOUSE_AUTH__TOKEN_SECRET: 'CHANGE_ME_GENERATE_RANDOM_STRING' }));
     expect(error.message).toContain('auth.token_secret from GATEHOUSE_AUTH__TOKEN_SECRET is a published example value');
   });
 });
@@ -502,14 +498,11 @@ describe('environment overrides', () => {
   });
 
   it('report an unknown GATEHOUSE_X__Y with a did-you-mean', () => {
-    const error = catchConfigError(() =>
-      loadToml(MINIMAL_TOML, { GATEHOUSE_AUTH__TOKEN_SECRT: SECRET, GATEHOUSE_SMTP__HOST: 'x' }),
-    );
+    const error = catchConfigError(() => loadToml(MINIMAL_TOML, { GATEHOUSE_AUTH__TOKEN_SECRT: SECRET, GATEHOUSE_SMTP__HOST: 'x' }));
     expect(error.problems).toEqual([
       'Unknown environment variable GATEHOUSE_AUTH__TOKEN_SECRT: Gatehouse has no setting "auth.token_secrt". ' +
         'Did you mean GATEHOUSE_AUTH__TOKEN_SECRET?',
-      'Unknown environment variable GATEHOUSE_SMTP__HOST: Gatehouse has no setting "smtp.host". ' +
-        'Did you mean GATEHOUSE_SERVER__HOST?',
+      'Unknown environment variable GATEHOUSE_SMTP__HOST: Gatehouse has no setting "smtp.host". ' + 'Did you mean GATEHOUSE_SERVER__HOST?',
     ]);
     expect(error.message).not.toContain(SECRET);
   });
@@ -526,9 +519,7 @@ describe('environment overrides', () => {
   });
 
   it('name the variable when its value is invalid', () => {
-    const error = catchConfigError(() =>
-      loadToml(MINIMAL_TOML, { GATEHOUSE_SERVER__PORT: 'eighty', GATEHOUSE_AUTH__REGISTRATION_ENABLED: 'maybe' }),
-    );
+    const error = catchConfigError(() => loadToml(MINIMAL_TOML, { GATEHOUSE_SERVER__PORT: 'eighty', GATEHOUSE_AUTH__REGISTRATION_ENABLED: 'maybe' }));
     expect(error.problems).toEqual([
       'server.port from GATEHOUSE_SERVER__PORT must be an integer (got string "eighty")',
       'auth.registration_enabled from GATEHOUSE_AUTH__REGISTRATION_ENABLED must be a boolean (true/false, 1/0 or yes/no) (got string "maybe")',
@@ -622,7 +613,9 @@ describe('OpenID Connect providers', () => {
     );
     expect(error.message).toMatch(/auth\.openid_connect\.scopes in .* must be a space-separated list of scopes that includes "openid"/);
     expect(error.message).toMatch(/auth\.openid_connect\.username_claim in .* must be one of "preferred_username", "name", "nickname", "email"/);
-    expect(error.message).toMatch(/auth\.openid_connect\.token_endpoint_auth_method in .* must be one of "client_secret_basic", "client_secret_post", "none"/);
+    expect(error.message).toMatch(
+      /auth\.openid_connect\.token_endpoint_auth_method in .* must be one of "client_secret_basic", "client_secret_post", "none"/,
+    );
     expect(error.message).toMatch(/auth\.openid_connect\.icon_url in .* must be empty, an https:\/\/ URL/);
     expect(error.message).toMatch(/auth\.openid_connect\.callback in .* must be one of "provider", "oauth"/);
   });
@@ -706,9 +699,7 @@ describe('defaults and normalisation', () => {
   });
 
   it('fills in provider and smtp defaults', () => {
-    const { config } = loadToml(
-      `${MINIMAL_TOML}[auth.openid_connect]\n[notifications.smtp_config]\nsmtp_host = "mail"\nfrom_email = "a@b.co"\n`,
-    );
+    const { config } = loadToml(`${MINIMAL_TOML}[auth.openid_connect]\n[notifications.smtp_config]\nsmtp_host = "mail"\nfrom_email = "a@b.co"\n`);
     expect(config.auth.openid_connect).toEqual([
       { enabled: false, client_id: '', client_secret: '', configuration_endpoint: '', name: 'OpenID', ...OIDC_PROVIDER_DEFAULTS },
     ]);
@@ -737,9 +728,7 @@ describe('defaults and normalisation', () => {
   it('normalises admin_emails to NFC before checking them', () => {
     // The email format (the same as packages/shared uses) is ASCII-only, so the composed form shows
     // up in the message: proof that normalisation ran first.
-    const error = catchConfigError(() =>
-      loadToml(MINIMAL_TOML.replace('admin_emails = []', 'admin_emails = ["Jose\u0301@Example.com"]')),
-    );
+    const error = catchConfigError(() => loadToml(MINIMAL_TOML.replace('admin_emails = []', 'admin_emails = ["Jose\u0301@Example.com"]')));
     expect(error.message).toContain('(got string "jos\u00e9@example.com")');
   });
 
@@ -835,7 +824,7 @@ describe('reverse proxy, sub-path and ForwardAuth settings', () => {
     expect(error.problems).toEqual([expect.stringContaining('"traefik" is not an IP address, a CIDR range')]);
   });
 
-  it('refuses a cookie_domain that does not contain frontend_url\'s host', () => {
+  it("refuses a cookie_domain that does not contain frontend_url's host", () => {
     const error = catchConfigError(() =>
       loadToml(`${MINIMAL_TOML}[misc]\nfrontend_url = "https://auth.example.org"\n`, { GATEHOUSE_AUTH__COOKIE_DOMAIN: 'example.com' }),
     );
@@ -848,9 +837,7 @@ describe('reverse proxy, sub-path and ForwardAuth settings', () => {
   });
 
   it('refuses a forward_auth host given as a URL', () => {
-    const error = catchConfigError(() =>
-      loadToml(`${MINIMAL_TOML}[auth.forward_auth]\nallowed_hosts = ["https://app.example.com"]\n`),
-    );
+    const error = catchConfigError(() => loadToml(`${MINIMAL_TOML}[auth.forward_auth]\nallowed_hosts = ["https://app.example.com"]\n`));
     expect(error.problems).toEqual([expect.stringMatching(/^auth\.forward_auth\.allowed_hosts\[0\] .* must be a host name/)]);
   });
 });

@@ -6,7 +6,7 @@ import { FORMAT_DESCRIPTIONS, SETTINGS, SUBSECTION_PATHS, type SchemaError } fro
 
 export const TOKEN_SECRET_HINT =
   'Generate one with `openssl rand -hex 32` ' +
-  '(or `node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'hex\'))"`) ' +
+  "(or `node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"`) " +
   'and set it as auth.token_secret, GATEHOUSE_AUTH__TOKEN_SECRET or GATEHOUSE_AUTH__TOKEN_SECRET_FILE.';
 
 export function describeSchemaError(error: SchemaError, origins: Origins): string | undefined {

@@ -16,9 +16,7 @@ export function parseToml(text: string, file: string): Table {
       .split('\n')[0]
       ?.replace(/ at row \d+, col \d+, pos \d+:?$/, '');
     const position =
-      typeof details.line === 'number' && typeof details.col === 'number'
-        ? ` at line ${details.line + 1}, column ${details.col + 1}`
-        : '';
+      typeof details.line === 'number' && typeof details.col === 'number' ? ` at line ${details.line + 1}, column ${details.col + 1}` : '';
     throw new ConfigError([`${file} is not valid TOML${position}: ${reason ?? 'parse error'}.`]);
   }
   return copyToPlainValue(parsed) as Table;

@@ -102,14 +102,7 @@ const OIDC_PROVIDER_SCHEMA = {
 } as const;
 
 /** Loopback and the private ranges: Traefik on the same host or on a Docker/Kubernetes network. */
-export const DEFAULT_TRUSTED_PROXIES = [
-  '127.0.0.0/8',
-  '::1/128',
-  '10.0.0.0/8',
-  '172.16.0.0/12',
-  '192.168.0.0/16',
-  'fc00::/7',
-] as const;
+export const DEFAULT_TRUSTED_PROXIES = ['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', 'fc00::/7'] as const;
 
 const HOST_PATTERN = {
   type: 'string',

@@ -17,9 +17,7 @@ export function prepareForValidation(raw: Table): void {
   const auth = raw['auth'];
   // Normalised before validation so " Admin@Example.com " passes the email format check.
   if (isTable(auth) && Array.isArray(auth['admin_emails'])) {
-    auth['admin_emails'] = auth['admin_emails'].map((email: unknown) =>
-      typeof email === 'string' ? normaliseEmail(email) : email,
-    );
+    auth['admin_emails'] = auth['admin_emails'].map((email: unknown) => (typeof email === 'string' ? normaliseEmail(email) : email));
   }
   // An empty url or host (often from an unset compose variable) means "not set": embedded database.
   const database = raw['database'];

@@ -14,7 +14,11 @@ afterEach(async () => {
 async function databaseMigratedUpTo(name: string): Promise<Database> {
   const { db, drop } = await openTestDatabase();
   cleanups.push(drop);
-  await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR).filter((file) => file.name < name), silent);
+  await applyMigrations(
+    db,
+    readMigrationFiles(MIGRATIONS_DIR).filter((file) => file.name < name),
+    silent,
+  );
   return db;
 }
 

@@ -33,9 +33,7 @@ export interface PoolOptions {
 
 const DEFAULT_POOL: PoolOptions = { size: 10, timeoutMs: 5_000 };
 
-export type DatabaseTarget =
-  | { kind: 'embedded'; dataDir: string }
-  | { kind: 'postgres'; url: string; pool?: PoolOptions };
+export type DatabaseTarget = { kind: 'embedded'; dataDir: string } | { kind: 'postgres'; url: string; pool?: PoolOptions };
 
 /** [database] with url or host -> Postgres; neither -> the embedded database under data_dir. */
 export function resolveDatabaseTarget(config: DatabaseConfig, cwd: string): DatabaseTarget {
@@ -64,9 +62,7 @@ export function describeUrlWithoutPassword(url: string): string {
 }
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'embedded'
-    ? openEmbeddedDatabase(target.dataDir)
-    : openPostgresDatabase(target.url, target.pool);
+  return target.kind === 'embedded' ? openEmbeddedDatabase(target.dataDir) : openPostgresDatabase(target.url, target.pool);
 }
 
 /**

@@ -41,8 +41,7 @@ interface MigrationRow extends Record<string, unknown> {
   logs: string | null;
 }
 
-const readRows = (db: Database) =>
-  db.withConnection((c) => c.query<MigrationRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name'));
+const readRows = (db: Database) => db.withConnection((c) => c.query<MigrationRow>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name'));
 
 describe('start-up migrations', () => {
   it('applies every migration once and records it as prisma migrate deploy does', async () => {
@@ -107,9 +106,7 @@ describe('start-up migrations', () => {
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toContain('29990101000000_broken');
     expect((error as Error).message).toMatch(/no_such_function/);
-    const [row] = await db.withConnection((c) =>
-      c.query<{ exists: boolean }>("SELECT to_regclass('public.half_done') IS NOT NULL AS exists"),
-    );
+    const [row] = await db.withConnection((c) => c.query<{ exists: boolean }>("SELECT to_regclass('public.half_done') IS NOT NULL AS exists"));
     expect(row?.exists).toBe(false);
     const broken = (await readRows(db)).find((r) => r.migration_name === '29990101000000_broken')!;
     expect(broken.finished_at).toBeNull();
@@ -125,10 +122,11 @@ describe('start-up migrations', () => {
     const db = await freshDatabase();
     await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), silent);
     await db.withConnection((c) =>
-      c.query(
-        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())',
-        [crypto.randomUUID(), 'x'.repeat(64), '29990101000000_crashed'],
-      ),
+      c.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())', [
+        crypto.randomUUID(),
+        'x'.repeat(64),
+        '29990101000000_crashed',
+      ]),
     );
     await expect(applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), silent)).rejects.toThrow(
       /29990101000000_crashed started earlier but never finished/,

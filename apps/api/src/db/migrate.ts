@@ -125,11 +125,7 @@ export async function listAppliedMigrationNames(db: Database): Promise<Set<strin
   return new Set(rows.map((row) => row.migration_name));
 }
 
-async function applyPending(
-  connection: SqlConnection,
-  migrations: readonly MigrationFile[],
-  logger: Logger,
-): Promise<MigrationResult> {
+async function applyPending(connection: SqlConnection, migrations: readonly MigrationFile[], logger: Logger): Promise<MigrationResult> {
   await connection.exec(CREATE_MIGRATIONS_TABLE);
   const rows = await connection.query<MigrationRow>(
     'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
@@ -144,16 +140,11 @@ async function applyPending(
     );
   }
 
-  const applied = new Map(
-    rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]),
-  );
+  const applied = new Map(rows.filter((row) => row.finished_at !== null).map((row) => [row.migration_name, row]));
   const known = new Set(migrations.map((m) => m.name));
   const unknown = [...applied.keys()].filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    logger.warn(
-      { migrations: unknown },
-      'The database has migrations this version of Gatehouse does not know (was it downgraded?)',
-    );
+    logger.warn({ migrations: unknown }, 'The database has migrations this version of Gatehouse does not know (was it downgraded?)');
   }
 
   const result: MigrationResult = { applied: [], alreadyApplied: [] };
@@ -161,10 +152,7 @@ async function applyPending(
     const previous = applied.get(migration.name);
     if (previous) {
       if (previous.checksum !== migration.checksum) {
-        logger.warn(
-          { migration: migration.name },
-          'Migration file changed after it was applied; the database keeps the version it ran',
-        );
+        logger.warn({ migration: migration.name }, 'Migration file changed after it was applied; the database keeps the version it ran');
       }
       result.alreadyApplied.push(migration.name);
       continue;
@@ -190,17 +178,11 @@ async function applyOne(connection: SqlConnection, migration: MigrationFile): Pr
     const reason = error instanceof Error ? error.message : String(error);
     // Rolled back as a whole, so it may be retried once fixed: record it as Prisma would after
     // `migrate resolve --rolled-back`.
-    await connection.query(
-      'UPDATE "_prisma_migrations" SET logs = $2, rolled_back_at = now() WHERE id = $1',
-      [id, reason],
-    );
+    await connection.query('UPDATE "_prisma_migrations" SET logs = $2, rolled_back_at = now() WHERE id = $1', [id, reason]);
     throw new MigrationError(
       `Database migration ${migration.name} failed and was rolled back: ${reason}. ` +
         'Gatehouse did not start. Check the database server version and permissions, then start again.',
     );
   }
-  await connection.query(
-    'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-    [id],
-  );
+  await connection.query('UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1', [id]);
 }

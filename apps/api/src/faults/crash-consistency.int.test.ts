@@ -91,7 +91,9 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
     try {
       const setupUrl = outputOf.get(child)!().match(/"setup_url":"([^"]+)"/)?.[1];
       expect(setupUrl).toBeDefined();
-      const setup = await request(base).post(apiPath('resetPassword')).send({ token: new URL(setupUrl!).searchParams.get('token'), password: PASSWORD });
+      const setup = await request(base)
+        .post(apiPath('resetPassword'))
+        .send({ token: new URL(setupUrl!).searchParams.get('token'), password: PASSWORD });
       expect(setup.status).toBe(204);
     } finally {
       child.kill('SIGKILL');
@@ -110,11 +112,17 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
     for (let i = 0; !stop.isStopped; i += 1) {
       try {
         const auth = { Authorization: `Bearer ${token}` };
-        const created = await request(base).post(apiPath('createUser')).set(auth).send({ email: `w${worker}-${i}-${crypto.randomUUID()}@example.com` });
+        const created = await request(base)
+          .post(apiPath('createUser'))
+          .set(auth)
+          .send({ email: `w${worker}-${i}-${crypto.randomUUID()}@example.com` });
         const { user, setup_url: setupUrl } = created.body as { user: { id: string }; setup_url: string };
         const setupToken = new URL(setupUrl).searchParams.get('token')!;
         await request(base).post(apiPath('resetPassword')).send({ token: setupToken, password: PASSWORD });
-        if (i % 3 === 0) await request(base).delete(apiPath('deleteUser', { id: user.id })).set(auth);
+        if (i % 3 === 0)
+          await request(base)
+            .delete(apiPath('deleteUser', { id: user.id }))
+            .set(auth);
         done += 1;
         stop.done += 1;
       } catch {
@@ -137,7 +145,10 @@ describe('SIGKILL in the middle of multi-row changes leaves all or nothing', () 
         const subject = `crash-${crypto.randomUUID()}`;
         const email = `${i % 2 === 1 ? 'oidc-link' : 'oidc-reg'}-${i}-${subject}@example.com`;
         if (i % 2 === 1) {
-          const created = await request(base).post(apiPath('createUser')).set({ Authorization: `Bearer ${token}` }).send({ email });
+          const created = await request(base)
+            .post(apiPath('createUser'))
+            .set({ Authorization: `Bearer ${token}` })
+            .send({ email });
           if (created.status !== 201) return done;
         }
         idp.setAccount(subject, { email, email_verified: true, preferred_username: subject.slice(0, 20) });

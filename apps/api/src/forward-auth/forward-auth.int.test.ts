@@ -43,10 +43,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     aliceCookie = (await loginCookie(t.app, 'alice@example.com')).forwardCookie;
     adminCookie = (await loginCookie(t.app, 'root@example.com')).forwardCookie;
     // A session from an identity provider that said Alice is in "media" (the OIDC sign-in stores the groups claim).
-    const issued = await t.services.auth.issueSession(alice, 'cookie', 'oidc:Test', { userAgent: null, ipAddress: null }, [
-      'media',
-      'family',
-    ]);
+    const issued = await t.services.auth.issueSession(alice, 'cookie', 'oidc:Test', { userAgent: null, ipAddress: null }, ['media', 'family']);
     mediaMemberCookie = `${FORWARD_COOKIE}=${issued.forwardToken}`;
   });
   afterAll(() => t.close());
@@ -70,10 +67,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
   });
 
   it('sends an anonymous browser to the sign-in page, carrying the original URL back', async () => {
-    const res = await request(t.app)
-      .get(FORWARD)
-      .set(forwardedFor('jellyfin.example.com', '/web/#/details?id=42&x=1'))
-      .set('Accept', BROWSER_ACCEPT);
+    const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com', '/web/#/details?id=42&x=1')).set('Accept', BROWSER_ACCEPT);
     expect(res.status).toBe(302);
     const location = new URL(res.headers.location!);
     expect(location.origin + location.pathname).toBe('https://auth.example.com/login');
@@ -97,7 +91,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     expect(forged.status).toBe(401);
   });
 
-  it('ignores the protected app\'s own Authorization header and lets the gatehouse_forward cookie decide', async () => {
+  it("ignores the protected app's own Authorization header and lets the gatehouse_forward cookie decide", async () => {
     const foreignJwt = ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', 'eyJzdWIiOiJqZWxseWZpbiJ9', 'c2lnbmF0dXJl'].join('.');
     const schemes = [
       `Basic ${Buffer.from('alice:app-password').toString('base64')}`,
@@ -174,7 +168,9 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     const session = await loginCookie(t.app, 'alice@example.com');
     const before = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', session.forwardCookie);
     expect(before.status).toBe(200);
-    const logout = await request(t.app).post('/api/v1/auth/cookie/logout').set({ Cookie: session.cookie, [CSRF_HEADER]: session.csrf });
+    const logout = await request(t.app)
+      .post('/api/v1/auth/cookie/logout')
+      .set({ Cookie: session.cookie, [CSRF_HEADER]: session.csrf });
     expect(logout.status).toBe(204);
     const cleared = (logout.headers['set-cookie'] as unknown as string[]).find((line) => line.startsWith(`${FORWARD_COOKIE}=;`));
     expect(cleared).toContain('Domain=example.com;');
@@ -195,7 +191,9 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
   });
 
   it('sets gatehouse_forward with Domain=cookie_domain, HttpOnly, Secure, SameSite=Lax, Path=/', async () => {
-    const res = await request(t.app).post('/api/v1/auth/cookie/login').send({ username: 'alice@example.com', password: 'correct horse battery staple' });
+    const res = await request(t.app)
+      .post('/api/v1/auth/cookie/login')
+      .send({ username: 'alice@example.com', password: 'correct horse battery staple' });
     expect(res.status).toBe(204);
     const lines = res.headers['set-cookie'] as unknown as string[];
     const forward = lines.find((line) => line.startsWith(`${FORWARD_COOKIE}=`))!;
@@ -219,7 +217,10 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     });
 
     it('gets 403 ACCOUNT_PENDING_APPROVAL as an API client, with no Remote-* headers', async () => {
-      for (const [header, value] of [['Cookie', pendingForward], ['Authorization', `Bearer ${pendingBearer}`]] as const) {
+      for (const [header, value] of [
+        ['Cookie', pendingForward],
+        ['Authorization', `Bearer ${pendingBearer}`],
+      ] as const) {
         const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Accept', 'application/json').set(header, value);
         expect(res.status).toBe(403);
         expect(res.body.detail).toBe('ACCOUNT_PENDING_APPROVAL');
@@ -227,8 +228,12 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
       }
     });
 
-    it('is sent to the web UI\'s pending page in a browser', async () => {
-      const res = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Accept', BROWSER_ACCEPT).set('Cookie', pendingForward);
+    it("is sent to the web UI's pending page in a browser", async () => {
+      const res = await request(t.app)
+        .get(FORWARD)
+        .set(forwardedFor('jellyfin.example.com'))
+        .set('Accept', BROWSER_ACCEPT)
+        .set('Cookie', pendingForward);
       expect(res.status).toBe(302);
       expect(res.headers.location).toBe('https://auth.example.com/');
       expect(res.headers['remote-email']).toBeUndefined();
@@ -300,7 +305,7 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     }
   });
 
-  it('enforces a host rule\'s groups', async () => {
+  it("enforces a host rule's groups", async () => {
     const outsider = await request(t.app).get(FORWARD).set(forwardedFor('sonarr.example.com')).set('Cookie', aliceCookie);
     expect(outsider.status).toBe(403);
     expect(outsider.body).toMatchObject({ detail: 'FORBIDDEN', message: 'Only members of media may open this app.' });
@@ -318,10 +323,15 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     expect(queryDenied.status).toBe(403);
     expect((await request(t.app).get(`${FORWARD}?admin=true`).set(forwardedFor('wiki.example.org')).set('Cookie', adminCookie)).status).toBe(200);
 
-    const groupDenied = await request(t.app).get(`${FORWARD}?group=books,comics`).set(forwardedFor('wiki.example.org')).set('Cookie', mediaMemberCookie);
+    const groupDenied = await request(t.app)
+      .get(`${FORWARD}?group=books,comics`)
+      .set(forwardedFor('wiki.example.org'))
+      .set('Cookie', mediaMemberCookie);
     expect(groupDenied.status).toBe(403);
     expect(groupDenied.body.message).toBe('Only members of books or comics may open this app.');
-    expect((await request(t.app).get(`${FORWARD}?group=books,family`).set(forwardedFor('wiki.example.org')).set('Cookie', mediaMemberCookie)).status).toBe(200);
+    expect(
+      (await request(t.app).get(`${FORWARD}?group=books,family`).set(forwardedFor('wiki.example.org')).set('Cookie', mediaMemberCookie)).status,
+    ).toBe(200);
 
     const malformed = await request(t.app).get(`${FORWARD}?admin=yes`).set(forwardedFor('wiki.example.org')).set('Cookie', adminCookie);
     expect(malformed.status).toBe(422);

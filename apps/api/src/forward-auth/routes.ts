@@ -37,9 +37,7 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authS
   /** Only a trusted proxy may say which page was asked for; from anyone else the headers mean nothing. */
   function readTrustedForwardedRequest(req: Request): ForwardedRequest {
     if (!isTrustedPeer(req.socket.remoteAddress ?? '', 0)) {
-      throw hostNotAllowed(
-        'ForwardAuth answers only a reverse proxy listed in server.trusted_proxies; this request came from another address.',
-      );
+      throw hostNotAllowed('ForwardAuth answers only a reverse proxy listed in server.trusted_proxies; this request came from another address.');
     }
     const forwarded = readForwardedRequest({
       proto: req.get('x-forwarded-proto'),

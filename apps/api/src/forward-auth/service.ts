@@ -142,7 +142,7 @@ export function parseReturnUrl(config: Config, raw: unknown): URL | null {
  * with control characters removed so no value can split a header.
  */
 function toHeaderValue(value: string): string {
-// eslint-disable-next-line no-control-regex -- control characters are what it rejects
+  // eslint-disable-next-line no-control-regex -- control characters are what it rejects
   return Buffer.from(value.replace(/[\u0000-\u001f\u007f]/g, ''), 'utf8').toString('latin1');
 }
 

@@ -78,8 +78,7 @@ export function isPendingApproval(user: { isVerified: boolean; isSuperuser: bool
   return !user.isVerified && !user.isSuperuser;
 }
 
-export const pendingApproval = () =>
-  new AppError('ACCOUNT_PENDING_APPROVAL', 'This account is waiting for an administrator to approve it.');
+export const pendingApproval = () => new AppError('ACCOUNT_PENDING_APPROVAL', 'This account is waiting for an administrator to approve it.');
 
 /**
  * A signed-in caller; one whose account awaits approval only where the route allows it

@@ -13,7 +13,10 @@ const JWT_LOGIN = '/api/v1/auth/jwt/login';
  * What every refusal must look like: a 4xx (never a 500), JSON `{detail, message}` with the code's
  * status, nothing of the server's insides (stack frames, file paths), and the API's headers.
  */
-function expectCleanError(res: request.Response, code: ErrorCode): { detail: string; message: string; errors?: Array<{ field: string; message: string }> } {
+function expectCleanError(
+  res: request.Response,
+  code: ErrorCode,
+): { detail: string; message: string; errors?: Array<{ field: string; message: string }> } {
   const context = `${res.status} ${res.text}`;
   expect({ context, status: res.status }).toEqual({ context, status: ERROR_STATUS[code] });
   expect(res.status).toBeGreaterThanOrEqual(400);
@@ -118,7 +121,13 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
     it('a JSON body over 16kb -> 413 PAYLOAD_TOO_LARGE (JSON and form)', async () => {
       const big = { email: 'big@example.com', password: 'x'.repeat(17 * 1024) };
       expectCleanError(await request(t.app).post(REGISTER).send(big), 'PAYLOAD_TOO_LARGE');
-      expectCleanError(await request(t.app).post(JWT_LOGIN).type('form').send({ username: 'a', password: 'x'.repeat(17 * 1024) }), 'PAYLOAD_TOO_LARGE');
+      expectCleanError(
+        await request(t.app)
+          .post(JWT_LOGIN)
+          .type('form')
+          .send({ username: 'a', password: 'x'.repeat(17 * 1024) }),
+        'PAYLOAD_TOO_LARGE',
+      );
     });
 
     it('a small gzip body that inflates past 16kb -> 413 (no decompression bomb)', async () => {
@@ -147,7 +156,9 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
       // Not signed in: 401, whatever the body holds (before, the parser answered 400 or 413 first).
       const malformed = await request(t.app).patch('/api/v1/users/me').set('Content-Type', 'application/json').send('{"display_name":');
       expectCleanError(malformed, 'UNAUTHORIZED');
-      const huge = await request(t.app).patch('/api/v1/users/me').send({ display_name: 'x'.repeat(17 * 1024) });
+      const huge = await request(t.app)
+        .patch('/api/v1/users/me')
+        .send({ display_name: 'x'.repeat(17 * 1024) });
       expectCleanError(huge, 'UNAUTHORIZED');
       // Signed in but not an admin: 403.
       await createUser(t.ctx, { email: 'plain@example.com' });
@@ -187,7 +198,10 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
     });
 
     it('__proto__ and constructor are unknown fields too', async () => {
-      const res = await postRaw(REGISTER, `{"__proto__":{"is_superuser":true},"constructor":{"a":1},"email":"p@example.com","password":"${STRONG_PASSWORD}"}`);
+      const res = await postRaw(
+        REGISTER,
+        `{"__proto__":{"is_superuser":true},"constructor":{"a":1},"email":"p@example.com","password":"${STRONG_PASSWORD}"}`,
+      );
       const body = expectCleanError(res, 'VALIDATION_ERROR');
       expect(fieldsOf(body)).toEqual(expect.arrayContaining(['__proto__', 'constructor']));
     });
@@ -200,7 +214,9 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
     });
 
     it('wrong types', async () => {
-      const res = await request(t.app).post(REGISTER).send({ email: 42, password: ['x'], display_name: { a: 1 } });
+      const res = await request(t.app)
+        .post(REGISTER)
+        .send({ email: 42, password: ['x'], display_name: { a: 1 } });
       const body = expectCleanError(res, 'VALIDATION_ERROR');
       expect(fieldsOf(body)).toEqual(expect.arrayContaining(['email', 'password', 'display_name']));
     });
@@ -232,7 +248,7 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
       expect(top.message).toMatch(/object/);
     });
 
-    it('an empty object where a change is required (an administrator\'s PATCH /users/{id}; /users/me takes {} as fastapi-users does)', async () => {
+    it("an empty object where a change is required (an administrator's PATCH /users/{id}; /users/me takes {} as fastapi-users does)", async () => {
       const res = await request(t.app)
         .patch('/api/v1/users/00000000-0000-4000-8000-000000000000')
         .set('Authorization', `Bearer ${adminToken}`)
@@ -255,9 +271,7 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
         expectNoInternals(res.text);
         expectApiHeaders(res);
       }
-      expect((await request(t.app).get('/api/v1/users/%E0%A4%A').set('Authorization', `Bearer ${adminToken}`)).body.detail).toBe(
-        'MALFORMED_REQUEST',
-      );
+      expect((await request(t.app).get('/api/v1/users/%E0%A4%A').set('Authorization', `Bearer ${adminToken}`)).body.detail).toBe('MALFORMED_REQUEST');
       const anonymous = await request(t.app).delete('/api/v1/users/%E0%A4%A');
       expect(anonymous.status).toBeLessThan(500);
       expect(anonymous.headers['content-type']).toMatch(/^application\/json/);
@@ -280,7 +294,10 @@ describe('bad input gets a clear 4xx JSON answer, never a 500 or a stack trace',
         ['put', `/api/v1/users/${crypto.randomUUID()}`, ['GET', 'HEAD', 'PATCH', 'DELETE']],
       ];
       for (const [method, path, allowed] of cases) {
-        const res = await (request(t.app) as unknown as Record<string, (p: string) => request.Test>)[method]!(path).set('Authorization', `Bearer ${adminToken}`);
+        const res = await (request(t.app) as unknown as Record<string, (p: string) => request.Test>)[method]!(path).set(
+          'Authorization',
+          `Bearer ${adminToken}`,
+        );
         expectCleanError(res, 'METHOD_NOT_ALLOWED');
         expect(String(res.headers.allow).split(/,\s*/).sort()).toEqual([...allowed].sort());
       }

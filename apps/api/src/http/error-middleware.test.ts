@@ -29,11 +29,15 @@ describe('error middleware and AppError', () => {
     expect(res.body).toEqual({ detail: 'SERVICE_UNAVAILABLE', message: 'Try again shortly.' });
     expect(res.text).not.toContain('mail relay');
     expect(res.text).not.toContain('10.0.0.5');
-    expect(lines).toEqual([{ level: 'error', fields: expect.objectContaining({ err: cause, code: 'SERVICE_UNAVAILABLE' }), msg: 'The mail relay is down' }]);
+    expect(lines).toEqual([
+      { level: 'error', fields: expect.objectContaining({ err: cause, code: 'SERVICE_UNAVAILABLE' }), msg: 'The mail relay is down' },
+    ]);
   });
 
   it('does not log a plain refusal (a client cannot flood the log with bad input)', async () => {
-    const { app, lines } = appThrowing(new AppError('VALIDATION_ERROR', 'email: is required', { fieldErrors: [{ field: 'email', message: 'is required' }] }));
+    const { app, lines } = appThrowing(
+      new AppError('VALIDATION_ERROR', 'email: is required', { fieldErrors: [{ field: 'email', message: 'is required' }] }),
+    );
     const res = await request(app).get('/boom');
     expect(res.status).toBe(422);
     expect(res.body).toEqual({ detail: 'VALIDATION_ERROR', message: 'email: is required', errors: [{ field: 'email', message: 'is required' }] });
@@ -49,7 +53,13 @@ describe('error middleware and AppError', () => {
     expect(res.status).toBe(502);
     expect(res.body.detail).toBe('OIDC_INVALID_CLIENT');
     expect(res.body.message).toMatch(/did not accept this server’s client credentials/);
-    expect(lines).toEqual([{ level: 'warn', fields: expect.objectContaining({ provider: 'Test', code: 'OIDC_INVALID_CLIENT' }), msg: 'Check client_id and client_secret.' }]);
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        fields: expect.objectContaining({ provider: 'Test', code: 'OIDC_INVALID_CLIENT' }),
+        msg: 'Check client_id and client_secret.',
+      },
+    ]);
   });
 
   it('an AppError with an OIDC code but no hint is not an OIDC failure', () => {

@@ -111,12 +111,23 @@ describe('hostile input over every route', () => {
   });
 
   function pathOf(name: RouteName): string {
-    return API_PREFIX + ROUTES[name].path.replace(':id', name.startsWith('unlinkMy') || name.startsWith('revokeMy') ? '00000000-0000-4000-8000-000000000000' : targetId).replace(':name', 'OpenID');
+    return (
+      API_PREFIX +
+      ROUTES[name].path
+        .replace(':id', name.startsWith('unlinkMy') || name.startsWith('revokeMy') ? '00000000-0000-4000-8000-000000000000' : targetId)
+        .replace(':name', 'OpenID')
+    );
   }
 
   function call(base: string, spec: RouteSpec, path: string): request.Test {
     const agent = request(base);
-    return spec.method === 'get' ? agent.get(path) : spec.method === 'post' ? agent.post(path) : spec.method === 'patch' ? agent.patch(path) : agent.delete(path);
+    return spec.method === 'get'
+      ? agent.get(path)
+      : spec.method === 'post'
+        ? agent.post(path)
+        : spec.method === 'patch'
+          ? agent.patch(path)
+          : agent.delete(path);
   }
 
   function buildCases(): HostileCase[] {
@@ -130,9 +141,14 @@ describe('hostile input over every route', () => {
 
       // Credentials that are not credentials.
       add('garbage bearer token', authExpect, (b) => call(b, spec, path).set('Authorization', 'Bearer garbage'));
-      add('bearer token of 6000 characters', authExpect, (b) => call(b, spec, path).set('Authorization', `Bearer ${'A'.repeat(3000)}.${'B'.repeat(3000)}`));
+      add('bearer token of 6000 characters', authExpect, (b) =>
+        call(b, spec, path).set('Authorization', `Bearer ${'A'.repeat(3000)}.${'B'.repeat(3000)}`),
+      );
       add('unsigned JWT (alg none)', authExpect, (b) =>
-        call(b, spec, path).set('Authorization', `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"${targetId}","sid":"x"}`).toString('base64url')}.`),
+        call(b, spec, path).set(
+          'Authorization',
+          `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(`{"sub":"${targetId}","sid":"x"}`).toString('base64url')}.`,
+        ),
       );
       add('Basic instead of Bearer', authExpect, (b) => call(b, spec, path).set('Authorization', 'Basic YWRtaW46YWRtaW4='));
       add('garbage session and CSRF cookies', authExpect, (b) =>
@@ -158,7 +174,12 @@ describe('hostile input over every route', () => {
       // PATCH /users/me takes {} as "change nothing" (fastapi-users clients send it).
       sendBody('empty object (missing fields)', {}, name === 'updateMe' ? 'no-5xx' : 'reject');
       for (const field of Object.keys(body)) {
-        for (const [kind, value] of [['number', 12345], ['array', ['a']], ['object', { a: 1 }], ['null', null]] as const) {
+        for (const [kind, value] of [
+          ['number', 12345],
+          ['array', ['a']],
+          ['object', { a: 1 }],
+          ['null', null],
+        ] as const) {
           sendBody(`${field} as ${kind}`, { ...body, [field]: value });
         }
       }
@@ -168,8 +189,14 @@ describe('hostile input over every route', () => {
       sendJson('deeply nested object (4000 levels)', deepObject(4000));
       sendJson('deeply nested array (7000 levels)', '['.repeat(7000) + ']'.repeat(7000));
       sendJson('a 10 MB body', Buffer.alloc(10 * MB, 0x20));
-      sendJson('invalid UTF-8', Buffer.concat([Buffer.from('{"email":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('@example.com","password":"\xff"}')]));
-      sendJson('overlong UTF-8 encoding of "/"', Buffer.concat([Buffer.from('{"email":"a'), Buffer.from([0xc0, 0xaf]), Buffer.from('@example.com"}')]));
+      sendJson(
+        'invalid UTF-8',
+        Buffer.concat([Buffer.from('{"email":"'), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from('@example.com","password":"\xff"}')]),
+      );
+      sendJson(
+        'overlong UTF-8 encoding of "/"',
+        Buffer.concat([Buffer.from('{"email":"a'), Buffer.from([0xc0, 0xaf]), Buffer.from('@example.com"}')]),
+      );
       sendJson('a UTF-16 body', Buffer.from(JSON.stringify(body), 'utf16le'), 'application/json; charset=utf-16');
       const emailField = 'email' in body ? 'email' : 'username' in body ? 'username' : null;
       if (emailField) {
@@ -216,7 +243,13 @@ describe('hostile input over every route', () => {
     const failures: string[] = [];
     for (const hostile of CASES) {
       const res = await hostile.send(base);
-      answers.push({ name: hostile.name, expect: hostile.expect, status: res.status, contentType: String(res.headers['content-type']), text: res.text });
+      answers.push({
+        name: hostile.name,
+        expect: hostile.expect,
+        status: res.status,
+        contentType: String(res.headers['content-type']),
+        text: res.text,
+      });
       try {
         expectSafeAnswer(hostile.name, hostile.expect, res);
       } catch (error) {
@@ -248,11 +281,21 @@ describe('hostile input over every route', () => {
   it('property: arbitrary Authorization, Cookie and X-Request-Id headers never cause a 5xx', async () => {
     const headerValue = fc.string({ maxLength: 200 }).map((value) => value.replace(/[^\x20-\x7e]/g, ''));
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...(Object.keys(ROUTES) as RouteName[])), headerValue, headerValue, headerValue, async (name, authorization, cookie, requestId) => {
-        const spec: RouteSpec = ROUTES[name];
-        const res = await call(base, spec, pathOf(name)).set({ Authorization: `Bearer ${authorization}`, Cookie: cookie, 'X-Request-Id': requestId });
-        expectSafeAnswer(`${name} auth=${authorization} cookie=${cookie}`, spec.auth === 'none' ? 'no-5xx' : 'reject', res);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...(Object.keys(ROUTES) as RouteName[])),
+        headerValue,
+        headerValue,
+        headerValue,
+        async (name, authorization, cookie, requestId) => {
+          const spec: RouteSpec = ROUTES[name];
+          const res = await call(base, spec, pathOf(name)).set({
+            Authorization: `Bearer ${authorization}`,
+            Cookie: cookie,
+            'X-Request-Id': requestId,
+          });
+          expectSafeAnswer(`${name} auth=${authorization} cookie=${cookie}`, spec.auth === 'none' ? 'no-5xx' : 'reject', res);
+        },
+      ),
       { numRuns: 100 },
     );
   }, 600_000);

@@ -134,7 +134,7 @@ describe("MediaManager's web client, same-origin, without X-CSRF-Token", () => {
     expect(again.body).toMatchObject({ detail: 'UNAUTHORIZED', message: expect.any(String) });
   });
 
-  it('registers with fastapi-users\' UserCreate body (is_* null): 201, an ordinary account awaiting approval', async () => {
+  it("registers with fastapi-users' UserCreate body (is_* null): 201, an ordinary account awaiting approval", async () => {
     const browser = new Browser(t.app);
     const res = await browser.send('post', '/auth/register', {
       json: { email: 'newcomer@example.com', password: STRONG_PASSWORD, is_active: null, is_superuser: null, is_verified: null },
@@ -235,7 +235,10 @@ describe('writes from another site are refused, the session untouched', () => {
   beforeAll(async () => {
     // cookie_domain set: sibling apps (app.example.com) are the same *site* as Gatehouse.
     t = await createTestContext({
-      config: { misc: { frontend_url: 'https://auth.example.com', cors_urls: ['https://media.example.com'] }, auth: { cookie_domain: 'example.com' } },
+      config: {
+        misc: { frontend_url: 'https://auth.example.com', cors_urls: ['https://media.example.com'] },
+        auth: { cookie_domain: 'example.com' },
+      },
     });
     await createUser(t.ctx, { email: 'admin@example.com', isSuperuser: true });
     await createUser(t.ctx, { email: 'alice@example.com' });
@@ -350,7 +353,7 @@ describe('a write with neither Origin nor Sec-Fetch-Site (not a browser)', () =>
   });
 });
 
-describe('GET /auth/oauth/authorize, MediaManager\'s single-provider form', () => {
+describe("GET /auth/oauth/authorize, MediaManager's single-provider form", () => {
   let idp: FakeIdp;
   let second: FakeIdp;
   let t: TestContext;
@@ -417,7 +420,7 @@ describe('GET /auth/oauth/authorize, MediaManager\'s single-provider form', () =
     expect(redirect.headers.location).toMatch(new RegExp(`^${idp.issuer}/authorize\\?`));
   });
 
-  it('with several providers: 400 OIDC_PROVIDER_REQUIRED naming each provider\'s own route', async () => {
+  it("with several providers: 400 OIDC_PROVIDER_REQUIRED naming each provider's own route", async () => {
     const several = await createTestContext({
       config: { auth: { openid_connect: [provider('Authentik', idp.issuer), provider('Pocket ID', second.issuer)] } },
     });

@@ -31,7 +31,11 @@ describe('an account awaiting approval', () => {
     (await t.services.auth.issueSession(user, 'bearer', 'password', { userAgent: null, ipAddress: null })).token;
 
   const call = (spec: RouteSpec, token: string) =>
-    request(t.app)[spec.method](concretePath(spec)).set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(spec.method === 'get' ? undefined : '{}');
+    request(t.app)
+      [spec.method](concretePath(spec))
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json')
+      .send(spec.method === 'get' ? undefined : '{}');
 
   it('covers the signed-in routes of the table, among them the ones it may call', () => {
     expect(SIGNED_IN_ROUTES.length).toBeGreaterThan(15);

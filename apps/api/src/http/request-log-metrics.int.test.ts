@@ -38,7 +38,11 @@ describe('request ids and structured logs', () => {
 
   it('every log line written while serving a request carries its id, services included', async () => {
     const id = 'login-trace-42';
-    const res = await request(t.app).post(apiPath('jwtLogin')).set('X-Request-Id', id).type('form').send({ username: 'user@example.com', password: STRONG_PASSWORD });
+    const res = await request(t.app)
+      .post(apiPath('jwtLogin'))
+      .set('X-Request-Id', id)
+      .type('form')
+      .send({ username: 'user@example.com', password: STRONG_PASSWORD });
     expect(res.status).toBe(200);
     await t.ctx.tasks.idle();
     const lines = t.logLines().filter((line) => JSON.stringify(line).includes(id));
@@ -114,7 +118,9 @@ describe('Prometheus metrics', () => {
       expect(text).toContain('gatehouse_logins_total{method="password",result="rate_limited"} 0');
       expect(text).toContain('gatehouse_logins_total{method="oidc",result="failure"} 1');
       expect(text).toMatch(/gatehouse_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/auth\/jwt\/login",status="200"\} 1/);
-      expect(text).toMatch(/gatehouse_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/api\/v1\/auth\/jwt\/login",status="400"\} \d/);
+      expect(text).toMatch(
+        /gatehouse_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/api\/v1\/auth\/jwt\/login",status="400"\} \d/,
+      );
       // Route templates, never raw ids: the user's id is not a label value.
       expect(text).toContain('route="/api/v1/users/:id"');
       expect(text).not.toContain(user.id);

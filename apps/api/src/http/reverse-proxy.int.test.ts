@@ -145,7 +145,9 @@ describe('a sub-path frontend_url (https://media.example.com/auth)', () => {
   });
 
   it('scopes cookies to the sub-path, Secure because frontend_url is https (the hop itself is http)', async () => {
-    const res = await request(t.app).post('/auth/api/v1/auth/cookie/login').send({ username: 'root@example.com', password: 'correct horse battery staple' });
+    const res = await request(t.app)
+      .post('/auth/api/v1/auth/cookie/login')
+      .send({ username: 'root@example.com', password: 'correct horse battery staple' });
     expect(res.status).toBe(204);
     const cookies = res.headers['set-cookie'] as unknown as string[];
     expect(cookies).toHaveLength(3);
@@ -194,7 +196,7 @@ describe('a sub-path frontend_url (https://media.example.com/auth)', () => {
 });
 
 describe('cookie_domain', () => {
-  it('shares only ForwardAuth\'s credential with every host under the domain; the session and CSRF cookies stay host-only', async () => {
+  it("shares only ForwardAuth's credential with every host under the domain; the session and CSRF cookies stay host-only", async () => {
     const t = await createTestContext({
       config: { misc: { frontend_url: 'https://auth.example.com/gatehouse' }, auth: { cookie_domain: 'example.com' } },
     });

@@ -123,7 +123,10 @@ describe('CORS only for misc.cors_urls, with credentials only there', () => {
       const res = await request(t.app).get(apiPath('health')).set('Origin', origin);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       expect(res.headers['access-control-allow-credentials']).toBeUndefined();
-      const post = await request(t.app).post(apiPath('jwtLogin')).set('Origin', origin).send({ username: 'user@example.com', password: STRONG_PASSWORD });
+      const post = await request(t.app)
+        .post(apiPath('jwtLogin'))
+        .set('Origin', origin)
+        .send({ username: 'user@example.com', password: STRONG_PASSWORD });
       expect(post.status).toBe(403);
       expect(post.body).toMatchObject({ detail: 'CSRF_FAILED' });
     }

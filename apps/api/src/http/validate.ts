@@ -36,27 +36,16 @@ export function compileRequestValidators(): RequestValidators {
  * Checks the content type against the route's list, then the body against its schema.
  * Unknown fields are refused (the schemas say additionalProperties: false).
  */
-export function validateBody(
-  validators: RequestValidators,
-  schema: SchemaName,
-  contentTypes: readonly string[],
-): RequestHandler {
+export function validateBody(validators: RequestValidators, schema: SchemaName, contentTypes: readonly string[]): RequestHandler {
   return (req, _res, next) => {
     const validate = validators[schema];
     if (!req.is(contentTypes as string[])) {
-      throw new AppError(
-        'UNSUPPORTED_MEDIA_TYPE',
-        `Send the request body as ${contentTypes.join(' or ')}.`,
-      );
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the request body as ${contentTypes.join(' or ')}.`);
     }
     const body: unknown = req.body ?? {};
     if (!validate(body)) {
       const fieldErrors = describeAjvErrors(validate.errors ?? []);
-      throw new AppError(
-        'VALIDATION_ERROR',
-        fieldErrors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
-        { fieldErrors },
-      );
+      throw new AppError('VALIDATION_ERROR', fieldErrors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '), { fieldErrors });
     }
     next();
   };

@@ -35,9 +35,7 @@ function readCaFile(path: string): string | undefined {
   try {
     return fs.readFileSync(path, 'utf8');
   } catch (error) {
-    throw new MailError(
-      `notifications.smtp_config.ca_file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
-    );
+    throw new MailError(`notifications.smtp_config.ca_file: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`);
   }
 }
 

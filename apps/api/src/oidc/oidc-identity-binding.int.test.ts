@@ -6,7 +6,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX, CSRF_COOKIE, CSRF_HEADER, OIDC_ERROR_MESSAGES } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
-import { STRONG_PASSWORD, createUser, crossSiteHeaders, csrfHeaders, loginBearer, loginCookie, type CookieSession } from '../test-support/fixtures.js';
+import {
+  STRONG_PASSWORD,
+  createUser,
+  crossSiteHeaders,
+  csrfHeaders,
+  loginBearer,
+  loginCookie,
+  type CookieSession,
+} from '../test-support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
 import {
   GATEHOUSE_ORIGIN,
@@ -280,10 +288,7 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       expect(wrongLink.body.detail).toBe('CURRENT_PASSWORD_INVALID');
 
       // The password, in the link request: allowed (and it marks the session).
-      const withPassword = await request(t.app)
-        .post(LINKS)
-        .set(csrfHeaders(session))
-        .send({ provider: 'Corp', current_password: STRONG_PASSWORD });
+      const withPassword = await request(t.app).post(LINKS).set(csrfHeaders(session)).send({ provider: 'Corp', current_password: STRONG_PASSWORD });
       expect(withPassword.status).toBe(200);
       expect(withPassword.body.authorization_url).toEqual(expect.any(String));
 
@@ -373,7 +378,12 @@ describe('identity binding: who an SSO sign-in lands as', () => {
       withoutMaxAge.searchParams.delete('max_age');
       withoutMaxAge.searchParams.set('claims', JSON.stringify({ id_token: { auth_time: { essential: true } } }));
       const stale = Math.floor(Date.now() / 1000) - 600;
-      const second = await runProviderFlow(browser, { ...again, body: { authorization_url: withoutMaxAge.href } } as request.Response, 'quin-sub', stale);
+      const second = await runProviderFlow(
+        browser,
+        { ...again, body: { authorization_url: withoutMaxAge.href } } as request.Response,
+        'quin-sub',
+        stale,
+      );
       expect(second.landedOn.searchParams.get('oidc_error')).toBe('OIDC_LOGIN_FAILED');
       expect(t.logText()).toMatch(/without a fresh login \(auth_time \d{4}-/);
 

@@ -47,10 +47,7 @@ describe('linking another provider to a signed-in account', () => {
 
   /** Starts linking as `session`, then runs the provider's side as `accountId`; returns where it ended. */
   async function linkThrough(session: CookieSession, accountId: string) {
-    const start = await request(t.app)
-      .post(LINK_PATH)
-      .set(csrfHeaders(session))
-      .send({ provider: 'Home', returnTo: '/?linked=Home' });
+    const start = await request(t.app).post(LINK_PATH).set(csrfHeaders(session)).send({ provider: 'Home', returnTo: '/?linked=Home' });
     expect(start.status).toBe(200);
     const browser = newBrowser(t);
     browser.acceptCookies(`${GATEHOUSE_ORIGIN}${LINK_PATH}`, start.headers['set-cookie'] as unknown as string[]);
@@ -113,7 +110,7 @@ describe('linking another provider to a signed-in account', () => {
     expect(hasSessionCookie(flow.final.setCookies)).toBe(false);
   });
 
-  it('needs a session, a request from Gatehouse\'s own site and a configured provider', async () => {
+  it("needs a session, a request from Gatehouse's own site and a configured provider", async () => {
     await createUser(t.ctx, { email: 'sam@example.com' });
     const session = await loginCookie(t.app, 'sam@example.com');
     expect((await request(t.app).post(LINK_PATH).send({ provider: 'Home' })).status).toBe(401);

@@ -59,7 +59,10 @@ describe('RP certification cases against a misbehaving provider', () => {
     expect(await t.ctx.db.prisma.user.count()).toBe(usersAtStart);
     expect(await t.ctx.db.prisma.linkedAccount.count()).toBe(0);
     expect(await t.ctx.db.prisma.session.count()).toBe(0);
-    const line = t.logLines().filter((entry) => entry.code === 'OIDC_LOGIN_FAILED').at(-1);
+    const line = t
+      .logLines()
+      .filter((entry) => entry.code === 'OIDC_LOGIN_FAILED')
+      .at(-1);
     expect(String(line?.msg)).toMatch(logPattern);
   }
 
@@ -120,10 +123,7 @@ describe('RP certification cases against a misbehaving provider', () => {
     });
 
     it('expired', async () => {
-      await expectNoSignIn(
-        { idToken: withClaims((c) => ({ ...c, iat: Number(c.iat) - 7200, exp: Number(c.iat) - 3600 })) },
-        /claim exp/,
-      );
+      await expectNoSignIn({ idToken: withClaims((c) => ({ ...c, iat: Number(c.iat) - 7200, exp: Number(c.iat) - 3600 })) }, /claim exp/);
     });
   });
 
@@ -142,7 +142,9 @@ describe('RP certification cases against a misbehaving provider', () => {
       expect(json.status).toBe(502);
       expect(json.body.detail).toBe('OIDC_ISSUER_MISMATCH');
       expect(json.body.message).not.toContain('elsewhere');
-      expect(t.logText()).toContain(`says its issuer is https://id.elsewhere.example, not ${idp.issuer}/. Set configuration_endpoint to https://id.elsewhere.example`);
+      expect(t.logText()).toContain(
+        `says its issuer is https://id.elsewhere.example, not ${idp.issuer}/. Set configuration_endpoint to https://id.elsewhere.example`,
+      );
       const browser = newBrowser(t);
       // Within the retry back-off the same answer comes without asking the provider again.
       const { landedOn } = await signInThrough(browser, 'Mismatch');
@@ -155,7 +157,9 @@ describe('RP certification cases against a misbehaving provider', () => {
       const json = await request(t.app).get(`${API_PREFIX}/auth/cookie/Down/authorize`);
       expect(json.status).toBe(502);
       expect(json.body.detail).toBe('OIDC_PROVIDER_UNREACHABLE');
-      expect(t.logText()).toMatch(/Cannot reach the provider \(discovery at http:\/\/127\.0\.0\.1:\d+\/realms\/media\/\.well-known\/openid-configuration: ECONNREFUSED\)/);
+      expect(t.logText()).toMatch(
+        /Cannot reach the provider \(discovery at http:\/\/127\.0\.0\.1:\d+\/realms\/media\/\.well-known\/openid-configuration: ECONNREFUSED\)/,
+      );
       expect((await request(t.app).get(`${API_PREFIX}/health`)).status).toBe(200);
     });
 

@@ -39,12 +39,7 @@ describe('OpenID Connect sign-in with a real provider', () => {
       post_logout_redirect_uris: [`${GATEHOUSE_ORIGIN}/login`],
       ...extra,
     });
-    idp = await startTestIdp([
-      client('TestIdP'),
-      client('Closed'),
-      client('Members'),
-      client('BadSecret', { client_secret: 'the-real-secret' }),
-    ]);
+    idp = await startTestIdp([client('TestIdP'), client('Closed'), client('Members'), client('BadSecret', { client_secret: 'the-real-secret' })]);
     otherIdp = await startTestIdp([client('Other')]);
     const provider = (name: string, extra: object = {}) =>
       buildOidcProviderConfig({
@@ -497,7 +492,14 @@ describe('OpenID Connect sign-in with a real provider', () => {
     });
 
     it('a returnTo outside Gatehouse lands on / instead', async () => {
-      for (const returnTo of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', 'javascript:alert(1)', '/\t/evil.example', '/..//evil.example']) {
+      for (const returnTo of [
+        '//evil.example/x',
+        '/\\evil.example',
+        'https://evil.example/',
+        'javascript:alert(1)',
+        '/\t/evil.example',
+        '/..//evil.example',
+      ]) {
         const browser = newBrowser(t);
         idp.loginAs('mallory-sub');
         const { landedOn } = await signInThrough(browser, 'TestIdP', returnTo);
@@ -514,9 +516,7 @@ describe('the single-provider redirect URI of newer MediaManager versions', () =
     const t = await createTestContext({
       config: {
         auth: {
-          openid_connect: [
-            buildOidcProviderConfig({ name: 'Authentik', client_id: 'mm', configuration_endpoint: idp.issuer, callback: 'oauth' }),
-          ],
+          openid_connect: [buildOidcProviderConfig({ name: 'Authentik', client_id: 'mm', configuration_endpoint: idp.issuer, callback: 'oauth' })],
         },
       },
     });

@@ -94,8 +94,7 @@ export async function discoverOidcClient(provider: OidcProviderConfig, logger: L
   };
   const clientAuth = buildClientAuth(provider);
   const execute = isInsecure ? [client.allowInsecureRequests] : [];
-  const discover = (issuer: URL) =>
-    client.discovery(issuer, provider.client_id, clientMetadata, clientAuth, { execute, timeout: provider.timeout });
+  const discover = (issuer: URL) => client.discovery(issuer, provider.client_id, clientMetadata, clientAuth, { execute, timeout: provider.timeout });
 
   const issuerUrl = toIssuerUrl(provider.configuration_endpoint);
   let discovered: client.Configuration;
@@ -134,8 +133,7 @@ export async function discoverOidcClient(provider: OidcProviderConfig, logger: L
     if (typeof metadata[field] !== 'string') {
       throw oidcFailure(
         'OIDC_PROVIDER_UNREACHABLE',
-        `The provider's discovery document has no ${field}; it is not a usable OpenID Provider. ` +
-          'Check configuration_endpoint.',
+        `The provider's discovery document has no ${field}; it is not a usable OpenID Provider. ` + 'Check configuration_endpoint.',
       );
     }
   }
@@ -206,9 +204,7 @@ class OpenIdClient implements OidcClient {
   }
 
   buildEndSessionUrl(idTokenHint: string, postLogoutRedirectUri: string): string {
-    return client
-      .buildEndSessionUrl(this.base, { id_token_hint: idTokenHint, post_logout_redirect_uri: postLogoutRedirectUri })
-      .toString();
+    return client.buildEndSessionUrl(this.base, { id_token_hint: idTokenHint, post_logout_redirect_uri: postLogoutRedirectUri }).toString();
   }
 
   async exchangeCode(callbackUrl: URL, checks: CodeExchangeChecks): Promise<SignInResult> {
@@ -361,10 +357,7 @@ function classifyExchangeError(error: unknown, step: 'token' | 'userinfo'): Oidc
   if (isOidcFailure(error)) return error;
   const network = findNetworkProblem(error);
   if (network) {
-    return oidcFailure(
-      'OIDC_PROVIDER_UNREACHABLE',
-      `The provider's ${step} endpoint could not be reached (${network}).`,
-    );
+    return oidcFailure('OIDC_PROVIDER_UNREACHABLE', `The provider's ${step} endpoint could not be reached (${network}).`);
   }
   const { code, message, cause, status } = asErrorLike(error);
   let { error: oauthError } = asErrorLike(error);
@@ -397,9 +390,7 @@ function classifyExchangeError(error: unknown, step: 'token' | 'userinfo'): Oidc
   }
   // ID token / userinfo validation: a protocol violation or an attack. Name the check, not the values.
   const { claim, attribute, reason } = findCheckDetails(error);
-  const what = [claim && `claim ${String(claim)}`, attribute && `attribute ${String(attribute)}`, reason]
-    .filter(Boolean)
-    .join(', ');
+  const what = [claim && `claim ${String(claim)}`, attribute && `attribute ${String(attribute)}`, reason].filter(Boolean).join(', ');
   const isTimestamp = code === 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED';
   return oidcFailure(
     'OIDC_LOGIN_FAILED',

@@ -10,8 +10,7 @@ export function createLinkedAccountRepo(db: Db) {
     findWithUser: (issuer: string, subject: string): Promise<(LinkedAccount & { user: User }) | null> =>
       db.linkedAccount.findUnique({ where: { issuer_subject: { issuer, subject } }, include: { user: true } }),
 
-    listOfUser: (userId: string) =>
-      db.linkedAccount.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+    listOfUser: (userId: string) => db.linkedAccount.findMany({ where: { userId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
 
     recordLogin: (id: string, email: string | null, now: Date) =>
       db.linkedAccount.update({ where: { id }, data: { lastLoginAt: now, ...(email ? { email } : {}) } }),

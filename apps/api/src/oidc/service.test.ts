@@ -27,7 +27,14 @@ function setUp(claims: () => Claims, provider: Partial<Parameters<typeof buildOi
     exchangeCode: async () => ({ idToken: 'raw-id-token', idTokenClaims: claims(), userinfo: null }),
     buildEndSessionUrl: (hint, back) => `${ISSUER}/logout?id_token_hint=${hint}&post_logout_redirect_uri=${back}`,
   };
-  const oidc = createOidcService({ ...u.ctx, ...u.data, audit: u.services.audit, rateLimiter: u.services.rateLimiter, auth: u.services.auth, discover: async () => client });
+  const oidc = createOidcService({
+    ...u.ctx,
+    ...u.data,
+    audit: u.services.audit,
+    rateLimiter: u.services.rateLimiter,
+    auth: u.services.auth,
+    discover: async () => client,
+  });
   const signIn = async (state?: string) => {
     const started = await oidc.startSignIn('Corp', '/after');
     const realState = new URL(started.authorizationUrl).searchParams.get('state')!;

@@ -30,14 +30,7 @@ import { isUniqueViolationOn } from '../db/prisma-errors.js';
 import type { WithTransaction } from '../db/repositories.js';
 import { normalizeEmail } from '../users/email.js';
 import { isUuid } from '../db/uuid.js';
-import {
-  createPkcePair,
-  createRandomNonce,
-  createRandomState,
-  discoverOidcClient,
-  type Claims,
-  type OidcClient,
-} from './openid-adapter.js';
+import { createPkcePair, createRandomNonce, createRandomState, discoverOidcClient, type Claims, type OidcClient } from './openid-adapter.js';
 import { buildPostLogoutRedirectUri, buildRedirectUri, findEnabledProvider, listEnabledProviders, narrowScopes } from './providers.js';
 import type { LinkedAccountRepo, OidcTransactionRepo } from './repo.js';
 import { TRANSACTION_LIFETIME_MS, createTransactionSealer } from './transaction.js';
@@ -193,8 +186,7 @@ export function createOidcService(deps: OidcServiceDeps) {
       if (!decision && user.isActive && (await tx.users.countActiveAdmins()) <= 1) {
         logger.warn(
           { userId: user.id, provider: provider.name },
-          'OpenID Connect: the last active administrator is no longer in admin_groups; admin was NOT removed. ' +
-            'Promote someone else first.',
+          'OpenID Connect: the last active administrator is no longer in admin_groups; admin was NOT removed. ' + 'Promote someone else first.',
         );
         return user;
       }
@@ -242,7 +234,13 @@ export function createOidcService(deps: OidcServiceDeps) {
             audit.row({ type: 'account.registered', actor: actorOf(created), user: created, method: 'oidc', provider: provider.name }),
           );
           await tx.auditEvents.create(
-            audit.row({ type: 'account.linked', actor: actorOf(created), user: created, provider: provider.name, details: { issuer: identity.issuer } }),
+            audit.row({
+              type: 'account.linked',
+              actor: actorOf(created),
+              user: created,
+              provider: provider.name,
+              details: { issuer: identity.issuer },
+            }),
           );
           return created;
         });
@@ -263,13 +261,7 @@ export function createOidcService(deps: OidcServiceDeps) {
   }
 
   /** Links the identity to an existing account, with its audit event, in one transaction. */
-  function linkToAccount(
-    user: User,
-    provider: OidcProviderConfig,
-    identity: Identity,
-    by: 'verified_email' | 'signed_in_user',
-    now: Date,
-  ) {
+  function linkToAccount(user: User, provider: OidcProviderConfig, identity: Identity, by: 'verified_email' | 'signed_in_user', now: Date) {
     return deps.withTransaction(async (tx) => {
       const link = await tx.linkedAccounts.create({
         userId: user.id,
@@ -382,7 +374,8 @@ export function createOidcService(deps: OidcServiceDeps) {
     if (!linked || linked.user.id !== reauth.userId) {
       throw fail(
         `User ${reauth.userId} tried to re-authenticate through a "${provider.name}" identity that is ` +
-          (linked ? `linked to user ${linked.user.id}` : 'not linked to any account') + '; refused.',
+          (linked ? `linked to user ${linked.user.id}` : 'not linked to any account') +
+          '; refused.',
       );
     }
     const authTime = identity.authTime;
@@ -546,10 +539,7 @@ export function createOidcService(deps: OidcServiceDeps) {
       if (only === undefined) throw new AppError('OIDC_PROVIDER_NOT_FOUND', 'No identity provider is enabled on this server.');
       if (enabled.length > 1) {
         const routes = enabled.map((provider) => `GET ${apiPath('oidcAuthorize', { name: provider.name })}`);
-        throw new AppError(
-          'OIDC_PROVIDER_REQUIRED',
-          `Several identity providers are enabled; start sign-in with one of them: ${routes.join(', ')}.`,
-        );
+        throw new AppError('OIDC_PROVIDER_REQUIRED', `Several identity providers are enabled; start sign-in with one of them: ${routes.join(', ')}.`);
       }
       return only;
     },
@@ -626,10 +616,7 @@ export function createOidcService(deps: OidcServiceDeps) {
       const hasPasswordWay = user.hashedPassword !== null && config.auth.password_login_enabled;
       const hasOtherLink = links.some((other) => other.id !== link.id && findEnabledProvider(config, other.provider));
       if (!hasPasswordWay && !hasOtherLink) {
-        throw new AppError(
-          'LAST_SIGN_IN_METHOD',
-          'This is your only way to sign in. Set a password (or link another provider) before unlinking it.',
-        );
+        throw new AppError('LAST_SIGN_IN_METHOD', 'This is your only way to sign in. Set a password (or link another provider) before unlinking it.');
       }
       await linkedAccounts.deleteOfUser(link.id, user.id);
       logger.info({ userId: user.id, provider: link.provider }, 'Linked account removed');
@@ -757,4 +744,3 @@ function createClientRegistry(ctx: Pick<AppContext, 'clock' | 'logger'>, discove
     },
   };
 }
-

@@ -66,12 +66,9 @@ export function createTransactionSealer(tokenSecret: string) {
           typeof value.pkceVerifier === 'string' &&
           typeof value.returnTo === 'string' &&
           typeof value.expiresAt === 'number' &&
-          (value.link === undefined ||
-            (typeof value.link?.userId === 'string' && typeof value.link.sessionId === 'string')) &&
+          (value.link === undefined || (typeof value.link?.userId === 'string' && typeof value.link.sessionId === 'string')) &&
           (value.reauth === undefined ||
-            (typeof value.reauth?.userId === 'string' &&
-              typeof value.reauth.sessionId === 'string' &&
-              typeof value.reauth.startedAt === 'number'));
+            (typeof value.reauth?.userId === 'string' && typeof value.reauth.sessionId === 'string' && typeof value.reauth.startedAt === 'number'));
         if (!isComplete || value.expiresAt! <= now.getTime()) return null;
         return value as OidcTransaction;
       } catch {

@@ -28,7 +28,7 @@ export function toUsernameHandle(value: string): string {
 /** The handle for a new account from the claims; falls back to the email's local part, then "user". */
 export function chooseUsername(claims: Readonly<Record<string, unknown>>, claim: OidcUsernameClaim, email: string): string {
   const raw = claims[claim];
-  const source = typeof raw === 'string' ? (claim === 'email' ? raw.split('@')[0] ?? '' : raw) : '';
+  const source = typeof raw === 'string' ? (claim === 'email' ? (raw.split('@')[0] ?? '') : raw) : '';
   return toUsernameHandle(source) || toUsernameHandle(email.split('@')[0] ?? '') || FALLBACK;
 }
 

@@ -90,9 +90,7 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
       ? {
           requestBody: {
             required: true,
-            content: Object.fromEntries(
-              spec.request.contentTypes.map((type) => [type, { schema: schemaRef(spec.request!.schema) }]),
-            ),
+            content: Object.fromEntries(spec.request.contentTypes.map((type) => [type, { schema: schemaRef(spec.request!.schema) }])),
           },
         }
       : {}),
@@ -136,9 +134,7 @@ export function buildOpenApiDocument(version: string): JsonObject {
     tags: [{ name: 'auth' }, { name: 'users' }, { name: 'system' }],
     paths,
     components: {
-      schemas: Object.fromEntries(
-        Object.entries(SCHEMAS).map(([name, schema]) => [name, toComponentSchema(schema as JsonObject)]),
-      ),
+      schemas: Object.fromEntries(Object.entries(SCHEMAS).map(([name, schema]) => [name, toComponentSchema(schema as JsonObject)])),
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },

@@ -231,7 +231,7 @@ describe('proof of an email address by link, over real SMTP', () => {
       await expect(loginBearer(t.app, 'mover@example.com')).rejects.toThrow(/400/);
     });
 
-    it('an attacker changing to a colleague\'s address gets neither the address nor a proof without the colleague\'s inbox', async () => {
+    it("an attacker changing to a colleague's address gets neither the address nor a proof without the colleague's inbox", async () => {
       await createUser(t.ctx, { email: 'attacker@example.com', emailVerifiedAt: PROVEN });
       const session = await loginBearer(t.app, 'attacker@example.com');
       await api(t).patch('/api/v1/users/me').set(bearer(session)).send({ email: 'colleague@example.com', current_password: STRONG_PASSWORD });
@@ -250,7 +250,10 @@ describe('proof of an email address by link, over real SMTP', () => {
       await createUser(t.ctx, { email: 'taken@example.com' });
       await createUser(t.ctx, { email: 'racer@example.com', emailVerifiedAt: PROVEN });
       const session = await loginBearer(t.app, 'racer@example.com');
-      const taken = await api(t).patch('/api/v1/users/me').set(bearer(session)).send({ email: 'taken@example.com', current_password: STRONG_PASSWORD });
+      const taken = await api(t)
+        .patch('/api/v1/users/me')
+        .set(bearer(session))
+        .send({ email: 'taken@example.com', current_password: STRONG_PASSWORD });
       expect(taken.status).toBe(400);
       expect(taken.body.detail).toBe('UPDATE_USER_EMAIL_ALREADY_EXISTS');
       expect((await userRow(t, 'racer@example.com'))!.pendingEmail).toBeNull();

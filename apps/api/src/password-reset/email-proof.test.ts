@@ -29,7 +29,12 @@ describe('EmailProofService (fake repositories)', () => {
 
   it('applies a pending change when the new address confirms, unless another account took it meanwhile', async () => {
     const mailer = createRecordingMailer();
-    const u = createUnitServices({ mailer, config: { notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } } } });
+    const u = createUnitServices({
+      mailer,
+      config: {
+        notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } },
+      },
+    });
     const ann = await u.addUser({ email: 'ann@example.com' });
     const pending = await u.services.emailProof.startEmailChange(ann, 'new@example.com');
     expect(pending.pendingEmail).toBe('new@example.com');

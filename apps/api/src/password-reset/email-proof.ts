@@ -28,8 +28,7 @@ const HOUR_MS = 60 * 60_000;
  * Requests are answered 202 before the account is looked up (same answer and timing whether or
  * not it exists or is already proven); the mail goes out in the background, as for resets.
  */
-export interface EmailProofServiceDeps
-  extends Pick<AppContext, 'config' | 'clock' | 'logger' | 'mailer' | 'mailRetryDelaysMs' | 'tasks'> {
+export interface EmailProofServiceDeps extends Pick<AppContext, 'config' | 'clock' | 'logger' | 'mailer' | 'mailRetryDelaysMs' | 'tasks'> {
   readonly passwordTokens: PasswordTokenRepo;
   readonly users: UserRepo;
   readonly withTransaction: WithTransaction;
@@ -45,8 +44,7 @@ export function createEmailProofService(deps: EmailProofServiceDeps) {
   // must not spend the password-reset budget, nor the other way round).
   const perEmail: RateLimitRule = { name: 'verify-email', limit: auth.rate_limits.forgot_per_email, windowMs: HOUR_MS };
   const perClient: RateLimitRule = { name: 'verify-client', limit: auth.rate_limits.forgot_per_client, windowMs: HOUR_MS };
-  const badToken = () =>
-    new AppError('EMAIL_VERIFY_BAD_TOKEN', 'This confirmation link is invalid, expired or already used. Ask for a new one.');
+  const badToken = () => new AppError('EMAIL_VERIFY_BAD_TOKEN', 'This confirmation link is invalid, expired or already used. Ask for a new one.');
 
   /** Issues a verify link for `address` (the account's or its pending one) and mails it, in the background. */
   function sendLinkInBackground(user: User, address: string, isChange: boolean): void {
@@ -112,9 +110,7 @@ export function createEmailProofService(deps: EmailProofServiceDeps) {
       await rateLimiter.consume(perEmail, normalized);
       deps.tasks.run('email-verification-request', async () => {
         if (!deps.mailer) {
-          deps.logger.warn(
-            'An email confirmation link was requested, but no mail could be sent: notifications.smtp_config is not set',
-          );
+          deps.logger.warn('An email confirmation link was requested, but no mail could be sent: notifications.smtp_config is not set');
           return;
         }
         const user = await users.findByEmail(normalized);

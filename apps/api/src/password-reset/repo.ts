@@ -24,8 +24,7 @@ export function createPasswordTokenRepo(db: Db, atomically: Atomically) {
       }),
 
     /** Kills every unused link of the user (all purposes): the facts they were issued for changed. */
-    voidAllForUser: (userId: string, now: Date) =>
-      db.passwordToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: now } }),
+    voidAllForUser: (userId: string, now: Date) => db.passwordToken.updateMany({ where: { userId, usedAt: null }, data: { usedAt: now } }),
 
     /** Kills the user's unused links that set a password. */
     voidPasswordLinks: (userId: string, now: Date) =>

@@ -68,9 +68,7 @@ describe('password reset by email over real SMTP', () => {
   beforeAll(async () => {
     smtp = await startSmtpTestServer({ tls: 'starttls', auth: { user: 'mailer', pass: SMTP_PASSWORD } });
     // STARTTLS, verified against a private CA given by ca_file, with SMTP authentication.
-    t = await contextWithSmtp(
-      smtpConfig(smtp.port, { use_tls: true, ca_file: TEST_CA_FILE, smtp_user: 'mailer', smtp_password: SMTP_PASSWORD }),
-    );
+    t = await contextWithSmtp(smtpConfig(smtp.port, { use_tls: true, ca_file: TEST_CA_FILE, smtp_user: 'mailer', smtp_password: SMTP_PASSWORD }));
     await createUser(t.ctx, { email: 'reader@example.com' });
     await createUser(t.ctx, { email: 'disabled@example.com', isActive: false });
   });
@@ -167,7 +165,10 @@ describe('password reset by email over real SMTP', () => {
   it('limits failed reset attempts per client', async () => {
     // Earlier tests spent some of this client's allowance; start from a clean window.
     await t.ctx.db.prisma.rateLimit.deleteMany({ where: { key: { startsWith: 'reset-client:' } } });
-    const attempt = (i: number) => request(t.app).post('/api/v1/auth/reset-password').send({ token: `bogus-${i}`, password: STRONG_PASSWORD });
+    const attempt = (i: number) =>
+      request(t.app)
+        .post('/api/v1/auth/reset-password')
+        .send({ token: `bogus-${i}`, password: STRONG_PASSWORD });
     const statuses = [];
     for (let i = 0; i < 20; i += 1) {
       let res = await attempt(i);
@@ -324,7 +325,9 @@ describe('when mail does not work', () => {
         .post('/api/v1/auth/reset-password')
         .send({ token: url.searchParams.get('token'), password: 'handed over passphrase' });
       expect(set.status).toBe(204);
-      const missing = await request(t.app).post('/api/v1/users/00000000-0000-4000-8000-000000000000/password-reset').set('Authorization', `Bearer ${token}`);
+      const missing = await request(t.app)
+        .post('/api/v1/users/00000000-0000-4000-8000-000000000000/password-reset')
+        .set('Authorization', `Bearer ${token}`);
       expect(missing.status).toBe(404);
     } finally {
       await t.close();

@@ -22,8 +22,7 @@ export const FORGOT_PASSWORD_MESSAGE =
  * turns into an error or a slow answer for the user: the email goes out in the background, with
  * retries, and failures go to the log for the admin.
  */
-export interface PasswordResetServiceDeps
-  extends Pick<AppContext, 'config' | 'logger' | 'mailer' | 'mailRetryDelaysMs' | 'tasks'> {
+export interface PasswordResetServiceDeps extends Pick<AppContext, 'config' | 'logger' | 'mailer' | 'mailRetryDelaysMs' | 'tasks'> {
   readonly users: UserRepo;
   readonly tokens: PasswordTokenService;
   readonly rateLimiter: RateLimiter;
@@ -72,8 +71,7 @@ export function createPasswordResetService(deps: PasswordResetServiceDeps) {
       const lifetime = user.hashedPassword === null ? auth.setup_link_lifetime : auth.reset_link_lifetime;
       const { url, expiresAt } = await tokens.issue(user.id, user.hashedPassword === null ? 'setup' : 'reset', lifetime, user.email);
       const result = { expires_at: expiresAt.toISOString() };
-      const recordIssued = (isEmailed: boolean) =>
-        audit.record({ type: 'admin.reset_link_issued', actor, user, details: { emailed: isEmailed } });
+      const recordIssued = (isEmailed: boolean) => audit.record({ type: 'admin.reset_link_issued', actor, user, details: { emailed: isEmailed } });
       if (!deps.mailer) {
         await recordIssued(false);
         return { ...result, sent: false, reset_url: url, delivery_error: null };

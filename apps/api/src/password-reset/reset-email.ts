@@ -1,7 +1,6 @@
 import type { MailMessage } from '../mail/mailer.js';
 
-const escapeHtml = (value: string) =>
-  value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function describeLifetime(seconds: number): string {
   if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`;
@@ -10,13 +9,7 @@ function describeLifetime(seconds: number): string {
 }
 
 /** The password-reset email, in plain text and HTML. The link is the only variable content. */
-export function buildResetEmail(input: {
-  to: string;
-  subject: string;
-  resetUrl: string;
-  lifetimeSeconds: number;
-  siteUrl: string;
-}): MailMessage {
+export function buildResetEmail(input: { to: string; subject: string; resetUrl: string; lifetimeSeconds: number; siteUrl: string }): MailMessage {
   const lifetime = describeLifetime(input.lifetimeSeconds);
   const text = [
     'Someone asked to reset the password of your account at',
@@ -53,11 +46,9 @@ export function buildVerifyEmail(input: {
   isChange: boolean;
 }): MailMessage {
   const lifetime = describeLifetime(input.lifetimeSeconds);
-  const intro = input.isChange
-    ? 'Someone asked to change the email address of an account at'
-    : 'Please confirm the email address of your account at';
+  const intro = input.isChange ? 'Someone asked to change the email address of an account at' : 'Please confirm the email address of your account at';
   const action = input.isChange
-    ? 'To make this address the account\'s new email, open this link:'
+    ? "To make this address the account's new email, open this link:"
     : 'To confirm that this address is yours, open this link:';
   const ignore = input.isChange
     ? 'If you did not ask for this, ignore this email: the account keeps its current address.'

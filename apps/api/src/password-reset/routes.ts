@@ -13,11 +13,7 @@ import { actorOf } from '../audit/service.js';
 import { REQUEST_VERIFY_MESSAGE, type EmailProofService } from './email-proof.js';
 import { toUserRead } from '../users/user-read.js';
 
-export function mountPasswordResetRoutes(
-  mount: MountRoute,
-  passwordReset: PasswordResetService,
-  emailProof: EmailProofService,
-): void {
+export function mountPasswordResetRoutes(mount: MountRoute, passwordReset: PasswordResetService, emailProof: EmailProofService): void {
   mount('forgotPassword', async (req, res) => {
     const body = req.body as ForgotPasswordRequest;
     await passwordReset.requestReset(body.email, readClientInfo(req));

@@ -42,7 +42,13 @@ describe('one-time password links (fake repositories)', () => {
 describe('PasswordResetService (fake repositories)', () => {
   it('mails a reset link to an active account, nothing to an unknown one, with the same answer', async () => {
     const mailer = createRecordingMailer();
-    const u = createUnitServices({ mailer, config: { auth: { email_password_resets: true }, notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } } } });
+    const u = createUnitServices({
+      mailer,
+      config: {
+        auth: { email_password_resets: true },
+        notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } },
+      },
+    });
     await u.addUser({ email: 'ann@example.com' });
     await u.services.passwordReset.requestReset('ann@example.com', CLIENT);
     await u.services.passwordReset.requestReset('nobody@example.com', CLIENT);

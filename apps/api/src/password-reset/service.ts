@@ -40,11 +40,7 @@ export interface PasswordTokenServiceDeps extends Pick<AppContext, 'config' | 'c
 
 export function createPasswordTokenService(deps: PasswordTokenServiceDeps) {
   const { passwordTokens: tokens, users, audit } = deps;
-  const badToken = () =>
-    new AppError(
-      'RESET_PASSWORD_BAD_TOKEN',
-      'This link is invalid, expired or already used. Ask for a new one.',
-    );
+  const badToken = () => new AppError('RESET_PASSWORD_BAD_TOKEN', 'This link is invalid, expired or already used. Ask for a new one.');
 
   /**
    * A fresh token: the row to store (hash only) and the link to hand out. `email` is the address
@@ -68,12 +64,7 @@ export function createPasswordTokenService(deps: PasswordTokenServiceDeps) {
      * Issues a link, voiding the older ones of its kind. (A caller writing the link together with
      * the change it confirms prepares it and stores it through its transaction's repositories.)
      */
-    async issue(
-      userId: string,
-      purpose: PasswordTokenPurpose,
-      lifetimeSeconds: number,
-      email: string | null = null,
-    ): Promise<IssuedPasswordToken> {
+    async issue(userId: string, purpose: PasswordTokenPurpose, lifetimeSeconds: number, email: string | null = null): Promise<IssuedPasswordToken> {
       const { row, url, expiresAt, now } = prepare(purpose, lifetimeSeconds, email);
       await tokens.replaceForUser({ userId, ...row }, now);
       return { url, expiresAt };

@@ -13,8 +13,7 @@ describe('one-time password links (POST /auth/reset-password)', () => {
   });
   afterAll(() => t.close());
 
-  const reset = (token: string, password = 'a fresh passphrase') =>
-    request(t.app).post('/api/v1/auth/reset-password').send({ token, password });
+  const reset = (token: string, password = 'a fresh passphrase') => request(t.app).post('/api/v1/auth/reset-password').send({ token, password });
 
   it('stores only a hash of a 256-bit token and builds the link from frontend_url', async () => {
     const user = await createUser(t.ctx, { email: 'h1@example.com', password: null });

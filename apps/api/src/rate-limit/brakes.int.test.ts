@@ -85,7 +85,9 @@ describe('password sign-in: growing delays, a temporary lock, reset by success o
   it('an admin unlock (POST /users/{id}/unlock) lifts the lock at once', async () => {
     await failRepeatedly('target@example.com', 10);
     expect429(await attempt('target@example.com', STRONG_PASSWORD));
-    const unlock = await request(t.app).post(apiPath('unlockUser', { id: targetId })).set('Authorization', `Bearer ${adminToken}`);
+    const unlock = await request(t.app)
+      .post(apiPath('unlockUser', { id: targetId }))
+      .set('Authorization', `Bearer ${adminToken}`);
     expect(unlock.status).toBe(204);
     expect((await attempt('target@example.com', STRONG_PASSWORD)).status).toBe(200);
   });
@@ -105,7 +107,10 @@ describe('password sign-in: growing delays, a temporary lock, reset by success o
   it('the per-client counter locks an address that sprays many accounts', async () => {
     const sprayer = await createTestContext({ config: { auth: { rate_limits: { login_failures_per_client: 6 } } } });
     try {
-      const spray = (i: number) => request(sprayer.app).post(LOGIN).send({ username: `user${i}@example.com`, password: 'guess' });
+      const spray = (i: number) =>
+        request(sprayer.app)
+          .post(LOGIN)
+          .send({ username: `user${i}@example.com`, password: 'guess' });
       // Every account is new, so only the client counter can stop this; its delays start at 3 (half of 6).
       const statuses: number[] = [];
       for (let i = 0; i < 6; i += 1) {
@@ -131,7 +136,13 @@ describe('registration, forgot/reset password and the OIDC callback are braked t
       config: {
         auth: {
           registration_enabled: true,
-          rate_limits: { register_per_client: 3, forgot_per_client: 4, forgot_per_email: 2, reset_failures_per_client: 4, oidc_callback_failures_per_client: 4 },
+          rate_limits: {
+            register_per_client: 3,
+            forgot_per_client: 4,
+            forgot_per_email: 2,
+            reset_failures_per_client: 4,
+            oidc_callback_failures_per_client: 4,
+          },
         },
       },
     });
@@ -140,7 +151,9 @@ describe('registration, forgot/reset password and the OIDC callback are braked t
 
   it('registration: so many attempts per client per hour, then 429', async () => {
     for (let i = 0; i < 3; i += 1) {
-      const res = await request(t.app).post(apiPath('register')).send({ email: `new${i}@example.com`, password: STRONG_PASSWORD });
+      const res = await request(t.app)
+        .post(apiPath('register'))
+        .send({ email: `new${i}@example.com`, password: STRONG_PASSWORD });
       expect(res.status).toBe(201);
     }
     const retryAfter = expect429(await request(t.app).post(apiPath('register')).send({ email: 'new9@example.com', password: STRONG_PASSWORD }));

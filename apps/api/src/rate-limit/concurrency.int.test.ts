@@ -53,7 +53,11 @@ describe('simultaneous guesses: counted before they are judged', () => {
   it('40 simultaneous wrong passwords for one account: at most 10 judged, the rest 429 with Retry-After', async () => {
     hasher.counts.verify = 0;
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => request(t.app).post(LOGIN).send({ username: 'victim@example.com', password: `wrong guess ${i}` })),
+      Array.from({ length: 40 }, (_, i) =>
+        request(t.app)
+          .post(LOGIN)
+          .send({ username: 'victim@example.com', password: `wrong guess ${i}` }),
+      ),
     );
     const judged = answers.filter((res) => res.status === 400);
     const refused = answers.filter((res) => res.status !== 400);
@@ -75,7 +79,11 @@ describe('simultaneous guesses: counted before they are judged', () => {
     const sprayer = await createTestContext({ hasher: sprayed.wrap, config: { auth: { rate_limits: { login_failures_per_client: 6 } } } });
     try {
       const answers = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => request(sprayer.app).post(LOGIN).send({ username: `user${i}@example.com`, password: 'guess' })),
+        Array.from({ length: 40 }, (_, i) =>
+          request(sprayer.app)
+            .post(LOGIN)
+            .send({ username: `user${i}@example.com`, password: 'guess' }),
+        ),
       );
       const judged = answers.filter((res) => res.status === 400);
       for (const res of answers.filter((one) => one.status !== 400)) expect429(res);
@@ -101,7 +109,13 @@ describe('simultaneous guesses: counted before they are judged', () => {
       expect(rows.filter((row) => row.key.startsWith('login-client:')).map((row) => row.count)).toEqual([0]);
       // Three failures lock the client; the fourth attempt is refused unjudged and not counted.
       for (let i = 0; i < 3; i += 1) {
-        expect((await request(ok.app).post(LOGIN).send({ username: `other${i}@example.com`, password: 'nope' })).status).toBe(400);
+        expect(
+          (
+            await request(ok.app)
+              .post(LOGIN)
+              .send({ username: `other${i}@example.com`, password: 'nope' })
+          ).status,
+        ).toBe(400);
       }
       expect429(await request(ok.app).post(LOGIN).send({ username: 'owner@example.com', password: STRONG_PASSWORD }));
       const after = await ok.ctx.db.prisma.rateLimit.findMany({ where: { key: { startsWith: 'login-' } } });
@@ -187,7 +201,10 @@ describe('per-client keys: IPv6 by its /64, IPv4-mapped as IPv4', () => {
     const t = await createTestContext({ config: { auth: { rate_limits: { login_failures_per_client: 4, backoff_after: 100 } } } });
     try {
       const fail = (from: string, i: number) =>
-        request(t.app).post(LOGIN).set('X-Forwarded-For', from).send({ username: `v6user${i}@example.com`, password: 'guess' });
+        request(t.app)
+          .post(LOGIN)
+          .set('X-Forwarded-For', from)
+          .send({ username: `v6user${i}@example.com`, password: 'guess' });
       expect((await fail('2001:db8:1:2::1', 1)).status).toBe(400);
       expect((await fail('2001:db8:1:2::2', 2)).status).toBe(400);
       expect((await fail('2001:db8:1:2:ffff:ffff:ffff:fffe', 3)).status).toBe(400);

@@ -104,7 +104,11 @@ export function createRateLimitRepo(prisma: Db) {
         (entry) =>
           Prisma.sql`(${entry.key}, 1, ${now}::timestamptz, ${new Date(now.getTime() + entry.windowMs)}::timestamptz, NULL::timestamptz, NULL::timestamptz)`,
       );
-      const limit = perKey(sorted, (entry) => entry.key, (entry) => Prisma.sql`${entry.limit}::int`);
+      const limit = perKey(
+        sorted,
+        (entry) => entry.key,
+        (entry) => Prisma.sql`${entry.limit}::int`,
+      );
       const isSpent = Prisma.sql`"rate_limits"."expires_at" <= ${now}::timestamptz`;
       const rows = await prisma.$queryRaw<Array<Row & { key: string }>>`
         INSERT INTO "rate_limits" ("key", "count", "window_start", "expires_at", "last_failure_at", "locked_until")
@@ -151,8 +155,16 @@ export function createRateLimitRepo(prisma: Db) {
         const expiresAt = isLockedAtOnce && entry.lockUntil > windowEnd ? entry.lockUntil : windowEnd;
         return Prisma.sql`(${entry.key}, 1, ${now}::timestamptz, ${expiresAt}::timestamptz, ${now}::timestamptz, ${isLockedAtOnce ? entry.lockUntil : null}::timestamptz)`;
       });
-      const lockAt = perKey(sorted, (entry) => entry.key, (entry) => Prisma.sql`${entry.lockAt}::int`);
-      const lockUntil = perKey(sorted, (entry) => entry.key, (entry) => Prisma.sql`${entry.lockUntil}::timestamptz`);
+      const lockAt = perKey(
+        sorted,
+        (entry) => entry.key,
+        (entry) => Prisma.sql`${entry.lockAt}::int`,
+      );
+      const lockUntil = perKey(
+        sorted,
+        (entry) => entry.key,
+        (entry) => Prisma.sql`${entry.lockUntil}::timestamptz`,
+      );
       const isSpent = Prisma.sql`"rate_limits"."expires_at" <= ${now}::timestamptz`;
       const newCount = Prisma.sql`(CASE WHEN ${isSpent} THEN 1 ELSE "rate_limits"."count" END)`;
       await prisma.$executeRaw`

@@ -17,7 +17,10 @@ describe('RateLimiter (fake repositories)', () => {
     await fail();
     await fail();
     // Past backoff_after: the next attempt waits backoff_base.
-    await expect(limiter.reserve([[rule, 'ann@example.com']])).rejects.toMatchObject({ code: 'RATE_LIMITED', message: expect.stringContaining('in 10 seconds') });
+    await expect(limiter.reserve([[rule, 'ann@example.com']])).rejects.toMatchObject({
+      code: 'RATE_LIMITED',
+      message: expect.stringContaining('in 10 seconds'),
+    });
     u.clock.advance(10_000);
     await fail();
     u.clock.advance(20_000);

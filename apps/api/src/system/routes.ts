@@ -29,16 +29,20 @@ export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
   const pingDatabase = (): Promise<boolean> => {
     const now = performance.now();
     if (lastPing === null || now - lastPing.startedAt >= DATABASE_PING_REUSE_MS) {
-      lastPing = { startedAt: now, isUp: withinTimeout(ctx.db.ping().then(() => true), false) };
+      lastPing = {
+        startedAt: now,
+        isUp: withinTimeout(
+          ctx.db.ping().then(() => true),
+          false,
+        ),
+      };
     }
     return lastPing.isUp;
   };
 
   mount('health', async (_req, res) => {
     const isDatabaseUp = await pingDatabase();
-    const body: Health = isDatabaseUp
-      ? { status: 'ok', database: 'ok' }
-      : { status: 'unavailable', database: 'unreachable' };
+    const body: Health = isDatabaseUp ? { status: 'ok', database: 'ok' } : { status: 'unavailable', database: 'unreachable' };
     res.status(isDatabaseUp ? 200 : 503).json(body);
   });
 

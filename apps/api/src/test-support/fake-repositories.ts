@@ -290,8 +290,7 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
       return passwordTokens.create(data);
     },
     voidAllForUser: async (userId: string, at: Date) => voidWhere(at, (token) => token.userId === userId),
-    voidPasswordLinks: async (userId: string, at: Date) =>
-      voidWhere(at, (token) => token.userId === userId && token.purpose !== 'verify'),
+    voidPasswordLinks: async (userId: string, at: Date) => voidWhere(at, (token) => token.userId === userId && token.purpose !== 'verify'),
     voidVerifyLinks: async (userId: string, email: string, at: Date) =>
       voidWhere(at, (token) => token.userId === userId && token.purpose === 'verify' && token.email === email),
     findByHash: async (tokenHash: string) => clone(tables.passwordTokens.find((row) => row.tokenHash === tokenHash) ?? null),
@@ -352,7 +351,13 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
             row = { key: entry.key, count: 0, windowStart: at, expiresAt: at, lastFailureAt: null, lockedUntil: null };
             tables.rateLimits.push(row);
           }
-          Object.assign(row, { count: 1, windowStart: at, expiresAt: new Date(at.getTime() + entry.windowMs), lastFailureAt: null, lockedUntil: null });
+          Object.assign(row, {
+            count: 1,
+            windowStart: at,
+            expiresAt: new Date(at.getTime() + entry.windowMs),
+            lastFailureAt: null,
+            lockedUntil: null,
+          });
         } else if ((row.lockedUntil === null || row.lockedUntil <= at) && row.count < entry.limit) {
           row.count += 1;
         } else {
@@ -386,9 +391,7 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
       }
     },
     async readMany(keys: readonly string[], at: Date) {
-      return new Map(
-        tables.rateLimits.filter((row) => keys.includes(row.key) && row.expiresAt > at).map((row) => [row.key, toWindow(row)]),
-      );
+      return new Map(tables.rateLimits.filter((row) => keys.includes(row.key) && row.expiresAt > at).map((row) => [row.key, toWindow(row)]));
     },
     async clear(key: string) {
       tables.rateLimits = tables.rateLimits.filter((row) => row.key !== key);

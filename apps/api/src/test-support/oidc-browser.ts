@@ -48,7 +48,13 @@ export class TestBrowser {
     let response: BrowserResponse;
     if (target.origin === this.gatehouseOrigin) {
       const path = target.pathname + target.search;
-      let pending = method === 'GET' ? request(this.app).get(path) : request(this.app).post(path).type('form').send(init.form ?? {});
+      let pending =
+        method === 'GET'
+          ? request(this.app).get(path)
+          : request(this.app)
+              .post(path)
+              .type('form')
+              .send(init.form ?? {});
       if (cookie) pending = pending.set('Cookie', cookie);
       const res = await pending;
       const setCookie = res.headers['set-cookie'] as unknown as string[] | undefined;
@@ -124,7 +130,9 @@ export class TestBrowser {
     const cookies = this.jar.get(target.origin);
     if (!cookies) return '';
     return [...cookies.entries()]
-      .filter(([, stored]) => target.pathname === stored.path || target.pathname.startsWith(stored.path.endsWith('/') ? stored.path : `${stored.path}/`))
+      .filter(
+        ([, stored]) => target.pathname === stored.path || target.pathname.startsWith(stored.path.endsWith('/') ? stored.path : `${stored.path}/`),
+      )
       .map(([key, stored]) => `${key.split('\u0000')[0]}=${stored.value}`)
       .join('; ');
   }

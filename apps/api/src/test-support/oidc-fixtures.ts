@@ -7,7 +7,9 @@ import { TestBrowser, type FlowResult } from './oidc-browser.js';
 export const GATEHOUSE_ORIGIN = 'http://gatehouse.test';
 
 /** A provider with every key at its default, enabled, plus `overrides`. */
-export function buildOidcProviderConfig(overrides: Partial<OidcProviderConfig> & Pick<OidcProviderConfig, 'name' | 'configuration_endpoint'>): OidcProviderConfig {
+export function buildOidcProviderConfig(
+  overrides: Partial<OidcProviderConfig> & Pick<OidcProviderConfig, 'name' | 'configuration_endpoint'>,
+): OidcProviderConfig {
   return {
     enabled: true,
     client_id: 'gatehouse',

@@ -48,10 +48,12 @@ async function createSigningKey(): Promise<JWK> {
  */
 async function quietly<T>(build: () => T | Promise<T>): Promise<T> {
   const { info, warn } = console;
-  const drop = (original: (...args: unknown[]) => void) => (...args: unknown[]) => {
-    if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
-    original(...args);
-  };
+  const drop =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]) => {
+      if (typeof args[0] === 'string' && args[0].startsWith('oidc-provider ')) return;
+      original(...args);
+    };
   console.info = drop(info);
   console.warn = drop(warn);
   try {

@@ -24,10 +24,12 @@ export interface SmtpTestServer {
   close(): Promise<void>;
 }
 
-export async function startSmtpTestServer(options: {
-  tls?: 'starttls' | 'implicit' | 'none';
-  auth?: { user: string; pass: string };
-} = {}): Promise<SmtpTestServer> {
+export async function startSmtpTestServer(
+  options: {
+    tls?: 'starttls' | 'implicit' | 'none';
+    auth?: { user: string; pass: string };
+  } = {},
+): Promise<SmtpTestServer> {
   const received: ReceivedMail[] = [];
   let failures = 0;
   const tlsMode = options.tls ?? 'none';

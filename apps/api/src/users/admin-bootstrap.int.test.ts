@@ -60,9 +60,13 @@ describe('admin_emails at start-up', () => {
     await t.services.ensureAdminAccounts();
     const [first, second] = setupLinks(t);
     const tokenOf = (url: string) => new URL(url).searchParams.get('token');
-    const old = await request(t.app).post('/api/v1/auth/reset-password').send({ token: tokenOf(first!.url), password: STRONG_PASSWORD });
+    const old = await request(t.app)
+      .post('/api/v1/auth/reset-password')
+      .send({ token: tokenOf(first!.url), password: STRONG_PASSWORD });
     expect(old.status).toBe(400);
-    const fresh = await request(t.app).post('/api/v1/auth/reset-password').send({ token: tokenOf(second!.url), password: STRONG_PASSWORD });
+    const fresh = await request(t.app)
+      .post('/api/v1/auth/reset-password')
+      .send({ token: tokenOf(second!.url), password: STRONG_PASSWORD });
     expect(fresh.status).toBe(204);
   });
 

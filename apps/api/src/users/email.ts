@@ -22,7 +22,8 @@ export function findNewEmailProblem(email: string): string | null {
   const [local = '', domain = ''] = normalizeEmail(email).split('@');
   for (const part of [local, ...domain.split('.')]) {
     const scripts = CONFUSABLE_SCRIPTS.filter((script) => script.test(part));
-    if (scripts.length > 1) return 'The address mixes letters from different alphabets (e.g. Latin and Cyrillic) in one part; type it in one alphabet.';
+    if (scripts.length > 1)
+      return 'The address mixes letters from different alphabets (e.g. Latin and Cyrillic) in one part; type it in one alphabet.';
   }
   return null;
 }

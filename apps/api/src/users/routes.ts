@@ -30,19 +30,17 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
     const auth = getRequestAuth(res);
     const sessions = await users.listSessions(auth.user.id);
     res.json(
-      sessions.map(
-        (session): SessionRead => ({
-          id: session.id,
-          transport: session.transport === 'bearer' ? 'bearer' : 'cookie',
-          auth_method: session.authMethod,
-          user_agent: session.userAgent,
-          ip_address: session.ipAddress,
-          created_at: session.createdAt.toISOString(),
-          last_seen_at: session.lastSeenAt.toISOString(),
-          expires_at: session.expiresAt.toISOString(),
-          is_current: session.id === auth.session.id,
-        }),
-      ),
+      sessions.map((session): SessionRead => ({
+        id: session.id,
+        transport: session.transport === 'bearer' ? 'bearer' : 'cookie',
+        auth_method: session.authMethod,
+        user_agent: session.userAgent,
+        ip_address: session.ipAddress,
+        created_at: session.createdAt.toISOString(),
+        last_seen_at: session.lastSeenAt.toISOString(),
+        expires_at: session.expiresAt.toISOString(),
+        is_current: session.id === auth.session.id,
+      })),
     );
   });
 

@@ -1,9 +1,4 @@
-import {
-  USER_PAGE_SIZE_DEFAULT,
-  USER_PAGE_SIZE_MAX,
-  USER_SEARCH_MAX_LENGTH,
-  type FieldError,
-} from '@gatehouse/shared';
+import { USER_PAGE_SIZE_DEFAULT, USER_PAGE_SIZE_MAX, USER_SEARCH_MAX_LENGTH, type FieldError } from '@gatehouse/shared';
 import { AppError } from '../http/app-error.js';
 import type { UserSearchQuery } from './service.js';
 

@@ -63,16 +63,18 @@ describe('UserService (fake repositories)', () => {
     const ann = await u.addUser({ email: 'ann@example.com' });
     await u.addUser({ email: 'bob@example.com' });
     const { session } = await u.services.auth.loginWithPassword('ann@example.com', STRONG, 'bearer', CLIENT);
-    await expect(
-      u.services.users.updateMe(ann, session.id, { email: 'bob@example.com', current_password: STRONG }),
-    ).rejects.toMatchObject({ code: 'UPDATE_USER_EMAIL_ALREADY_EXISTS' });
+    await expect(u.services.users.updateMe(ann, session.id, { email: 'bob@example.com', current_password: STRONG })).rejects.toMatchObject({
+      code: 'UPDATE_USER_EMAIL_ALREADY_EXISTS',
+    });
   });
 
   it('with SMTP, an email change waits for the new address and mails both', async () => {
     const mailer = createRecordingMailer();
     const u = createUnitServices({
       mailer,
-      config: { notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } } },
+      config: {
+        notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } },
+      },
     });
     const ann = await u.addUser({ email: 'ann@example.com' });
     const { session } = await u.services.auth.loginWithPassword('ann@example.com', STRONG, 'bearer', CLIENT);

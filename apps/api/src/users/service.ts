@@ -179,10 +179,7 @@ export function createUserService(deps: UserServiceDeps) {
 
     async create(actor: AuditActor, input: AdminCreateUserRequest): Promise<{ user: User; setupUrl: string | null }> {
       const email = normalizeNewEmail(input.email);
-      const hashedPassword =
-        input.password !== undefined
-          ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD')
-          : null;
+      const hashedPassword = input.password !== undefined ? await hashNewPassword(input.password, email, 'REGISTER_INVALID_PASSWORD') : null;
       // Without a password the account gets a setup link, written in the same transaction as the
       // user: a crash cannot leave an account nobody can ever sign in to.
       const setup = hashedPassword === null ? tokens.prepare('setup', deps.config.auth.setup_link_lifetime, email) : null;
@@ -248,8 +245,7 @@ export function createUserService(deps: UserServiceDeps) {
         data.hashedPassword = await hashNewPassword(input.password, email, 'UPDATE_USER_INVALID_PASSWORD');
         data.passwordChangedAt = now;
       }
-      const isRemovingAdmin =
-        target.isSuperuser && target.isActive && (input.is_superuser === false || input.is_active === false);
+      const isRemovingAdmin = target.isSuperuser && target.isActive && (input.is_superuser === false || input.is_active === false);
       const updated = await deps
         .withTransaction(async (tx) => {
           await tx.users.lockAdmins();

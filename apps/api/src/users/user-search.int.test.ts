@@ -30,8 +30,7 @@ describe('GET /users (search, paged) and DELETE /users/me/sessions', () => {
   });
   afterAll(() => t.close());
 
-  const search = (query: string) =>
-    request(t.app).get(`/api/v1/users${query}`).set('Authorization', `Bearer ${adminToken}`);
+  const search = (query: string) => request(t.app).get(`/api/v1/users${query}`).set('Authorization', `Bearer ${adminToken}`);
 
   it('pages through every user, oldest first, with the total', async () => {
     const first = await search('');
@@ -59,10 +58,7 @@ describe('GET /users (search, paged) and DELETE /users/me/sessions', () => {
     expect(byEmail.body.total).toBe(10);
     expect(byEmail.body.items[0].email).toBe('member10@example.com');
     const byNameOrUsername = await search(`?q=${encodeURIComponent('  quart ')}`);
-    expect(byNameOrUsername.body.items.map((u: { email: string }) => u.email)).toEqual([
-      'member07@example.com',
-      'member09@example.com',
-    ]);
+    expect(byNameOrUsername.body.items.map((u: { email: string }) => u.email)).toEqual(['member07@example.com', 'member09@example.com']);
     const none = await search('?q=nobody-here');
     expect(none.body).toMatchObject({ items: [], total: 0 });
     // LIKE wildcards are literal text, not patterns.

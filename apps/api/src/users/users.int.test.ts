@@ -80,16 +80,10 @@ describe('users API', () => {
         .set(auth)
         .send({ email: 'carol2@example.com', current_password: 'not my password' });
       expect(wrongCurrent.body.detail).toBe('CURRENT_PASSWORD_INVALID');
-      const taken = await request(t.app)
-        .patch('/api/v1/users/me')
-        .set(auth)
-        .send({ email: 'ADMIN@example.com', current_password: STRONG_PASSWORD });
+      const taken = await request(t.app).patch('/api/v1/users/me').set(auth).send({ email: 'ADMIN@example.com', current_password: STRONG_PASSWORD });
       expect(taken.status).toBe(400);
       expect(taken.body.detail).toBe('UPDATE_USER_EMAIL_ALREADY_EXISTS');
-      const ok = await request(t.app)
-        .patch('/api/v1/users/me')
-        .set(auth)
-        .send({ email: ' Carol2@Example.COM', current_password: STRONG_PASSWORD });
+      const ok = await request(t.app).patch('/api/v1/users/me').set(auth).send({ email: ' Carol2@Example.COM', current_password: STRONG_PASSWORD });
       expect(ok.status).toBe(200);
       expect(ok.body.email).toBe('carol2@example.com');
     });

@@ -71,10 +71,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readFieldErrors(value: unknown): FieldError[] {
   if (!Array.isArray(value)) return [];
-  return value.filter(
-    (item): item is FieldError =>
-      isRecord(item) && typeof item.field === 'string' && typeof item.message === 'string',
-  );
+  return value.filter((item): item is FieldError => isRecord(item) && typeof item.field === 'string' && typeof item.message === 'string');
 }
 
 /** Turns an error response (status + parsed JSON body, or undefined) into an ApiError. */
@@ -83,21 +80,13 @@ export function toApiError(status: number, body: unknown): ApiError {
   const fallbackMessage = FALLBACK_MESSAGES[fallbackCode] ?? 'Something went wrong. Try again.';
   if (!isRecord(body)) return new ApiError(status, fallbackCode, fallbackMessage);
 
-  const code =
-    typeof body.detail === 'string' && KNOWN_CODES.has(body.detail) ? (body.detail as ErrorCode) : fallbackCode;
-  const message =
-    typeof body.message === 'string' && body.message.trim() !== ''
-      ? body.message
-      : (FALLBACK_MESSAGES[code] ?? fallbackMessage);
+  const code = typeof body.detail === 'string' && KNOWN_CODES.has(body.detail) ? (body.detail as ErrorCode) : fallbackCode;
+  const message = typeof body.message === 'string' && body.message.trim() !== '' ? body.message : (FALLBACK_MESSAGES[code] ?? fallbackMessage);
   return new ApiError(status, code, message, readFieldErrors(body.errors));
 }
 
 export function toNetworkError(): ApiError {
-  return new ApiError(
-    0,
-    ErrorCode.SERVICE_UNAVAILABLE,
-    'Could not reach the server. Check your connection and try again.',
-  );
+  return new ApiError(0, ErrorCode.SERVICE_UNAVAILABLE, 'Could not reach the server. Check your connection and try again.');
 }
 
 /** The text to show for anything a query or mutation threw. */

@@ -119,9 +119,7 @@ describe('createApiClient: responses', () => {
         errors: [{ field: '/email', message: 'Must be an email address.' }, { bogus: true }],
       }),
     );
-    const error = await api
-      .call('register', { body: { email: 'nope', password: 'long enough' } })
-      .catch((caught: unknown) => caught);
+    const error = await api.call('register', { body: { email: 'nope', password: 'long enough' } }).catch((caught: unknown) => caught);
 
     expect(error).toBeInstanceOf(ApiError);
     const apiError = error as ApiError;
@@ -134,9 +132,7 @@ describe('createApiClient: responses', () => {
   });
 
   it('keeps the server message for a 409 such as LAST_ADMIN', async () => {
-    const { api } = makeClient(() =>
-      jsonResponse(409, { detail: 'LAST_ADMIN', message: 'You cannot remove the last administrator.' }),
-    );
+    const { api } = makeClient(() => jsonResponse(409, { detail: 'LAST_ADMIN', message: 'You cannot remove the last administrator.' }));
     await expect(api.call('updateUser', { params: { id: USER.id }, body: { is_superuser: false } })).rejects.toMatchObject({
       status: 409,
       code: 'LAST_ADMIN',

@@ -16,20 +16,16 @@ export interface ApiClientDeps {
   basePath?: string;
 }
 
-export type CallOptions<R extends RouteName> = (ParamsOf<R> extends undefined
-  ? { params?: undefined }
-  : { params: ParamsOf<R> }) &
+export type CallOptions<R extends RouteName> = (ParamsOf<R> extends undefined ? { params?: undefined } : { params: ParamsOf<R> }) &
   ([RequestOf<R>] extends [never] ? { body?: undefined } : { body: RequestOf<R> }) & {
     /** Query parameters; empty values are left out. */
     query?: Readonly<Record<string, string | number>>;
     signal?: AbortSignal;
   };
 
-type NeedsOptions<R extends RouteName> =
-  ParamsOf<R> extends undefined ? ([RequestOf<R>] extends [never] ? false : true) : true;
+type NeedsOptions<R extends RouteName> = ParamsOf<R> extends undefined ? ([RequestOf<R>] extends [never] ? false : true) : true;
 
-export type CallArgs<R extends RouteName> =
-  NeedsOptions<R> extends true ? [options: CallOptions<R>] : [options?: CallOptions<R>];
+export type CallArgs<R extends RouteName> = NeedsOptions<R> extends true ? [options: CallOptions<R>] : [options?: CallOptions<R>];
 
 export interface ApiClient {
   call<R extends RouteName>(name: R, ...args: CallArgs<R>): Promise<ResponseOf<R>>;

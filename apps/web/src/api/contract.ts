@@ -81,12 +81,10 @@ export type SchemaType<S extends SchemaName> = AssertEveryTypeKnown<SchemaTypes>
 type Route<R extends RouteName> = (typeof ROUTES)[R];
 
 /** The JSON body a route answers with; `void` for 204 routes. */
-export type ResponseOf<R extends RouteName> =
-  Route<R>['response'] extends { schema: infer S extends SchemaName } ? SchemaType<S> : void;
+export type ResponseOf<R extends RouteName> = Route<R>['response'] extends { schema: infer S extends SchemaName } ? SchemaType<S> : void;
 
 /** The JSON body a route takes; `never` for routes without one. */
-export type RequestOf<R extends RouteName> =
-  Route<R> extends { request: { schema: infer S extends SchemaName } } ? SchemaType<S> : never;
+export type RequestOf<R extends RouteName> = Route<R> extends { request: { schema: infer S extends SchemaName } } ? SchemaType<S> : never;
 
 /** Routes whose path has `:params`. */
 type PathParamNames<P extends string> = P extends `${string}:${infer Name}/${infer Rest}`

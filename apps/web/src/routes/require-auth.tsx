@@ -28,11 +28,7 @@ export function RequireAuth({ children }: { children: ReactNode }) {
     return <PendingActivationPage user={currentUser.data} />;
   }
   if (currentUser.data) {
-    return (
-      <SignedInUserProvider user={currentUser.data}>
-        {children}
-      </SignedInUserProvider>
-    );
+    return <SignedInUserProvider user={currentUser.data}>{children}</SignedInUserProvider>;
   }
   if (currentUser.data === null) {
     const here = location.pathname + location.search + location.hash;

@@ -23,13 +23,7 @@ export function TextField({ id, label, hint, error, type = 'text', ...inputProps
           {hint}
         </p>
       )}
-      <input
-        id={id}
-        type={type}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        {...inputProps}
-      />
+      <input id={id} type={type} aria-invalid={error ? true : undefined} aria-describedby={describedBy} {...inputProps} />
       {error && (
         <p id={errorId} className="field-error" role="alert">
           {error}

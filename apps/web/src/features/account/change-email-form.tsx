@@ -9,8 +9,7 @@ import { PendingEmailChange } from '../email-proof/pending-email-change';
 
 export function ChangeEmailForm({ user }: { user: UserRead }) {
   const updateMe = useUpdateMe();
-  const fieldError = (field: string) =>
-    updateMe.error instanceof ApiError ? updateMe.error.messageForField(field) : undefined;
+  const fieldError = (field: string) => (updateMe.error instanceof ApiError ? updateMe.error.messageForField(field) : undefined);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -57,10 +56,7 @@ export function ChangeEmailForm({ user }: { user: UserRead }) {
           </button>
         </form>
       ) : (
-        <p>
-          Your account signs in through an identity provider and has no password here, so only an
-          administrator can change its email address.
-        </p>
+        <p>Your account signs in through an identity provider and has no password here, so only an administrator can change its email address.</p>
       )}
     </section>
   );

@@ -10,8 +10,7 @@ import { useUpdateMe } from './use-update-me';
 export function ChangePasswordForm({ user }: { user: UserRead }) {
   const updateMe = useUpdateMe();
   const [passwordProblem, setPasswordProblem] = useState<string>();
-  const fieldError = (field: string) =>
-    updateMe.error instanceof ApiError ? updateMe.error.messageForField(field) : undefined;
+  const fieldError = (field: string) => (updateMe.error instanceof ApiError ? updateMe.error.messageForField(field) : undefined);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -24,10 +23,7 @@ export function ChangePasswordForm({ user }: { user: UserRead }) {
       updateMe.reset();
       return;
     }
-    updateMe.mutate(
-      { password, current_password: readField(form, 'current_password', { trim: false }) },
-      { onSuccess: () => formElement.reset() },
-    );
+    updateMe.mutate({ password, current_password: readField(form, 'current_password', { trim: false }) }, { onSuccess: () => formElement.reset() });
   }
 
   return (
@@ -61,10 +57,7 @@ export function ChangePasswordForm({ user }: { user: UserRead }) {
           </button>
         </form>
       ) : (
-        <p>
-          Your account signs in through an identity provider and has no password here. An
-          administrator can give it one.
-        </p>
+        <p>Your account signs in through an identity provider and has no password here. An administrator can give it one.</p>
       )}
     </section>
   );

@@ -41,8 +41,7 @@ export function ReauthenticatePrompt({
     },
   });
   const isBusy = withPassword.isPending || withProvider.isPending;
-  const passwordError =
-    withPassword.error instanceof ApiError ? withPassword.error.messageForField('current_password') : undefined;
+  const passwordError = withPassword.error instanceof ApiError ? withPassword.error.messageForField('current_password') : undefined;
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -46,17 +46,14 @@ export function SessionsSection() {
       <ErrorAlert error={sessions.error ?? revoke.error ?? revokeOthers.error ?? signOut.error} />
       {revokeOthers.isSuccess && (
         <StatusMessage>
-          {revokeOthers.data.revoked === 1
-            ? 'Signed out 1 other session.'
-            : `Signed out ${revokeOthers.data.revoked} other sessions.`}
+          {revokeOthers.data.revoked === 1 ? 'Signed out 1 other session.' : `Signed out ${revokeOthers.data.revoked} other sessions.`}
         </StatusMessage>
       )}
       {sessions.data && (
         <ul className="session-list">
           {sorted.map((session) => {
             const name = describeSession(session);
-            const isBusy =
-              (revoke.isPending && revoke.variables === session.id) || (session.is_current && signOut.isPending);
+            const isBusy = (revoke.isPending && revoke.variables === session.id) || (session.is_current && signOut.isPending);
             return (
               <li key={session.id} className="session">
                 <div>
@@ -66,8 +63,8 @@ export function SessionsSection() {
                   </p>
                   <p className="session-meta">
                     {session.ip_address && <>{session.ip_address} · </>}
-                    Signed in <time dateTime={session.created_at}>{formatDate(session.created_at)}</time> · Last
-                    active <time dateTime={session.last_seen_at}>{formatDate(session.last_seen_at)}</time>
+                    Signed in <time dateTime={session.created_at}>{formatDate(session.created_at)}</time> · Last active{' '}
+                    <time dateTime={session.last_seen_at}>{formatDate(session.last_seen_at)}</time>
                   </p>
                 </div>
                 <button

@@ -75,11 +75,7 @@ function ActivityLog() {
           </button>
         )}{' '}
         {page.data?.next_before && (
-          <button
-            type="button"
-            className="button button-secondary button-small"
-            onClick={() => setCursors([...cursors, page.data.next_before])}
-          >
+          <button type="button" className="button button-secondary button-small" onClick={() => setCursors([...cursors, page.data.next_before])}>
             Older
           </button>
         )}

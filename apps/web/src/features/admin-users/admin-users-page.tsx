@@ -44,8 +44,7 @@ function UserAdministration({ currentUserId }: { currentUserId: string }) {
   const page = readPageNumber(searchParams.get(PAGE_PARAM));
   const users = useQuery({
     queryKey: [...queryKeys.users, { q: searchText, page }],
-    queryFn: ({ signal }) =>
-      api.call('searchUsers', { query: { q: searchText, page: page === 1 ? '' : page }, signal }),
+    queryFn: ({ signal }) => api.call('searchUsers', { query: { q: searchText, page: page === 1 ? '' : page }, signal }),
     placeholderData: keepPreviousData,
   });
 

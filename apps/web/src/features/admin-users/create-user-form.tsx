@@ -18,8 +18,7 @@ export function CreateUserForm() {
     mutationFn: (body: AdminCreateUserRequest) => api.call('createUser', { body }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.users }),
   });
-  const fieldError = (field: string) =>
-    createUser.error instanceof ApiError ? createUser.error.messageForField(field) : undefined;
+  const fieldError = (field: string) => (createUser.error instanceof ApiError ? createUser.error.messageForField(field) : undefined);
 
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -10,9 +10,7 @@ export function ResetLinkResult({ email, result }: { email: string; result: Admi
   return (
     <StatusMessage tone="info">
       <p>
-        {result.delivery_error
-          ? `Could not email ${email} (${result.delivery_error}).`
-          : `Email is not configured, so nothing was sent to ${email}.`}{' '}
+        {result.delivery_error ? `Could not email ${email} (${result.delivery_error}).` : `Email is not configured, so nothing was sent to ${email}.`}{' '}
         Give them this one-time link instead (valid until {new Date(result.expires_at).toLocaleString()}):
       </p>
       <div className="field">

@@ -31,8 +31,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
   };
 
   const updateUser = useMutation({
-    mutationFn: ({ id, body }: { id: string; body: AdminUpdateUserRequest }) =>
-      api.call('updateUser', { params: { id }, body }),
+    mutationFn: ({ id, body }: { id: string; body: AdminUpdateUserRequest }) => api.call('updateUser', { params: { id }, body }),
     onMutate: () => {
       setNotice(null);
       deleteUser.reset();
@@ -91,8 +90,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
           <tbody>
             {users.map((user) => {
               const isBusy =
-                (updateUser.isPending && updateUser.variables.id === user.id) ||
-                (deleteUser.isPending && deleteUser.variables.id === user.id);
+                (updateUser.isPending && updateUser.variables.id === user.id) || (deleteUser.isPending && deleteUser.variables.id === user.id);
               return (
                 <tr key={user.id} aria-busy={isBusy}>
                   <th scope="row" className="user-cell">
@@ -110,9 +108,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                           type="checkbox"
                           checked={user[flag]}
                           disabled={isBusy}
-                          onChange={(event) =>
-                            updateUser.mutate({ id: user.id, body: { [flag]: event.currentTarget.checked } })
-                          }
+                          onChange={(event) => updateUser.mutate({ id: user.id, body: { [flag]: event.currentTarget.checked } })}
                         />
                         <label htmlFor={id} className="visually-hidden">
                           {`${label}: ${user.email}`}
@@ -136,11 +132,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                         >
                           Yes, delete
                         </button>
-                        <button
-                          type="button"
-                          className="button button-secondary"
-                          onClick={() => setConfirmingDeleteId(null)}
-                        >
+                        <button type="button" className="button button-secondary" onClick={() => setConfirmingDeleteId(null)}>
                           Cancel
                         </button>
                       </div>

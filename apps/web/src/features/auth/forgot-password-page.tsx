@@ -43,8 +43,8 @@ export function ForgotPasswordPage() {
       <ErrorAlert error={metadata.error} />
       {metadata.data?.email_password_resets === false ? (
         <p>
-          Password resets by email are turned off on this server. Ask an administrator to send you a link
-          to set a new password. <Link to="/login">Back to sign in</Link>
+          Password resets by email are turned off on this server. Ask an administrator to send you a link to set a new password.{' '}
+          <Link to="/login">Back to sign in</Link>
         </p>
       ) : (
         metadata.data && (

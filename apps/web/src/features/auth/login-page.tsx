@@ -13,8 +13,7 @@ import { useDocumentTitle } from '../../ui/use-document-title';
 import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorMessage } from './oauth';
 import { isServerReturn, sanitizeReturnTo, toServerReturnUrl } from './return-to';
 
-const COOKIE_NOT_KEPT =
-  'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
+const COOKIE_NOT_KEPT = 'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
 
 export function LoginPage() {
   useDocumentTitle('Sign in');
@@ -49,8 +48,7 @@ export function LoginPage() {
   // A failed single sign-on comes back as ?oidc_error=CODE; only the code's own message is shown.
   const oidcError = readOidcErrorMessage(searchParams);
   // auto_launch: a visitor who is not signed in goes straight to the provider (?local=1 stays here).
-  const autoLaunch =
-    metadata.data && currentUser.data === null ? findAutoLaunchProvider(metadata.data.oidc_providers, searchParams) : null;
+  const autoLaunch = metadata.data && currentUser.data === null ? findAutoLaunchProvider(metadata.data.oidc_providers, searchParams) : null;
   useEffect(() => {
     if (autoLaunch) window.location.assign(oauthAuthorizeUrl(autoLaunch, returnTo));
   }, [autoLaunch, returnTo]);
@@ -127,14 +125,7 @@ export function LoginPage() {
                 spellCheck={false}
                 required
               />
-              <TextField
-                id="password"
-                name="password"
-                type="password"
-                label="Password"
-                autoComplete="current-password"
-                required
-              />
+              <TextField id="password" name="password" type="password" label="Password" autoComplete="current-password" required />
               <button type="submit" className="button" disabled={signIn.isPending} aria-busy={signIn.isPending}>
                 Sign in
               </button>
@@ -145,9 +136,7 @@ export function LoginPage() {
               )}
             </form>
           ) : (
-            options.oidc_providers.length === 0 && (
-              <p>No way to sign in is enabled on this server. Ask the administrator.</p>
-            )
+            options.oidc_providers.length === 0 && <p>No way to sign in is enabled on this server. Ask the administrator.</p>
           )}
 
           {options.oidc_providers.length > 0 && (

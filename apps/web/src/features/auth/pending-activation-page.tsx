@@ -12,13 +12,9 @@ export function PendingActivationPage({ user }: { user: UserRead }) {
     <div className="narrow stack">
       <h1>Waiting for approval</h1>
       <p>
-        You are signed in as <strong>{user.email}</strong>, but an administrator has not approved
-        your account yet.
+        You are signed in as <strong>{user.email}</strong>, but an administrator has not approved your account yet.
       </p>
-      <p>
-        You will be able to use it as soon as they have. This page checks by itself; there is no need
-        to sign in again.
-      </p>
+      <p>You will be able to use it as soon as they have. This page checks by itself; there is no need to sign in again.</p>
     </div>
   );
 }

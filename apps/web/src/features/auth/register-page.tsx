@@ -40,10 +40,7 @@ export function RegisterPage() {
     return (
       <div className="narrow">
         <h1>Account created</h1>
-        <StatusMessage>
-          Account created. Your account is waiting for an administrator to approve it; you can use it
-          once they have.
-        </StatusMessage>
+        <StatusMessage>Account created. Your account is waiting for an administrator to approve it; you can use it once they have.</StatusMessage>
         <p>
           <Link className="button" to="/login">
             Go to sign in
@@ -53,8 +50,7 @@ export function RegisterPage() {
     );
   }
 
-  const fieldError = (field: string) =>
-    register.error instanceof ApiError ? register.error.messageForField(field) : undefined;
+  const fieldError = (field: string) => (register.error instanceof ApiError ? register.error.messageForField(field) : undefined);
 
   return (
     <div className="narrow">

@@ -45,8 +45,7 @@ export function ResetPasswordPage() {
     );
   }
 
-  const serverFieldError =
-    resetPassword.error instanceof ApiError ? resetPassword.error.messageForField('password') : undefined;
+  const serverFieldError = resetPassword.error instanceof ApiError ? resetPassword.error.messageForField('password') : undefined;
 
   return (
     <div className="narrow">
@@ -67,12 +66,7 @@ export function ResetPasswordPage() {
             required
             error={passwordProblem ?? serverFieldError}
           />
-          <button
-            type="submit"
-            className="button"
-            disabled={resetPassword.isPending}
-            aria-busy={resetPassword.isPending}
-          >
+          <button type="submit" className="button" disabled={resetPassword.isPending} aria-busy={resetPassword.isPending}>
             Set password
           </button>
         </form>

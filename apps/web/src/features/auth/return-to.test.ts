@@ -53,9 +53,7 @@ describe('ForwardAuth return', () => {
     expect(sanitizeReturnTo(forwardReturn)).toBe(forwardReturn);
     expect(isServerReturn(forwardReturn)).toBe(true);
     expect(isServerReturn('/admin/users')).toBe(false);
-    expect(toServerReturnUrl(forwardReturn, 'https://media.example.com/auth/')).toBe(
-      `https://media.example.com/auth${forwardReturn}`,
-    );
+    expect(toServerReturnUrl(forwardReturn, 'https://media.example.com/auth/')).toBe(`https://media.example.com/auth${forwardReturn}`);
   });
 
   it('still refuses every other API path', () => {

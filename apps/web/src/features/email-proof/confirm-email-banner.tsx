@@ -8,8 +8,8 @@ export function ConfirmEmailBanner({ user }: { user: UserRead }) {
   return (
     <div className="banner stack" role="region" aria-label="Confirm your email">
       <p>
-        Confirm your email address {user.email}: until you do, it is not proven to be yours, and
-        signing in through an identity provider cannot be linked to this account.
+        Confirm your email address {user.email}: until you do, it is not proven to be yours, and signing in through an identity provider cannot be
+        linked to this account.
       </p>
       <ErrorAlert error={sendLink.error} />
       {sendLink.isSuccess ? (

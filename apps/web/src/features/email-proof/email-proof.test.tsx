@@ -20,9 +20,7 @@ describe('ConfirmEmailBanner', () => {
     expect(screen.getByRole('region', { name: 'Confirm your email' }).textContent).toContain('ada@example.com');
     fireEvent.click(screen.getByRole('button', { name: 'Send confirmation link' }));
     expect((await screen.findByText(/We sent a link to ada@example.com/)).getAttribute('role')).toBe('status');
-    expect(rendered.requests).toEqual([
-      { method: 'POST', url: '/api/v1/auth/request-verify-token', body: { email: 'ada@example.com' } },
-    ]);
+    expect(rendered.requests).toEqual([{ method: 'POST', url: '/api/v1/auth/request-verify-token', body: { email: 'ada@example.com' } }]);
     expect(screen.queryByRole('button', { name: 'Send confirmation link' })).toBeNull();
   });
 
@@ -79,9 +77,7 @@ describe('pending email change on the account page', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Resend link' }));
     await screen.findByText('We sent the link to ada@new.example again.');
     // The server finds the account by its current address and mails the pending one.
-    expect(rendered.requests).toEqual([
-      { method: 'POST', url: '/api/v1/auth/request-verify-token', body: { email: 'ada@example.com' } },
-    ]);
+    expect(rendered.requests).toEqual([{ method: 'POST', url: '/api/v1/auth/request-verify-token', body: { email: 'ada@example.com' } }]);
   });
 
   it('shows nothing pending when there is no change waiting', () => {
@@ -93,9 +89,7 @@ describe('pending email change on the account page', () => {
     expect(describeChange(makeUser({ email: 'a@x.io', pending_email: 'b@x.io' }))).toBe(
       'We sent a link to b@x.io. Your email changes once you open it; until then it stays a@x.io.',
     );
-    expect(describeChange(makeUser({ email: 'b@x.io', email_verified_at: null }))).toBe(
-      'Your email address is now b@x.io. It is not confirmed yet.',
-    );
+    expect(describeChange(makeUser({ email: 'b@x.io', email_verified_at: null }))).toBe('Your email address is now b@x.io. It is not confirmed yet.');
     expect(describeChange(makeUser({ email: 'b@x.io' }))).toBe('Your email address is now b@x.io.');
   });
 });

@@ -8,8 +8,8 @@ export function PendingEmailChange({ user }: { user: UserRead & { pending_email:
   return (
     <div className="alert alert-info stack" role="region" aria-label="Pending email change">
       <p>
-        Waiting for confirmation at {user.pending_email}. Your email stays {user.email} until the
-        link sent there is opened. To cancel the change, change your email back to {user.email} below.
+        Waiting for confirmation at {user.pending_email}. Your email stays {user.email} until the link sent there is opened. To cancel the change,
+        change your email back to {user.email} below.
       </p>
       <ErrorAlert error={resend.error} />
       {resend.isSuccess ? (

@@ -40,13 +40,7 @@ export function VerifyEmailPage() {
           <p>Confirm that this email address is yours. The link works once.</p>
           <ErrorAlert error={verify.error} />
           <p>
-            <button
-              type="button"
-              className="button"
-              disabled={verify.isPending}
-              aria-busy={verify.isPending}
-              onClick={() => verify.mutate()}
-            >
+            <button type="button" className="button" disabled={verify.isPending} aria-busy={verify.isPending} onClick={() => verify.mutate()}>
               Confirm my email address
             </button>
           </p>
