@@ -12,7 +12,14 @@ import { API_PREFIX, OIDC_ERROR_MESSAGES, OIDC_TRANSACTION_COOKIE } from '@gateh
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, loginBearer, readSetCookies } from '../test-support/fixtures.js';
 import { startTestIdp, type TestIdp } from '../test-support/oidc-test-idp.js';
-import { buildOidcProviderConfig, callbackUri, expectRefused, newBrowser, signInThrough } from '../test-support/oidc-fixtures.js';
+import {
+  CLOSED_LOOPBACK_PORT,
+  buildOidcProviderConfig,
+  callbackUri,
+  expectRefused,
+  newBrowser,
+  signInThrough,
+} from '../test-support/oidc-fixtures.js';
 
 // Each file builds real, migrated databases; on a loaded 2-core machine that alone can take a while.
 jest.setTimeout(180_000);
@@ -21,14 +28,6 @@ const SECRET = 'test-client-secret';
 const SLOW_TIMEOUT_S = 2;
 
 /** A port nothing listens on (bound, then released). */
-async function findClosedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Accepts connections and requests, and never answers. */
 async function startBlackHole(): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
@@ -55,7 +54,6 @@ describe('identity provider unreachable, slow, or stopped mid-flow', () => {
     live = await startTestIdp([client('Live')]);
     doomed = await startTestIdp([client('Doomed')]);
     blackHole = await startBlackHole();
-    const closedPort = await findClosedPort();
     const provider = (name: string, endpoint: string, timeout = 10) =>
       buildOidcProviderConfig({ name, client_id: `client-${name}`, client_secret: SECRET, configuration_endpoint: endpoint, timeout });
     t = await createTestContext({
@@ -63,7 +61,7 @@ describe('identity provider unreachable, slow, or stopped mid-flow', () => {
         auth: {
           openid_connect: [
             provider('Live', `${live.issuer}/.well-known/openid-configuration`),
-            provider('Down', `http://127.0.0.1:${closedPort}/.well-known/openid-configuration`),
+            provider('Down', `http://127.0.0.1:${CLOSED_LOOPBACK_PORT}/.well-known/openid-configuration`),
             provider('Slow', `${blackHole.url}/.well-known/openid-configuration`, SLOW_TIMEOUT_S),
             provider('Doomed', `${doomed.issuer}/.well-known/openid-configuration`),
           ],

@@ -1,24 +1,22 @@
 // The OpenID Foundation's Basic and Config RP certification cases that apply to a code-flow
 // client, against a provider that misbehaves on purpose: each must end on the login page with
 // OIDC_LOGIN_FAILED (or the discovery codes), no session, no user row and no linked account.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX } from '@gatehouse/shared';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { startFakeIdp, signIdToken, unsignedIdToken, type FakeIdp, type FakeIdpBehaviour, type TokenContext } from '../test-support/fake-idp.js';
-import { GATEHOUSE_ORIGIN, buildOidcProviderConfig, expectRefused, newBrowser, signInThrough } from '../test-support/oidc-fixtures.js';
+import {
+  CLOSED_LOOPBACK_PORT,
+  GATEHOUSE_ORIGIN,
+  buildOidcProviderConfig,
+  expectRefused,
+  newBrowser,
+  signInThrough,
+} from '../test-support/oidc-fixtures.js';
 import { DISCOVERY_RETRY_MS } from './service.js';
 
 const CLIENT_ID = 'gatehouse-rp';
-
-async function findClosedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('RP certification cases against a misbehaving provider', () => {
   let idp: FakeIdp;
@@ -37,7 +35,7 @@ describe('RP certification cases against a misbehaving provider', () => {
             provider('Mismatch'),
             provider('Flaky'),
             provider('PathIssuer', { configuration_endpoint: `${idp.issuer}/application/o/gatehouse` }),
-            provider('Down', { configuration_endpoint: `http://127.0.0.1:${await findClosedPort()}/realms/media` }),
+            provider('Down', { configuration_endpoint: `http://127.0.0.1:${CLOSED_LOOPBACK_PORT}/realms/media` }),
           ],
         },
       },

@@ -69,3 +69,12 @@ export async function proveEmailOf(t: TestContext, userId: string): Promise<void
 export function hasSessionCookie(setCookies: readonly string[]): boolean {
   return setCookies.some((line) => line.startsWith(`${SESSION_COOKIE}=`) && !line.startsWith(`${SESSION_COOKIE}=;`));
 }
+
+/**
+ * A loopback port nothing listens on, for an identity provider that cannot be reached. 1023 is
+ * privileged and reserved, the suite only listens on ports the kernel hands out, and it is not on
+ * fetch's list of blocked ports (port 1 is: undici refuses it before connecting). A port found free
+ * and then released could be handed to a test file running in parallel (seen once: discovery got
+ * another server's 404 instead of ECONNREFUSED).
+ */
+export const CLOSED_LOOPBACK_PORT = 1023;
