@@ -45,5 +45,3 @@ export function createSessionCache(ttlMs: number) {
     },
   };
 }
-
-export type SessionCache = ReturnType<typeof createSessionCache>;

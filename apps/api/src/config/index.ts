@@ -1,2 +1,2 @@
-export { loadConfig, ConfigError, type LoadConfigOptions } from './load-config.js';
+export { loadConfig, ConfigError } from './load-config.js';
 export type * from './types.js';

@@ -29,7 +29,6 @@ export type ServerConfig = Config['server'];
 export type AuthConfig = Config['auth'];
 export type DatabaseConfig = Config['database'];
 export type LoggingConfig = Config['logging'];
-export type MetricsConfig = Config['metrics'];
 export type RateLimitsConfig = AuthConfig['rate_limits'];
 export type ForwardAuthConfig = AuthConfig['forward_auth'];
 export type ForwardAuthRule = ForwardAuthConfig['rules'][number];
@@ -38,8 +37,6 @@ export type SmtpConfig = NonNullable<Config['notifications']['smtp_config']>;
 export type LogLevel = ServerConfig['log_level'];
 export type LogFormat = LoggingConfig['format'];
 export type OidcUsernameClaim = OidcProviderConfig['username_claim'];
-export type OidcTokenEndpointAuthMethod = OidcProviderConfig['token_endpoint_auth_method'];
-export type OidcCallbackForm = OidcProviderConfig['callback'];
 
 export interface LoadedConfig {
   readonly config: Config;

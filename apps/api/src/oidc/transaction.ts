@@ -77,5 +77,3 @@ export function createTransactionSealer(tokenSecret: string) {
     },
   };
 }
-
-export type TransactionSealer = ReturnType<typeof createTransactionSealer>;
