@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { CLIENT, createRecordingMailer, createUnitServices } from '../test-support/unit-services.js';
+import { CLIENT, createRecordingMailer, createUnitServices, WITH_SMTP } from '../test-support/unit-services.js';
 
 const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
 
@@ -31,9 +31,7 @@ describe('EmailProofService (fake repositories)', () => {
     const mailer = createRecordingMailer();
     const u = createUnitServices({
       mailer,
-      config: {
-        notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } },
-      },
+      config: WITH_SMTP,
     });
     const ann = await u.addUser({ email: 'ann@example.com' });
     const pending = await u.services.emailProof.startEmailChange(ann, 'new@example.com');

@@ -31,6 +31,11 @@ export function createRecordingMailer(): Mailer & { sent: MailMessage[] } {
 
 export const STRONG = 'correct horse battery staple';
 
+/** Config with an SMTP table, for the flows that behave differently once mail can be sent. */
+export const WITH_SMTP: ConfigOverrides = {
+  notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } },
+};
+
 export function createUnitServices(options: { config?: ConfigOverrides; mailer?: Mailer | null } = {}) {
   const config: Config = buildTestConfig(options.config);
   const clock = createTestClock(new Date('2026-12-06T12:00:00Z'));

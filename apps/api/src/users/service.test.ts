@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { CLI_ACTOR, actorOf } from '../audit/service.js';
-import { CLIENT, STRONG, createRecordingMailer, createUnitServices } from '../test-support/unit-services.js';
+import { CLIENT, STRONG, createRecordingMailer, createUnitServices, WITH_SMTP } from '../test-support/unit-services.js';
 
 describe('UserService (fake repositories)', () => {
   it('creates an account without a password together with its setup link, and refuses a taken address', async () => {
@@ -72,9 +72,7 @@ describe('UserService (fake repositories)', () => {
     const mailer = createRecordingMailer();
     const u = createUnitServices({
       mailer,
-      config: {
-        notifications: { smtp_config: { smtp_host: 'smtp.test', smtp_port: 25, smtp_user: '', smtp_password: '', from_email: 'g@example.com' } },
-      },
+      config: WITH_SMTP,
     });
     const ann = await u.addUser({ email: 'ann@example.com' });
     const { session } = await u.services.auth.loginWithPassword('ann@example.com', STRONG, 'bearer', CLIENT);
