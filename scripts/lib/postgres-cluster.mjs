@@ -3,7 +3,7 @@
 // It is also stopped when this process exits or is interrupted, so no server is ever left running.
 import { spawnSync } from 'node:child_process';
 import { accessSync, chownSync, constants, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { findFreePort } from './free-port.mjs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -36,18 +36,6 @@ export function findPostgresBinDir() {
     if (isExecutable(path.join(directory, 'initdb')) && isExecutable(path.join(directory, 'pg_ctl'))) return directory;
   }
   return null;
-}
-
-function findFreePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function lookUpPostgresUser() {

@@ -4,6 +4,7 @@
  * OpenAPI document needs (summaries, descriptions, error codes) is in route-docs.ts, so the web
  * client's bundle does not carry it.
  */
+import type { QueryName } from './queries.js';
 import type { SchemaName } from './schemas.js';
 
 export const API_PREFIX = '/api/v1';
@@ -33,6 +34,8 @@ export interface RouteSpec {
   /** An account awaiting approval may call this route (all other user routes refuse it). */
   allowPending?: true;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
+  /** The query parameters it reads, checked like a body (queries.ts). */
+  query?: QueryName;
   response: { status: number; schema?: SchemaName };
 }
 
@@ -203,6 +206,7 @@ export const ROUTES = {
     method: 'get',
     path: '/users',
     auth: 'admin',
+    query: 'UserSearchQuery',
     response: { status: 200, schema: 'UserPage' },
   },
   createUser: {
@@ -247,12 +251,14 @@ export const ROUTES = {
     method: 'get',
     path: '/audit',
     auth: 'admin',
+    query: 'AuditEventQuery',
     response: { status: 200, schema: 'AuditEventPage' },
   },
   forwardAuth: {
     method: 'get',
     path: '/auth/forward',
     auth: 'none',
+    query: 'ForwardAuthQuery',
     response: { status: 200 },
   },
   forwardAuthReturn: {

@@ -370,4 +370,10 @@ describe('ForwardAuth from a peer that is not a trusted proxy', () => {
     expect(res.body.message).toContain('server.trusted_proxies');
     expect(res.headers['remote-user']).toBeUndefined();
   });
+
+  it('is refused as a stranger before its query string is looked at', async () => {
+    const res = await request(t.app).get(`${FORWARD}?admin=yes&group=a&group=b`).set(forwardedFor('jellyfin.example.com'));
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toBe('FORWARD_AUTH_HOST_NOT_ALLOWED');
+  });
 });

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import proxyAddr from 'proxy-addr';
 import { FORWARD_AUTH_RETURN_PATH, FORWARD_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
@@ -6,6 +6,7 @@ import type { Authenticated, AuthService } from '../auth/service.js';
 import { AppError } from '../http/app-error.js';
 import { isPendingApproval, pendingApproval, readBearerToken, readCookie } from '../http/auth-guard.js';
 import type { MountRoute } from '../http/mount-route.js';
+import { readQuery } from '../http/validate.js';
 import {
   buildOriginalUrl,
   buildRemoteHeaders,
@@ -16,6 +17,11 @@ import {
   resolveRequirement,
   type ForwardedRequest,
 } from './service.js';
+
+/** The page the proxy asked about, as the route's guard read it. */
+const FORWARDED = Symbol('forwarded');
+type ForwardedLocals = Record<typeof FORWARDED, ForwardedRequest>;
+const forwardedOf = (res: Response): ForwardedRequest => (res.locals as ForwardedLocals)[FORWARDED];
 
 /**
  * Traefik's ForwardAuth middleware calls GET /api/v1/auth/forward with the visitor's headers
@@ -61,34 +67,43 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authS
     return cookie ? authService.authenticateForward(cookie) : null;
   }
 
-  mount('forwardAuth', async (req, res) => {
-    const forwarded = readTrustedForwardedRequest(req);
-    const requirement = resolveRequirement(config, forwarded.host, { admin: req.query.admin, group: req.query.group });
-    if ('problem' in requirement) throw new AppError('VALIDATION_ERROR', requirement.problem);
+  /** The route's guard: from anyone but a trusted proxy, not even the query string is looked at. */
+  const requireTrustedProxy: RequestHandler = (req, res, next) => {
+    (res.locals as ForwardedLocals)[FORWARDED] = readTrustedForwardedRequest(req);
+    next();
+  };
 
-    const isBrowser = req.get('accept')?.includes('text/html') === true;
-    const auth = await authenticateForward(req);
-    if (!auth) {
-      // A person in a browser is sent to sign in and then back; a program gets a plain 401.
-      if (isBrowser) {
-        const returnTo = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(buildOriginalUrl(forwarded))}`;
-        res.redirect(302, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
-        return;
+  mount(
+    'forwardAuth',
+    async (req, res) => {
+      const forwarded = forwardedOf(res);
+      const requirement = resolveRequirement(config, forwarded.host, readQuery(res, 'ForwardAuthQuery'));
+
+      const isBrowser = req.get('accept')?.includes('text/html') === true;
+      const auth = await authenticateForward(req);
+      if (!auth) {
+        // A person in a browser is sent to sign in and then back; a program gets a plain 401.
+        if (isBrowser) {
+          const returnTo = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(buildOriginalUrl(forwarded))}`;
+          res.redirect(302, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
+          return;
+        }
+        throw new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
       }
-      throw new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
-    }
-    if (isPendingApproval(auth.user)) {
-      // The web UI shows an account awaiting approval its pending page on any signed-in route.
-      if (isBrowser) {
-        res.redirect(302, `${config.misc.frontend_url}/`);
-        return;
+      if (isPendingApproval(auth.user)) {
+        // The web UI shows an account awaiting approval its pending page on any signed-in route.
+        if (isBrowser) {
+          res.redirect(302, `${config.misc.frontend_url}/`);
+          return;
+        }
+        throw pendingApproval();
       }
-      throw pendingApproval();
-    }
-    const denial = findDenialReason(requirement, auth.user, auth.session.groups);
-    if (denial) throw new AppError('FORBIDDEN', denial);
-    res.set(buildRemoteHeaders(auth.user, auth.session.groups)).status(200).end();
-  });
+      const denial = findDenialReason(requirement, auth.user, auth.session.groups);
+      if (denial) throw new AppError('FORBIDDEN', denial);
+      res.set(buildRemoteHeaders(auth.user, auth.session.groups)).status(200).end();
+    },
+    { guard: requireTrustedProxy },
+  );
 
   mount('forwardAuthReturn', (req, res) => {
     const target = parseReturnUrl(config, req.query.rd);

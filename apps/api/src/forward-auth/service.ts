@@ -3,6 +3,7 @@
  * for (and may send a browser back to), what a host and the middleware's query demand of the
  * user, and the Remote-* headers that tell the protected app who is calling.
  */
+import type { ForwardAuthQuery } from '@gatehouse/shared';
 import type { Config, ForwardAuthRule } from '../config/types.js';
 
 /** The page the user asked for, as the proxy reported it. */
@@ -62,20 +63,10 @@ export function findRule(config: Config, host: string): ForwardAuthRule | null {
 }
 
 /**
- * What the host's rule and the middleware's query parameters (?admin=true, ?group=a,b) demand,
- * together: each can only add requirements. A problem string when a parameter is malformed.
+ * What the host's rule and the middleware's query parameters (?admin=true, ?group=a,b; checked by
+ * the route mounter) demand, together: each can only add requirements.
  */
-export function resolveRequirement(
-  config: Config,
-  host: string,
-  query: { admin?: unknown; group?: unknown },
-): AccessRequirement | { problem: string } {
-  if (query.admin !== undefined && query.admin !== 'true' && query.admin !== 'false') {
-    return { problem: 'The admin query parameter must be "true" or "false", given once.' };
-  }
-  if (query.group !== undefined && typeof query.group !== 'string') {
-    return { problem: 'The group query parameter must be given once, as a comma-separated list.' };
-  }
+export function resolveRequirement(config: Config, host: string, query: ForwardAuthQuery): AccessRequirement {
   const rule = findRule(config, host);
   const queryGroups = (query.group ?? '')
     .split(',')

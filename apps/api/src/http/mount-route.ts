@@ -3,26 +3,36 @@ import { ROUTES, type RouteName, type RouteSpec } from '@gatehouse/shared';
 import { AppError } from './app-error.js';
 import { requireAdmin, requireUser } from './auth-guard.js';
 import { reenterRequestScope } from './request-context.js';
-import { validateBody, type RequestValidators } from './validate.js';
+import { validateBody, validateQuery, type RequestValidators } from './validate.js';
 
 /** Request bodies here are a few fields; anything bigger is not a legitimate client. */
 const BODY_LIMIT = '16kb';
 const parseJson = express.json({ limit: BODY_LIMIT });
 const parseForm = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 });
 
-export type MountRoute = (name: RouteName, handler: RequestHandler) => void;
+export interface MountOptions {
+  /**
+   * Runs before everything else the route checks: for a route whose callers are decided by
+   * something other than a session (ForwardAuth answers only trusted proxies), so a stranger is
+   * refused as such before being told what was wrong with the query.
+   */
+  guard?: RequestHandler;
+}
+
+export type MountRoute = (name: RouteName, handler: RequestHandler, options?: MountOptions) => void;
 
 /**
  * Mounts a route exactly as the shared ROUTES table describes it — method, path, who may call
- * it, what body it takes — so the API, the OpenAPI document and the web client cannot disagree.
+ * it, what query and body it takes — so the API, the OpenAPI document and the web client cannot disagree.
  */
 export function createRouteMounter(router: Router, validators: RequestValidators): MountRoute {
-  return (name, handler) => {
+  return (name, handler, options = {}) => {
     const spec: RouteSpec = ROUTES[name];
-    const handlers: RequestHandler[] = [];
+    const handlers: RequestHandler[] = options.guard ? [options.guard] : [];
     // An account awaiting approval passes only the routes that allow it, whatever their handler does.
     if (spec.auth === 'user') handlers.push(requireUser({ allowPending: spec.allowPending === true }));
     if (spec.auth === 'admin') handlers.push(requireAdmin);
+    if (spec.query) handlers.push(validateQuery(validators, spec.query));
     if (spec.request) {
       // Only routes that take a body read one, and only once the caller may call them: every
       // other request skips the parsers, and a refused one is answered without reading its body.

@@ -2,6 +2,7 @@ import {
   API_PREFIX,
   ERROR_STATUS,
   ROUTE_DOCS,
+  QUERY_SCHEMAS,
   ROUTES,
   SCHEMAS,
   SESSION_COOKIE,
@@ -66,8 +67,10 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
     // Ids are uuids; other parameters (an OIDC provider's name) are plain, case-sensitive strings.
     schema: match[1] === 'id' ? { type: 'string', format: 'uuid' } : { type: 'string' },
   }));
+  // A route whose query the mounter checks declares each parameter with its schema (queries.ts).
+  const checked: Readonly<Record<string, JsonObject>> = spec.query ? QUERY_SCHEMAS[spec.query].properties : {};
   for (const param of doc.query ?? []) {
-    const schema = param.isRepeatable ? { type: 'array', items: { type: 'string' } } : { type: 'string' };
+    const schema = checked[param.name] ?? (param.isRepeatable ? { type: 'array', items: { type: 'string' } } : { type: 'string' });
     parameters.push({ name: param.name, in: 'query', required: false, description: param.description, schema });
   }
   const errors: ErrorCode[] = [...doc.errors];

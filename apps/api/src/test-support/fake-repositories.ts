@@ -312,6 +312,17 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     lockedUntil: row.lockedUntil,
   });
   const maxDate = (a: Date, b: Date) => (a > b ? a : b);
+  /** The key's row, created or restarted as a new window of one when it has none or it is spent. */
+  const liveRow = (key: string, at: Date, windowMs: number): { row: RateLimitRow; isNew: boolean } => {
+    let row = rateLimitRow(key);
+    if (row && !isSpent(row, at)) return { row, isNew: false };
+    if (!row) {
+      row = { key, count: 0, windowStart: at, expiresAt: at, lastFailureAt: null, lockedUntil: null };
+      tables.rateLimits.push(row);
+    }
+    Object.assign(row, { count: 1, windowStart: at, expiresAt: new Date(at.getTime() + windowMs), lastFailureAt: null, lockedUntil: null });
+    return { row, isNew: true };
+  };
   const release = async (keys: readonly string[]) => {
     for (const key of keys) {
       const row = rateLimitRow(key);
@@ -345,23 +356,10 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     async reserve(entries: readonly ReserveEntry[], at: Date) {
       const reserved = new Map<string, WindowCount>();
       for (const entry of entries) {
-        let row = rateLimitRow(entry.key);
-        if (!row || isSpent(row, at)) {
-          if (!row) {
-            row = { key: entry.key, count: 0, windowStart: at, expiresAt: at, lastFailureAt: null, lockedUntil: null };
-            tables.rateLimits.push(row);
-          }
-          Object.assign(row, {
-            count: 1,
-            windowStart: at,
-            expiresAt: new Date(at.getTime() + entry.windowMs),
-            lastFailureAt: null,
-            lockedUntil: null,
-          });
-        } else if ((row.lockedUntil === null || row.lockedUntil <= at) && row.count < entry.limit) {
+        const { row, isNew } = liveRow(entry.key, at, entry.windowMs);
+        if (!isNew) {
+          if ((row.lockedUntil !== null && row.lockedUntil > at) || row.count >= entry.limit) continue;
           row.count += 1;
-        } else {
-          continue;
         }
         reserved.set(entry.key, toWindow(row));
       }
@@ -374,15 +372,7 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     },
     async stampFailures(entries: readonly FailureEntry[], at: Date) {
       for (const entry of entries) {
-        const windowEnd = new Date(at.getTime() + entry.windowMs);
-        let row = rateLimitRow(entry.key);
-        if (!row || isSpent(row, at)) {
-          if (!row) {
-            row = { key: entry.key, count: 0, windowStart: at, expiresAt: at, lastFailureAt: null, lockedUntil: null };
-            tables.rateLimits.push(row);
-          }
-          Object.assign(row, { count: 1, windowStart: at, expiresAt: windowEnd, lockedUntil: null });
-        }
+        const { row } = liveRow(entry.key, at, entry.windowMs);
         row.lastFailureAt = at;
         if (row.count >= entry.lockAt) {
           row.lockedUntil = entry.lockUntil;

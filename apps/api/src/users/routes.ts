@@ -1,16 +1,17 @@
-import type {
-  AdminCreateUserRequest,
-  AdminCreateUserResponse,
-  AdminUpdateUserRequest,
-  RevokedSessions,
-  SessionRead,
-  UpdateMeRequest,
-  UserPage,
+import {
+  USER_PAGE_SIZE_DEFAULT,
+  type AdminCreateUserRequest,
+  type AdminCreateUserResponse,
+  type AdminUpdateUserRequest,
+  type RevokedSessions,
+  type SessionRead,
+  type UpdateMeRequest,
+  type UserPage,
 } from '@gatehouse/shared';
 import type { MountRoute } from '../http/mount-route.js';
 import { getRequestAuth } from '../http/auth-guard.js';
 import type { UserService } from './service.js';
-import { parseUserSearchQuery } from './search-query.js';
+import { readQuery } from '../http/validate.js';
 import { toUserRead } from './user-read.js';
 import { actorOf } from '../audit/service.js';
 
@@ -60,8 +61,9 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
     res.json((await users.listAll()).map(toUserRead));
   });
 
-  mount('searchUsers', async (req, res) => {
-    const query = parseUserSearchQuery(req.query);
+  mount('searchUsers', async (_req, res) => {
+    const { q = '', page = '1', per_page: perPage } = readQuery(res, 'UserSearchQuery');
+    const query = { text: q.trim(), page: Number(page), perPage: perPage === undefined ? USER_PAGE_SIZE_DEFAULT : Number(perPage) };
     const { users: found, total } = await users.search(query);
     res.json({ items: found.map(toUserRead), total, page: query.page, per_page: query.perPage } satisfies UserPage);
   });
