@@ -7,6 +7,7 @@ import type { AppContext } from './context.js';
 import { mountAuthRoutes } from './auth/routes.js';
 import { createSessionCookies } from './auth/session-cookies.js';
 import { mountOidcRoutes } from './oidc/routes.js';
+import { mountSecondFactorRoutes } from './second-factor/routes.js';
 import { createAuthenticator, createCsrfGuard, createSessionCacheInvalidator } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
 import { createRequestContext } from './http/request-context.js';
@@ -69,6 +70,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   const { oidc } = services;
   mountAuthRoutes(mount, ctx, authService, (session) => oidc.findEndSessionUrl(session));
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService), services.reauthentication);
+  mountSecondFactorRoutes(mount, ctx, services.secondFactor, authService, services.users.getById);
   mountPasswordResetRoutes(mount, services.passwordReset, services.emailProof);
   mountAuditRoutes(mount, services.audit);
   mountSystemRoutes(mount, ctx);

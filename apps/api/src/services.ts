@@ -13,6 +13,8 @@ import { createEmailProofService } from './password-reset/email-proof.js';
 import { createPasswordResetService } from './password-reset/reset-by-email.js';
 import { createAuthService } from './auth/service.js';
 import { createReauthentication } from './auth/reauthentication.js';
+import { createSessionIssuer } from './auth/session-issuer.js';
+import { createSecondFactorService } from './second-factor/service.js';
 import { createUserService } from './users/service.js';
 import { ensureAdminAccounts } from './users/admin-bootstrap.js';
 import { createOidcService } from './oidc/service.js';
@@ -24,10 +26,12 @@ export function createServices(ctx: AppContext, data: DataAccess = createDataAcc
   const tokens = createPasswordTokenService({ ...data, config, clock, logger, passwordHasher, audit });
   const emailProof = createEmailProofService({ ...ctx, ...data, tokens, rateLimiter, audit });
   const passwordReset = createPasswordResetService({ ...ctx, users: data.users, tokens, rateLimiter, audit });
-  const auth = createAuthService({ ...ctx, ...data, rateLimiter, audit, emailProof });
+  const issueSession = createSessionIssuer({ config, clock, sessions: data.sessions });
   const reauthentication = createReauthentication({ ...ctx, ...data, rateLimiter, audit });
+  const secondFactor = createSecondFactorService({ config, clock, logger, data, rateLimiter, audit, reauthentication, issueSession });
+  const auth = createAuthService({ ...ctx, ...data, rateLimiter, audit, emailProof, issueSession, secondFactor });
   const users = createUserService({ ...ctx, ...data, tokens, emailProof, audit, rateLimiter, reauthentication });
-  const oidc = createOidcService({ ...ctx, ...data, audit, rateLimiter, auth });
+  const oidc = createOidcService({ ...ctx, ...data, audit, rateLimiter, secondFactor });
 
   return {
     data,
@@ -38,15 +42,16 @@ export function createServices(ctx: AppContext, data: DataAccess = createDataAcc
     passwordReset,
     auth,
     reauthentication,
+    secondFactor,
     users,
     oidc,
     /** Applies [auth] admin_emails (main.ts runs it under the migration lock). */
     ensureAdminAccounts: () => ensureAdminAccounts({ config, clock, logger, users: data.users, tokens }),
     /**
-     * Housekeeping: dead sessions, spent rate-limit windows and OIDC transactions, and audit events
+     * Housekeeping: dead sessions, spent rate-limit windows, OIDC transactions and pending sign-ins, and audit events
      * past [audit] retention_days.
      */
-    purgeExpired: () => Promise.all([auth.purgeExpired(), oidc.purgeSpentTransactions(), audit.prune()]),
+    purgeExpired: () => Promise.all([auth.purgeExpired(), oidc.purgeSpentTransactions(), secondFactor.purgeExpired(), audit.prune()]),
   };
 }
 

@@ -17,12 +17,18 @@ export const AUDIT_EVENT_TYPES = [
   'session.revoked',
   'session.reauthenticated',
   'session.reauthentication_failed',
+  'second_factor.enrolled',
+  'second_factor.removed',
+  'second_factor.failed',
+  'second_factor.recovery_code_used',
+  'second_factor.recovery_codes_regenerated',
   'admin.user_created',
   'admin.user_updated',
   'admin.user_deleted',
   'admin.reset_link_issued',
   'admin.sessions_revoked',
   'admin.user_unlocked',
+  'admin.second_factor_reset',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

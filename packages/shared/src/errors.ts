@@ -56,6 +56,16 @@ export const ErrorCode = {
   REAUTHENTICATION_REQUIRED: 'REAUTHENTICATION_REQUIRED',
   LINKED_ACCOUNT_NOT_FOUND: 'LINKED_ACCOUNT_NOT_FOUND',
   LAST_SIGN_IN_METHOD: 'LAST_SIGN_IN_METHOD',
+  /** The password was right; the account has a second factor: complete with its code (see `second_factor`). */
+  SECOND_FACTOR_REQUIRED: 'SECOND_FACTOR_REQUIRED',
+  /** A wrong, reused or malformed authenticator or recovery code. */
+  SECOND_FACTOR_INVALID: 'SECOND_FACTOR_INVALID',
+  /** The pending sign-in is unknown, expired, used or refused after too many wrong codes: start again. */
+  SECOND_FACTOR_EXPIRED: 'SECOND_FACTOR_EXPIRED',
+  /** [auth] second_factor requires this account to add a second factor before anything else. */
+  SECOND_FACTOR_ENROLMENT_REQUIRED: 'SECOND_FACTOR_ENROLMENT_REQUIRED',
+  TOTP_ALREADY_ENABLED: 'TOTP_ALREADY_ENABLED',
+  TOTP_NOT_ENABLED: 'TOTP_NOT_ENABLED',
   RATE_LIMITED: 'RATE_LIMITED',
   FORWARD_AUTH_HOST_NOT_ALLOWED: 'FORWARD_AUTH_HOST_NOT_ALLOWED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -112,6 +122,12 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   REAUTHENTICATION_REQUIRED: 403,
   LINKED_ACCOUNT_NOT_FOUND: 404,
   LAST_SIGN_IN_METHOD: 409,
+  SECOND_FACTOR_REQUIRED: 401,
+  SECOND_FACTOR_INVALID: 400,
+  SECOND_FACTOR_EXPIRED: 401,
+  SECOND_FACTOR_ENROLMENT_REQUIRED: 403,
+  TOTP_ALREADY_ENABLED: 409,
+  TOTP_NOT_ENABLED: 409,
   RATE_LIMITED: 429,
   FORWARD_AUTH_HOST_NOT_ALLOWED: 403,
   SERVICE_UNAVAILABLE: 503,
@@ -124,9 +140,18 @@ export interface FieldError {
   message: string;
 }
 
+/** How to complete a sign-in that answered SECOND_FACTOR_REQUIRED. */
+export interface SecondFactorChallenge {
+  /** Bearer sign-in only; a browser holds it in an HttpOnly cookie. */
+  token?: string;
+  methods: ('totp' | 'recovery_code')[];
+  expires_in: number;
+}
+
 export interface ErrorResponse {
   detail: ErrorCode;
   message: string;
+  second_factor?: SecondFactorChallenge;
   /** The X-Request-Id of the request, to find its lines in the server log. */
   request_id?: string;
   errors?: FieldError[];

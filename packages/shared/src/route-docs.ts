@@ -22,10 +22,21 @@ export interface RouteDoc {
 
 export const ROUTE_DOCS = {
   jwtLogin: {
-    summary: 'Sign in with email and password; returns a bearer token.',
+    summary:
+      'Sign in with email and password; returns a bearer token. An account with a second factor answers 401 ' +
+      'SECOND_FACTOR_REQUIRED instead, whose `second_factor.token` POST /auth/jwt/login/second-factor completes with a code.',
     tag: 'auth',
     response: 'Signed in.',
-    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'RATE_LIMITED'],
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'SECOND_FACTOR_REQUIRED', 'VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
+  jwtSecondFactor: {
+    summary:
+      'Second step of a Bearer sign-in that answered SECOND_FACTOR_REQUIRED: its `token` and the authenticator code ' +
+      '(or a recovery code); returns the bearer token. Wrong codes are braked like wrong passwords; after five on one ' +
+      'sign-in, or once it expires (5 minutes), start again with the password.',
+    tag: 'auth',
+    response: 'Signed in.',
+    errors: ['SECOND_FACTOR_INVALID', 'SECOND_FACTOR_EXPIRED', 'VALIDATION_ERROR', 'RATE_LIMITED'],
   },
   jwtLogout: {
     summary: 'End the session of the bearer token used for this request.',
@@ -34,10 +45,18 @@ export const ROUTE_DOCS = {
     errors: ['UNAUTHORIZED'],
   },
   cookieLogin: {
-    summary: 'Sign in with email and password; sets the session cookie.',
+    summary:
+      'Sign in with email and password; sets the session cookie. An account with a second factor answers 401 ' +
+      'SECOND_FACTOR_REQUIRED and a short-lived HttpOnly cookie that POST /auth/cookie/login/second-factor completes.',
     tag: 'auth',
     response: 'Signed in; Set-Cookie carries the session.',
-    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
+    errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'SECOND_FACTOR_REQUIRED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
+  },
+  cookieSecondFactor: {
+    summary: 'Second step of a browser sign-in that answered SECOND_FACTOR_REQUIRED: the authenticator code (or a recovery code).',
+    tag: 'auth',
+    response: 'Signed in; Set-Cookie carries the session.',
+    errors: ['SECOND_FACTOR_INVALID', 'SECOND_FACTOR_EXPIRED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
   },
   cookieLogout: {
     summary: 'End the cookie session and clear the cookie.',
@@ -198,6 +217,38 @@ export const ROUTE_DOCS = {
     response: 'Unlinked.',
     errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'LINKED_ACCOUNT_NOT_FOUND', 'LAST_SIGN_IN_METHOD'],
   },
+  getMySecondFactor: {
+    summary: 'Which second factors this account has, and whether [auth] second_factor requires one.',
+    tag: 'users',
+    response: 'The account’s second factors.',
+    errors: ['UNAUTHORIZED'],
+  },
+  startTotp: {
+    summary:
+      'Start setting up an authenticator app: a new secret (and its otpauth:// URI for a QR code), active once ' +
+      'confirmed with a code. Needs a recent sign-in.',
+    tag: 'users',
+    response: 'The secret, shown only now.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'TOTP_ALREADY_ENABLED'],
+  },
+  confirmTotp: {
+    summary: 'Confirm the authenticator app with a current code: it then guards every password sign-in. Returns ten recovery codes.',
+    tag: 'users',
+    response: 'Recovery codes, shown only now.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'TOTP_NOT_ENABLED', 'TOTP_ALREADY_ENABLED', 'SECOND_FACTOR_INVALID', 'VALIDATION_ERROR', 'RATE_LIMITED'],
+  },
+  removeTotp: {
+    summary: 'Remove the authenticator app and the recovery codes. Needs a recent sign-in.',
+    tag: 'users',
+    response: 'Removed.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'TOTP_NOT_ENABLED'],
+  },
+  regenerateRecoveryCodes: {
+    summary: 'Ten new recovery codes; the old ones stop working. Needs a recent sign-in.',
+    tag: 'users',
+    response: 'Recovery codes, shown only now.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'TOTP_NOT_ENABLED'],
+  },
   reauthenticateMe: {
     summary:
       'Prove the owner of this session again, before linking, unlinking or an email change: with the current ' +
@@ -278,6 +329,14 @@ export const ROUTE_DOCS = {
     tag: 'users',
     response: 'User deleted.',
     errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF'],
+  },
+  resetUserSecondFactor: {
+    summary:
+      'Remove a user’s second factors (authenticator app and recovery codes), for someone who lost both (admin). ' +
+      'Their next sign-in needs only the password; where [auth] second_factor requires one, they set up a new one first.',
+    tag: 'users',
+    response: 'Reset (also when there was nothing to reset).',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND'],
   },
   listAuditEvents: {
     summary: 'The audit trail, newest first, filtered and paged (admin).',

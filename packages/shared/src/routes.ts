@@ -16,6 +16,8 @@ export const CSRF_COOKIE = 'gatehouse_csrf';
 /** ForwardAuth's own credential (Domain = auth.cookie_domain): valid only for GET /auth/forward. */
 export const FORWARD_COOKIE = 'gatehouse_forward';
 export const CSRF_HEADER = 'x-csrf-token';
+/** HttpOnly, 5 minutes: a browser's sign-in that waits for its second factor (POST /auth/cookie/login/second-factor). */
+export const SECOND_FACTOR_COOKIE = 'gatehouse_2fa';
 
 /** GET /users paging: the page size when none is asked for, and the largest allowed. */
 export const USER_PAGE_SIZE_DEFAULT = 25;
@@ -33,6 +35,11 @@ export interface RouteSpec {
   auth: RouteAuth;
   /** An account awaiting approval may call this route (all other user routes refuse it). */
   allowPending?: true;
+  /**
+   * A session that must add a second factor first ([auth] second_factor) may call this route;
+   * all other user routes refuse it with SECOND_FACTOR_ENROLMENT_REQUIRED.
+   */
+  allowEnrolment?: true;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
   /** The query parameters it reads, checked like a body (queries.ts). */
   query?: QueryName;
@@ -54,8 +61,16 @@ export const ROUTES = {
     method: 'post',
     path: '/auth/jwt/logout',
     auth: 'user',
+    allowEnrolment: true,
     allowPending: true,
     response: { status: 204 },
+  },
+  jwtSecondFactor: {
+    method: 'post',
+    path: '/auth/jwt/login/second-factor',
+    auth: 'none',
+    request: { schema: 'SecondFactorLoginRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'TokenResponse' },
   },
   cookieLogin: {
     method: 'post',
@@ -64,10 +79,18 @@ export const ROUTES = {
     request: { schema: 'LoginRequest', contentTypes: FORM_OR_JSON },
     response: { status: 204 },
   },
+  cookieSecondFactor: {
+    method: 'post',
+    path: '/auth/cookie/login/second-factor',
+    auth: 'none',
+    request: { schema: 'SecondFactorLoginRequest', contentTypes: JSON_ONLY },
+    response: { status: 204 },
+  },
   cookieLogout: {
     method: 'post',
     path: '/auth/cookie/logout',
     auth: 'user',
+    allowEnrolment: true,
     allowPending: true,
     response: { status: 200, schema: 'LogoutResponse' },
   },
@@ -142,6 +165,7 @@ export const ROUTES = {
     method: 'get',
     path: '/users/me',
     auth: 'user',
+    allowEnrolment: true,
     allowPending: true,
     response: { status: 200, schema: 'UserRead' },
   },
@@ -193,8 +217,43 @@ export const ROUTES = {
     method: 'post',
     path: '/users/me/reauthenticate',
     auth: 'user',
+    allowEnrolment: true,
     request: { schema: 'ReauthenticateRequest', contentTypes: JSON_ONLY },
     response: { status: 200, schema: 'ReauthenticateResponse' },
+  },
+  getMySecondFactor: {
+    method: 'get',
+    path: '/users/me/second-factor',
+    auth: 'user',
+    allowEnrolment: true,
+    response: { status: 200, schema: 'SecondFactorStatus' },
+  },
+  startTotp: {
+    method: 'post',
+    path: '/users/me/totp',
+    auth: 'user',
+    allowEnrolment: true,
+    response: { status: 200, schema: 'TotpEnrolment' },
+  },
+  confirmTotp: {
+    method: 'post',
+    path: '/users/me/totp/confirm',
+    auth: 'user',
+    allowEnrolment: true,
+    request: { schema: 'TotpConfirmRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'RecoveryCodes' },
+  },
+  removeTotp: {
+    method: 'delete',
+    path: '/users/me/totp',
+    auth: 'user',
+    response: { status: 204 },
+  },
+  regenerateRecoveryCodes: {
+    method: 'post',
+    path: '/users/me/recovery-codes',
+    auth: 'user',
+    response: { status: 200, schema: 'RecoveryCodes' },
   },
   listUsers: {
     method: 'get',
@@ -244,6 +303,12 @@ export const ROUTES = {
   deleteUser: {
     method: 'delete',
     path: '/users/:id',
+    auth: 'admin',
+    response: { status: 204 },
+  },
+  resetUserSecondFactor: {
+    method: 'delete',
+    path: '/users/:id/second-factor',
     auth: 'admin',
     response: { status: 204 },
   },

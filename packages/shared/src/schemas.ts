@@ -191,6 +191,8 @@ export const UserReadSchema = {
     is_superuser: { type: 'boolean' },
     is_verified: { type: 'boolean' },
     has_password: { type: 'boolean' },
+    /** A second factor (an authenticator app) guards the account's password sign-in. */
+    has_second_factor: { type: 'boolean' },
     /** When the address was proven (link, identity provider or administrator); null while unproven. */
     email_verified_at: { type: ['string', 'null'], format: 'date-time' },
     /** A self-service email change waiting for the new address to confirm; null when none. */
@@ -207,6 +209,7 @@ export const UserReadSchema = {
     'is_superuser',
     'is_verified',
     'has_password',
+    'has_second_factor',
     'email_verified_at',
     'pending_email',
     'created_at',
@@ -517,6 +520,83 @@ export const AuditEventPageSchema = {
   additionalProperties: false,
 } as const;
 
+// An authenticator's six digits (a space in the middle, as apps show them, is allowed).
+const totpCode = { type: 'string', pattern: '^\\s*[0-9]{3}\\s?[0-9]{3}\\s*$', description: 'The six digits the authenticator app shows.' } as const;
+const recoveryCode = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 64,
+  description: 'One of the recovery codes (any case; dashes and spaces ignored).',
+} as const;
+
+export const SecondFactorLoginRequestSchema = {
+  $id: 'SecondFactorLoginRequest',
+  title: 'SecondFactorLoginRequest',
+  description:
+    'Completes a sign-in that answered SECOND_FACTOR_REQUIRED: `code` from the authenticator app, or one `recovery_code`. ' +
+    'The Bearer flow also sends the `token` that answer carried; a browser has it as a cookie.',
+  type: 'object',
+  properties: {
+    token: { type: 'string', minLength: 1, maxLength: 2048 },
+    code: totpCode,
+    recovery_code: recoveryCode,
+  },
+  oneOf: [
+    { properties: { code: true }, required: ['code'] },
+    { properties: { recovery_code: true }, required: ['recovery_code'] },
+  ],
+  additionalProperties: false,
+} as const;
+
+export const SecondFactorStatusSchema = {
+  $id: 'SecondFactorStatus',
+  title: 'SecondFactorStatus',
+  type: 'object',
+  properties: {
+    totp: { type: 'boolean', description: 'An authenticator app is set up and confirmed.' },
+    recovery_codes_left: { type: 'integer', description: 'Unused recovery codes.' },
+    required: { type: 'boolean', description: '[auth] second_factor requires this account to have one.' },
+    enrolment_required: {
+      type: 'boolean',
+      description: 'This session may do nothing but add a second factor (and read its account, sign out) until it does.',
+    },
+  },
+  required: ['totp', 'recovery_codes_left', 'required', 'enrolment_required'],
+  additionalProperties: false,
+} as const;
+
+export const TotpEnrolmentSchema = {
+  $id: 'TotpEnrolment',
+  title: 'TotpEnrolment',
+  description: 'A new authenticator secret, not active until confirmed with a code from it. Shown only now.',
+  type: 'object',
+  properties: {
+    secret: { type: 'string', description: 'Base32, for typing into the app.' },
+    otpauth_url: { type: 'string', description: 'The otpauth:// URI the QR code carries.' },
+  },
+  required: ['secret', 'otpauth_url'],
+  additionalProperties: false,
+} as const;
+
+export const TotpConfirmRequestSchema = {
+  $id: 'TotpConfirmRequest',
+  title: 'TotpConfirmRequest',
+  type: 'object',
+  properties: { code: totpCode },
+  required: ['code'],
+  additionalProperties: false,
+} as const;
+
+export const RecoveryCodesSchema = {
+  $id: 'RecoveryCodes',
+  title: 'RecoveryCodes',
+  description: 'Ten single-use recovery codes, shown only now; any earlier ones no longer work.',
+  type: 'object',
+  properties: { recovery_codes: { type: 'array', items: { type: 'string' } } },
+  required: ['recovery_codes'],
+  additionalProperties: false,
+} as const;
+
 export const ErrorResponseSchema = {
   $id: 'ErrorResponse',
   title: 'ErrorResponse',
@@ -524,6 +604,22 @@ export const ErrorResponseSchema = {
   properties: {
     detail: { type: 'string', description: 'Machine-readable error code.' },
     message: { type: 'string', description: 'Human-readable explanation.' },
+    second_factor: {
+      type: 'object',
+      description: 'SECOND_FACTOR_REQUIRED only: how to complete the sign-in.',
+      properties: {
+        token: {
+          type: 'string',
+          description:
+            'Bearer sign-in (/auth/jwt/login) only: send it to POST /auth/jwt/login/second-factor with a code. ' +
+            'A browser (/auth/cookie/login) holds it in an HttpOnly cookie instead.',
+        },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] } },
+        expires_in: { type: 'integer', description: 'Seconds left to complete it.' },
+      },
+      required: ['methods', 'expires_in'],
+      additionalProperties: false,
+    },
     request_id: {
       type: 'string',
       description: 'The request id (also in the X-Request-Id header and on every server log line about the request).',
@@ -576,6 +672,11 @@ export const SCHEMAS = {
   AuditEvent: AuditEventSchema,
   AuditEventPage: AuditEventPageSchema,
   Readiness: ReadinessSchema,
+  SecondFactorLoginRequest: SecondFactorLoginRequestSchema,
+  SecondFactorStatus: SecondFactorStatusSchema,
+  TotpEnrolment: TotpEnrolmentSchema,
+  TotpConfirmRequest: TotpConfirmRequestSchema,
+  RecoveryCodes: RecoveryCodesSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
 
@@ -610,3 +711,8 @@ export type Liveness = FromSchema<typeof LivenessSchema>;
 export type AuditEvent = FromSchema<typeof AuditEventSchema>;
 export type AuditEventPage = FromSchema<typeof AuditEventPageSchema>;
 export type Readiness = FromSchema<typeof ReadinessSchema>;
+export type SecondFactorLoginRequest = FromSchema<typeof SecondFactorLoginRequestSchema>;
+export type SecondFactorStatus = FromSchema<typeof SecondFactorStatusSchema>;
+export type TotpEnrolment = FromSchema<typeof TotpEnrolmentSchema>;
+export type TotpConfirmRequest = FromSchema<typeof TotpConfirmRequestSchema>;
+export type RecoveryCodes = FromSchema<typeof RecoveryCodesSchema>;

@@ -6,7 +6,9 @@ import { readClientInfo } from '../http/client-info.js';
 import { describeProvider, listEnabledProviders } from '../oidc/providers.js';
 import { toUserRead } from '../users/user-read.js';
 import type { Session } from './repo.js';
-import type { AuthService } from './service.js';
+import type { AuthService, IssuedSession } from './service.js';
+import { AppError } from '../http/app-error.js';
+import { secondFactorRequired } from '../second-factor/service.js';
 import { createSessionCookies } from './session-cookies.js';
 
 /** RP-initiated logout: the identity provider's end-session URL for a session it started, if any. */
@@ -35,7 +37,17 @@ export function mountAuthRoutes(
 
   mount('cookieLogin', async (req, res) => {
     const body = req.body as LoginRequest;
-    const issued = await authService.loginWithPassword(body.username, body.password, 'cookie', readClientInfo(req));
+    let issued: IssuedSession;
+    try {
+      issued = await authService.loginWithPassword(body.username, body.password, 'cookie', readClientInfo(req));
+    } catch (error) {
+      // A browser keeps the pending sign-in's token in an HttpOnly cookie, never in script's reach.
+      const challenge = error instanceof AppError ? error.options.secondFactor : undefined;
+      if (challenge?.token === undefined) throw error;
+      const { token, ...withoutToken } = challenge;
+      sessionCookies.setPendingSignIn(res, token, challenge.expires_in);
+      throw secondFactorRequired(withoutToken);
+    }
     await sessionCookies.replace(res, issued);
     res.status(204).end();
   });

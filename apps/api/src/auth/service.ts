@@ -9,15 +9,10 @@ import type { SessionTransport } from '../generated/prisma/client.js';
 import { createSessionCache, type SessionWithUser } from './session-cache.js';
 import { isLiveSessionOf } from './session-liveness.js';
 import { findPasswordProblem } from './password-policy.js';
-import {
-  createForwardTokenKey,
-  createSessionTokenKey,
-  signForwardToken,
-  signSessionToken,
-  verifyForwardToken,
-  verifySessionToken,
-  type SessionClaims,
-} from './session-token.js';
+import { mustAddSecondFactor } from '../second-factor/policy.js';
+import { secondFactorRequired, type SecondFactorService } from '../second-factor/service.js';
+import { createForwardTokenKey, createSessionTokenKey, verifyForwardToken, verifySessionToken, type SessionClaims } from './session-token.js';
+import type { ClientInfo, IssueSession, IssuedSession } from './session-issuer.js';
 import type { RateLimiter } from '../rate-limit/service.js';
 import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
 import { ANONYMOUS_ACTOR, actorOf, type AuditLog } from '../audit/service.js';
@@ -25,26 +20,14 @@ import type { EmailProofService } from '../password-reset/email-proof.js';
 
 export type { SessionTransport };
 
-export interface ClientInfo {
-  userAgent: string | null;
-  ipAddress: string | null;
-}
-
-export interface IssuedSession {
-  token: string;
-  /** A cookie session's ForwardAuth credential (the gatehouse_forward cookie); null for bearer. */
-  forwardToken: string | null;
-  session: Session;
-  user: User;
-}
+export type { ClientInfo, IssuedSession };
 
 export interface Authenticated {
   user: User;
   session: Session;
+  /** [auth] second_factor: this session may do nothing but add a second factor until the account has one. */
+  mustAddSecondFactor: boolean;
 }
-
-/** A groups claim beyond this is cut: the list travels in ForwardAuth's Remote-Groups header. */
-const MAX_SESSION_GROUPS = 100;
 
 /** Only bump last_seen_at this often, so authenticated reads do not all turn into writes. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
@@ -55,6 +38,8 @@ export interface AuthServiceDeps extends Pick<AppContext, 'config' | 'clock' | '
   readonly rateLimiter: RateLimiter;
   readonly audit: AuditLog;
   readonly emailProof: Pick<EmailProofService, 'sendAfterRegistration'>;
+  readonly issueSession: IssueSession;
+  readonly secondFactor: Pick<SecondFactorService, 'finishFirstFactor'>;
 }
 
 export function createAuthService(deps: AuthServiceDeps) {
@@ -67,32 +52,6 @@ export function createAuthService(deps: AuthServiceDeps) {
   const sessionCache = createSessionCache(auth.session_cache_seconds * 1000);
 
   const badCredentials = () => new AppError('LOGIN_BAD_CREDENTIALS', 'Incorrect email or password, or the account is disabled.');
-
-  async function issueSession(
-    user: User,
-    transport: SessionTransport,
-    authMethod: string,
-    client: ClientInfo,
-    groups: readonly string[] = [],
-  ): Promise<IssuedSession> {
-    const now = deps.clock.now();
-    const expiresAt = new Date(now.getTime() + auth.session_lifetime * 1000);
-    const session = await sessions.create({
-      userId: user.id,
-      transport,
-      authMethod,
-      userAgent: client.userAgent?.slice(0, 500) ?? null,
-      ipAddress: client.ipAddress,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt,
-      groups: [...new Set(groups)].slice(0, MAX_SESSION_GROUPS).map((group) => group.slice(0, 200)),
-    });
-    const claims = { sub: user.id, sid: session.id };
-    const token = signSessionToken(claims, tokenKey, now, expiresAt);
-    const forwardToken = transport === 'cookie' ? signForwardToken(claims, forwardTokenKey, now, expiresAt) : null;
-    return { token, forwardToken, session, user };
-  }
 
   /**
    * The session a valid token names, if it is still live, used within auth.session_idle_timeout,
@@ -119,7 +78,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       });
     }
     const { user, ...session } = found;
-    return { user, session };
+    return { user, session, mustAddSecondFactor: mustAddSecondFactor(deps.config, user, session) };
   }
 
   function lookUp(claims: SessionClaims, transport: SessionTransport, now: Date): Authenticated | null | Promise<Authenticated | null> {
@@ -136,7 +95,7 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   return {
-    issueSession,
+    issueSession: deps.issueSession,
 
     /**
      * Email + password sign-in. Unknown email, wrong password, no password set and disabled
@@ -194,6 +153,10 @@ export function createAuthService(deps: AuthServiceDeps) {
       // A success wipes the account's window (its failures and this attempt) and gives the
       // client's attempt back: one statement.
       await attempt.succeeded();
+      // An account with a second factor gets no session yet: 401 SECOND_FACTOR_REQUIRED.
+      const outcome = await deps.secondFactor.finishFirstFactor(user, { transport, authMethod: 'password', client }, true);
+      if ('challenge' in outcome) throw secondFactorRequired(outcome.challenge);
+      const { issued } = outcome;
       deps.logger.info({ userId: user.id, transport }, 'User signed in with password');
       await audit.record({
         type: 'sign_in.succeeded',
@@ -203,7 +166,7 @@ export function createAuthService(deps: AuthServiceDeps) {
         ipAddress: client.ipAddress,
         details: { transport },
       });
-      return issueSession(user, transport, 'password', client);
+      return issued;
     },
 
     /**

@@ -1,5 +1,5 @@
 import type { CookieOptions, Response } from 'express';
-import { CSRF_COOKIE, FORWARD_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
+import { CSRF_COOKIE, FORWARD_COOKIE, SECOND_FACTOR_COOKIE, SESSION_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import { readPublicUrl, readSessionCookiePath } from '../http/public-url.js';
 import { deriveCsrfToken } from './session-token.js';
@@ -56,6 +56,18 @@ export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>, 
         await authService.logout(previous.session.id, previous.user);
       }
       set(res, issued);
+    },
+
+    /**
+     * A sign-in waiting for its second factor: the pending sign-in's token, HttpOnly and host-only,
+     * for POST /auth/cookie/login/second-factor. The browser that passed the first factor holds it.
+     */
+    setPendingSignIn(res: Response, token: string, maxAgeSeconds: number): void {
+      res.cookie(SECOND_FACTOR_COOKIE, token, { ...cookieOptions(true), maxAge: maxAgeSeconds * 1000 });
+    },
+
+    clearPendingSignIn(res: Response): void {
+      res.clearCookie(SECOND_FACTOR_COOKIE, cookieOptions(true));
     },
 
     clear(res: Response): void {

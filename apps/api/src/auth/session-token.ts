@@ -28,7 +28,12 @@ export function createSessionTokenKey(secret: string): crypto.KeyObject {
  * token never verifies as a session token (nor the reverse), even if the audience check were lost.
  */
 export function createForwardTokenKey(secret: string): crypto.KeyObject {
-  return crypto.createSecretKey(crypto.createHmac('sha256', secret).update('gatehouse:forward-auth-key').digest());
+  return derivePurposeKey(secret, 'gatehouse:forward-auth-key');
+}
+
+/** A key derived from token_secret for one kind of token alone (see createForwardTokenKey). */
+export function derivePurposeKey(secret: string, purpose: string): crypto.KeyObject {
+  return crypto.createSecretKey(crypto.createHmac('sha256', secret).update(purpose).digest());
 }
 
 export function signSessionToken(

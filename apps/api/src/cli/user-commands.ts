@@ -18,7 +18,7 @@ const TOGGLES: Record<string, { change: AdminUpdateUserRequest; done: string }> 
   deactivate: { change: { is_active: false }, done: 'is deactivated; its sessions were ended' },
 };
 
-export const USER_SUBCOMMANDS = ['list', 'create', ...Object.keys(TOGGLES), 'unlock', 'reset-link'] as const;
+export const USER_SUBCOMMANDS = ['list', 'create', ...Object.keys(TOGGLES), 'unlock', 'reset-link', 'reset-2fa'] as const;
 
 export function requireEmail(value: string | undefined, usage: string): string {
   if (value === undefined || !EMAIL_SHAPE.test(value.trim())) throw new CliError(`Give an email address: ${usage}`, 2);
@@ -31,6 +31,7 @@ function describeUser(user: User): string {
     user.isActive ? 'active' : 'DEACTIVATED',
     user.isVerified ? 'verified' : 'unverified',
     user.hashedPassword ? 'password' : 'no password',
+    ...(user.secondFactorEnrolled ? ['2FA'] : []),
   ];
   return `${user.email.padEnd(32)} ${flags.join(', ').padEnd(40)} ${user.createdAt.toISOString().slice(0, 10)}  ${user.id}`;
 }
@@ -78,6 +79,11 @@ export async function runUsersCommand(
     if (subcommand === 'unlock') {
       await users.unlock(CLI_ACTOR, user.id);
       cli.out(`${user.email} can try to sign in again: its failed sign-in count was cleared.\n`);
+      return;
+    }
+    if (subcommand === 'reset-2fa') {
+      await services.secondFactor.reset(CLI_ACTOR, user);
+      cli.out(`${user.email}'s authenticator app and recovery codes were removed; the password alone signs in until a new one is set up.\n`);
       return;
     }
     if (subcommand === 'reset-link') {

@@ -23,6 +23,8 @@ const DEFAULT_RATE_LIMITS: RateLimitsConfig = {
   register_per_client: 10,
   forgot_per_email: 5,
   forgot_per_client: 20,
+  second_factor_failures_per_account: 5,
+  second_factor_failures_per_client: 50,
 };
 
 const HERE = dirname(fileURLToPath(import.meta.url));

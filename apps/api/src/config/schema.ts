@@ -87,6 +87,9 @@ const OIDC_PROVIDER_SCHEMA = {
     },
     timeout: { type: 'integer', minimum: 1, maximum: 120, default: 10 },
     end_session: { type: 'boolean', default: true },
+    // By default the provider's own sign-in (and its MFA) is trusted as it is; true: an account with
+    // a second factor must also give it after this provider, and [auth] second_factor applies.
+    require_second_factor: { type: 'boolean', default: false },
     callback: { type: 'string', enum: ['provider', 'oauth'], default: 'provider' },
   },
   // A disabled provider may be a half-filled template (MediaManager ships one); only check it once on.
@@ -173,6 +176,8 @@ const RATE_LIMITS_SCHEMA = {
     register_per_client: count(10),
     forgot_per_email: count(5),
     forgot_per_client: count(20),
+    second_factor_failures_per_account: count(5),
+    second_factor_failures_per_client: count(50),
   },
 } as const;
 
@@ -211,6 +216,10 @@ export const CONFIG_SCHEMA = {
         session_idle_timeout: { type: 'integer', minimum: 300, maximum: 7776000, default: 604800 },
         session_cache_seconds: { type: 'integer', minimum: 0, maximum: 60, default: 5 },
         reauthentication_window: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
+        // Who must have a second factor: nobody ("optional"), administrators, or everyone.
+        second_factor: { type: 'string', enum: ['optional', 'required_for_admins', 'required'], default: 'optional' },
+        // The name authenticator apps show beside the account (the otpauth:// issuer).
+        totp_issuer: { type: 'string', minLength: 1, maxLength: 100, default: 'Gatehouse' },
         admin_emails: {
           type: 'array',
           items: { type: 'string', format: 'email', maxLength: 254 },

@@ -41,7 +41,7 @@ describe('the closed-value enums migration', () => {
          ('sign_out', 'user'), ('admin.user_created', 'cli'), ('admin.user_updated', 'system'), ('sign_in.failed', 'anonymous');`,
     );
     const result = await applyMigrations(db, readMigrationFiles(MIGRATIONS_DIR), silent);
-    expect(result.applied).toEqual([ENUM_MIGRATION]);
+    expect(result.applied[0]).toBe(ENUM_MIGRATION);
 
     const { prisma } = db;
     expect((await prisma.session.findMany({ orderBy: { transport: 'asc' } })).map((s) => s.transport).sort()).toEqual(['bearer', 'cookie']);

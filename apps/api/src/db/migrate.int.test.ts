@@ -85,13 +85,22 @@ describe('start-up migrations', () => {
     await prisma.rateLimit.create({
       data: { key: 'k', count: 1, windowStart: new Date(), expiresAt: new Date(Date.now() + 1000) },
     });
+    await prisma.totpFactor.create({ data: { userId: user.id, secretEncrypted: 'v1.x.y.z', lastUsedStep: 59_000_000n } });
+    await prisma.recoveryCode.create({ data: { userId: user.id, codeHash: 'h' } });
+    await expect(prisma.recoveryCode.create({ data: { userId: user.id, codeHash: 'h' } })).rejects.toMatchObject({ code: 'P2002' });
+    await prisma.pendingSignIn.create({
+      data: { userId: user.id, transport: 'bearer', authMethod: 'password', groups: ['a'], expiresAt: new Date(Date.now() + 1000) },
+    });
     await expect(
       prisma.linkedAccount.create({
         data: { userId: user.id, provider: 'Other', issuer: 'https://idp.example', subject: 'abc' },
       }),
     ).rejects.toMatchObject({ code: 'P2002' });
-    // Deleting a user takes its sessions, links and tokens with it.
+    // Deleting a user takes its sessions, links, tokens and second factors with it.
     await prisma.user.delete({ where: { id: user.id } });
+    expect(await prisma.totpFactor.count()).toBe(0);
+    expect(await prisma.recoveryCode.count()).toBe(0);
+    expect(await prisma.pendingSignIn.count()).toBe(0);
     expect(await prisma.session.count()).toBe(0);
     expect(await prisma.linkedAccount.count()).toBe(0);
     expect(await prisma.passwordToken.count()).toBe(0);

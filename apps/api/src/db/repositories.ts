@@ -6,6 +6,7 @@ import { createLinkedAccountRepo, createOidcTransactionRepo } from '../oidc/repo
 import { createPasswordTokenRepo } from '../password-reset/repo.js';
 import { createRateLimitRepo } from '../rate-limit/repo.js';
 import { createAuditRepo } from '../audit/repo.js';
+import { createPendingSignInRepo, createRecoveryCodeRepo, createTotpFactorRepo } from '../second-factor/repo.js';
 
 function bindRepositories(db: Db, atomically: Atomically) {
   return {
@@ -16,6 +17,9 @@ function bindRepositories(db: Db, atomically: Atomically) {
     passwordTokens: createPasswordTokenRepo(db, atomically),
     rateLimits: createRateLimitRepo(db),
     auditEvents: createAuditRepo(db),
+    totpFactors: createTotpFactorRepo(db),
+    recoveryCodes: createRecoveryCodeRepo(db),
+    pendingSignIns: createPendingSignInRepo(db),
   };
 }
 

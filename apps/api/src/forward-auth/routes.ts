@@ -4,7 +4,7 @@ import { FORWARD_AUTH_RETURN_PATH, FORWARD_COOKIE } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { Authenticated, AuthService } from '../auth/service.js';
 import { AppError } from '../http/app-error.js';
-import { isPendingApproval, pendingApproval, readBearerToken, readCookie } from '../http/auth-guard.js';
+import { isPendingApproval, pendingApproval, readBearerToken, readCookie, secondFactorEnrolmentRequired } from '../http/auth-guard.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { readQuery } from '../http/validate.js';
 import {
@@ -90,13 +90,14 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authS
         }
         throw new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
       }
-      if (isPendingApproval(auth.user)) {
-        // The web UI shows an account awaiting approval its pending page on any signed-in route.
+      // An account awaiting approval, or a session that must add a second factor first, passes
+      // nowhere: the web UI shows it the pending page or the set-up page on any signed-in route.
+      if (isPendingApproval(auth.user) || auth.mustAddSecondFactor) {
         if (isBrowser) {
           res.redirect(302, `${config.misc.frontend_url}/`);
           return;
         }
-        throw pendingApproval();
+        throw isPendingApproval(auth.user) ? pendingApproval() : secondFactorEnrolmentRequired();
       }
       const denial = findDenialReason(requirement, auth.user, auth.session.groups);
       if (denial) throw new AppError('FORBIDDEN', denial);

@@ -1,8 +1,18 @@
-import { ERROR_STATUS, OIDC_ERROR_MESSAGES, isOidcErrorCode, type ErrorCode, type FieldError, type OidcErrorCode } from '@gatehouse/shared';
+import {
+  ERROR_STATUS,
+  OIDC_ERROR_MESSAGES,
+  isOidcErrorCode,
+  type ErrorCode,
+  type FieldError,
+  type OidcErrorCode,
+  type SecondFactorChallenge,
+} from '@gatehouse/shared';
 
 export interface AppErrorOptions {
   fieldErrors?: FieldError[];
   headers?: Record<string, string>;
+  /** SECOND_FACTOR_REQUIRED: how to complete the sign-in (answered as `second_factor`). */
+  secondFactor?: SecondFactorChallenge;
   /**
    * For the server log only: what happened and how an administrator fixes it. An error with a log
    * message (or a cause) is logged by the error middleware; a plain refusal is not, so a client's

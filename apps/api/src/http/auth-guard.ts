@@ -80,15 +80,29 @@ export function isPendingApproval(user: { isVerified: boolean; isSuperuser: bool
 
 export const pendingApproval = () => new AppError('ACCOUNT_PENDING_APPROVAL', 'This account is waiting for an administrator to approve it.');
 
+export const secondFactorEnrolmentRequired = () =>
+  new AppError(
+    'SECOND_FACTOR_ENROLMENT_REQUIRED',
+    'This server requires a second factor for this account. Set up an authenticator app first (POST /api/v1/users/me/totp).',
+  );
+
+interface RouteAllowances {
+  /** RouteSpec.allowPending: reading /users/me, signing out. */
+  allowPending?: boolean;
+  /** RouteSpec.allowEnrolment: the routes that add a second factor, reading /users/me, signing out. */
+  allowEnrolment?: boolean;
+}
+
 /**
- * A signed-in caller; one whose account awaits approval only where the route allows it
- * (RouteSpec.allowPending: reading /users/me, signing out).
+ * A signed-in caller; one whose account awaits approval, or whose session must add a second
+ * factor first ([auth] second_factor), only where the route allows it.
  */
-export function requireUser({ allowPending = false }: { allowPending?: boolean } = {}): RequestHandler {
+export function requireUser({ allowPending = false, allowEnrolment = false }: RouteAllowances = {}): RequestHandler {
   return (_req, res, next) => {
     const auth = findRequestAuth(res);
     if (!auth) throw unauthorized();
     if (!allowPending && isPendingApproval(auth.user)) throw pendingApproval();
+    if (!allowEnrolment && auth.mustAddSecondFactor) throw secondFactorEnrolmentRequired();
     next();
   };
 }
@@ -97,6 +111,7 @@ export const requireAdmin: RequestHandler = (_req, res, next) => {
   const auth = findRequestAuth(res);
   if (!auth) throw unauthorized();
   if (isPendingApproval(auth.user)) throw pendingApproval();
+  if (auth.mustAddSecondFactor) throw secondFactorEnrolmentRequired();
   if (!auth.user.isSuperuser) throw new AppError('FORBIDDEN', 'Only administrators can do this.');
   next();
 };

@@ -35,6 +35,7 @@ export function createErrorMiddleware(logger: Logger): ErrorRequestHandler {
             message: appError.userMessage,
             ...(requestId ? { request_id: requestId } : {}),
             ...(appError.options.fieldErrors ? { errors: appError.options.fieldErrors } : {}),
+            ...(appError.options.secondFactor ? { second_factor: appError.options.secondFactor } : {}),
           } satisfies ErrorResponse,
           headers: appError.options.headers ?? {},
         }

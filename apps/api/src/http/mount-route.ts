@@ -29,8 +29,11 @@ export function createRouteMounter(router: Router, validators: RequestValidators
   return (name, handler, options = {}) => {
     const spec: RouteSpec = ROUTES[name];
     const handlers: RequestHandler[] = options.guard ? [options.guard] : [];
-    // An account awaiting approval passes only the routes that allow it, whatever their handler does.
-    if (spec.auth === 'user') handlers.push(requireUser({ allowPending: spec.allowPending === true }));
+    // An account awaiting approval, or a session that must add a second factor first, passes only
+    // the routes that allow it, whatever their handler does.
+    if (spec.auth === 'user') {
+      handlers.push(requireUser({ allowPending: spec.allowPending === true, allowEnrolment: spec.allowEnrolment === true }));
+    }
     if (spec.auth === 'admin') handlers.push(requireAdmin);
     if (spec.query) handlers.push(validateQuery(validators, spec.query));
     if (spec.request) {

@@ -96,12 +96,18 @@ export function mountOidcRoutes(
     res.clearCookie(OIDC_TRANSACTION_COOKIE, transactionCookieOptions);
     const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     try {
-      const { issued, returnTo } = await oidc.finishSignIn({
+      const { issued, returnTo, secondFactor } = await oidc.finishSignIn({
         providerName,
         query: rawQuery,
         transactionCookie: readCookie(req, OIDC_TRANSACTION_COOKIE),
         client: readClientInfo(req),
       });
+      if (secondFactor) {
+        // The provider's sign-in was the first factor: the sign-in page asks for the second.
+        sessionCookies.setPendingSignIn(res, secondFactor.token, secondFactor.expires_in);
+        res.redirect(302, `${config.misc.frontend_url}/login?second_factor=1&returnTo=${encodeURIComponent(returnTo)}`);
+        return;
+      }
       if (issued) await sessionCookies.replace(res, issued);
       res.redirect(302, config.misc.frontend_url + returnTo);
     } catch (error) {

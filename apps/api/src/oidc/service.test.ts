@@ -32,7 +32,7 @@ function setUp(claims: () => Claims, provider: Partial<Parameters<typeof buildOi
     ...u.data,
     audit: u.services.audit,
     rateLimiter: u.services.rateLimiter,
-    auth: u.services.auth,
+    secondFactor: u.services.secondFactor,
     discover: async () => client,
   });
   const signIn = async (state?: string) => {

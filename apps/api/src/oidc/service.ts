@@ -17,11 +17,12 @@
  *   (or becomes it, for a new account); admin_groups follows the groups claim
  *   at every sign-in, both ways, but never demotes an admin_emails admin or the last active admin.
  */
-import { apiPath, EMAIL_SHAPE, sanitizeReturnTo, type LinkedAccountRead } from '@gatehouse/shared';
+import { apiPath, EMAIL_SHAPE, sanitizeReturnTo, type LinkedAccountRead, type SecondFactorChallenge } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { RateLimiter } from '../rate-limit/service.js';
 import type { OidcProviderConfig } from '../config/types.js';
-import type { AuthService, ClientInfo, IssuedSession } from '../auth/service.js';
+import type { ClientInfo, IssuedSession } from '../auth/service.js';
+import type { SecondFactorService } from '../second-factor/service.js';
 import type { Session, SessionRepo } from '../auth/repo.js';
 import { isLiveSessionOf } from '../auth/session-liveness.js';
 import { AppError, isOidcFailure, oidcFailure, type OidcFailure } from '../http/app-error.js';
@@ -50,9 +51,11 @@ export interface StartedSignIn {
 }
 
 export interface FinishedSignIn {
-  /** The new session; null when the flow linked an account to an existing session instead. */
+  /** The new session; null when the flow linked an account to an existing session instead, or waits for a second factor. */
   issued: IssuedSession | null;
   returnTo: string;
+  /** A provider with require_second_factor, for an account with one: the pending sign-in to complete. */
+  secondFactor?: SecondFactorChallenge & { token: string };
 }
 
 export interface CallbackInput {
@@ -84,14 +87,13 @@ export interface OidcServiceDeps extends Pick<AppContext, 'config' | 'clock' | '
   readonly withTransaction: WithTransaction;
   readonly audit: AuditLog;
   readonly rateLimiter: RateLimiter;
-  readonly auth: Pick<AuthService, 'issueSession'>;
+  readonly secondFactor: Pick<SecondFactorService, 'finishFirstFactor'>;
   /** Discovery and the protocol; tests pass a fake. */
   readonly discover?: typeof discoverOidcClient;
 }
 
 export function createOidcService(deps: OidcServiceDeps) {
   const { config, logger, users, sessions, linkedAccounts, oidcTransactions, audit, rateLimiter } = deps;
-  const authService = deps.auth;
   const sealer = createTransactionSealer(config.auth.token_secret);
   const clients = createClientRegistry(deps, deps.discover ?? discoverOidcClient);
 
@@ -485,7 +487,13 @@ export function createOidcService(deps: OidcServiceDeps) {
       return { issued: null, returnTo: transaction.returnTo };
     }
     const user = await resolveAccount(provider, identity);
-    const issued = await authService.issueSession(user, 'cookie', `oidc:${provider.name}`, input.client, identity.groups);
+    const outcome = await deps.secondFactor.finishFirstFactor(
+      user,
+      { transport: 'cookie', authMethod: `oidc:${provider.name}`, client: input.client, groups: identity.groups, oidcIdToken: result.idToken },
+      provider.require_second_factor,
+    );
+    if ('challenge' in outcome) return { issued: null, returnTo: transaction.returnTo, secondFactor: outcome.challenge };
+    const { issued } = outcome;
     await sessions.storeIdToken(issued.session.id, result.idToken);
     logger.info({ userId: user.id, provider: provider.name }, 'User signed in with OpenID Connect');
     return { issued, returnTo: transaction.returnTo };

@@ -79,6 +79,8 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
   if (spec.method !== 'get') errors.push('CSRF_FAILED');
   // Every signed-in route but the few an account awaiting approval may call (http/mount-route.ts).
   if (spec.auth !== 'none' && spec.allowPending !== true) errors.push('ACCOUNT_PENDING_APPROVAL');
+  // Likewise for a session that must add a second factor first ([auth] second_factor).
+  if (spec.auth !== 'none' && spec.allowEnrolment !== true) errors.push('SECOND_FACTOR_ENROLMENT_REQUIRED');
   const success: JsonObject = { description: doc.response };
   if (spec.response.schema) {
     success.content = { 'application/json': { schema: schemaRef(spec.response.schema) } };

@@ -4,7 +4,7 @@
  * withTransaction rolling every table back when its function throws. No database.
  */
 import crypto from 'node:crypto';
-import type { AuditEvent, LinkedAccount, PasswordToken, Session, User } from '../generated/prisma/client.js';
+import type { AuditEvent, LinkedAccount, PasswordToken, PendingSignIn, RecoveryCode, Session, TotpFactor, User } from '../generated/prisma/client.js';
 import type { DataAccess, Repositories } from '../db/repositories.js';
 import type { FailureEntry, ReserveEntry, WindowCount } from '../rate-limit/repo.js';
 
@@ -21,6 +21,9 @@ export interface FakeTables {
   passwordTokens: PasswordToken[];
   rateLimits: RateLimitRow[];
   auditEvents: AuditEvent[];
+  totpFactors: TotpFactor[];
+  recoveryCodes: RecoveryCode[];
+  pendingSignIns: PendingSignIn[];
 }
 
 export interface FakeData extends DataAccess {
@@ -65,6 +68,7 @@ function newUser(data: Data<User>, now: Date): User {
       emailVerifiedAt: null,
       pendingEmail: null,
       passwordChangedAt: null,
+      secondFactorEnrolled: false,
       createdAt: now,
       updatedAt: now,
     } satisfies User,
@@ -82,6 +86,9 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     passwordTokens: [],
     rateLimits: [],
     auditEvents: [],
+    totpFactors: [],
+    recoveryCodes: [],
+    pendingSignIns: [],
   };
   let transactionCount = 0;
   let nextAuditId = 1n;
@@ -129,6 +136,9 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
       tables.linkedAccounts = tables.linkedAccounts.filter((row) => row.userId !== id);
       tables.passwordTokens = tables.passwordTokens.filter((row) => row.userId !== id);
       return user;
+    },
+    async setSecondFactorEnrolled(id: string, enrolled: boolean) {
+      return users.update(id, { secondFactorEnrolled: enrolled });
     },
     countActiveAdmins: async () => tables.users.filter((user) => user.isSuperuser && user.isActive).length,
     lockAdmins: async () => undefined,
@@ -432,7 +442,110 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     },
   };
 
-  const repos = { users, sessions, linkedAccounts, oidcTransactions, passwordTokens, rateLimits, auditEvents } as unknown as Repositories;
+  const totpOf = (userId: string) => tables.totpFactors.find((factor) => factor.userId === userId) ?? null;
+  const totpFactors = {
+    find: async (userId: string) => clone(totpOf(userId)),
+    async saveUnconfirmed(userId: string, secretEncrypted: string, at: Date) {
+      const factor = totpOf(userId);
+      if (factor?.confirmedAt) return false;
+      if (factor) Object.assign(factor, { secretEncrypted, createdAt: at, lastUsedStep: null });
+      else tables.totpFactors.push({ userId, secretEncrypted, confirmedAt: null, lastUsedStep: null, createdAt: at });
+      return true;
+    },
+    async confirm(userId: string, step: bigint, at: Date) {
+      const factor = totpOf(userId);
+      if (!factor || factor.confirmedAt) return false;
+      Object.assign(factor, { confirmedAt: at, lastUsedStep: step });
+      return true;
+    },
+    async useStep(userId: string, step: bigint) {
+      const factor = totpOf(userId);
+      if (!factor?.confirmedAt || (factor.lastUsedStep !== null && factor.lastUsedStep >= step)) return false;
+      factor.lastUsedStep = step;
+      return true;
+    },
+    async remove(userId: string) {
+      const before = tables.totpFactors.length;
+      tables.totpFactors = tables.totpFactors.filter((factor) => factor.userId !== userId);
+      return tables.totpFactors.length < before;
+    },
+  };
+
+  const recoveryCodes = {
+    async replaceAll(userId: string, codeHashes: readonly string[], at: Date) {
+      tables.recoveryCodes = tables.recoveryCodes.filter((code) => code.userId !== userId);
+      for (const codeHash of codeHashes) tables.recoveryCodes.push({ id: crypto.randomUUID(), userId, codeHash, usedAt: null, createdAt: at });
+    },
+    async use(userId: string, codeHash: string, at: Date) {
+      const code = tables.recoveryCodes.find((row) => row.userId === userId && row.codeHash === codeHash && row.usedAt === null);
+      if (code) code.usedAt = at;
+      return code !== undefined;
+    },
+    countUnused: async (userId: string) => tables.recoveryCodes.filter((code) => code.userId === userId && code.usedAt === null).length,
+    async removeAll(userId: string) {
+      const before = tables.recoveryCodes.length;
+      tables.recoveryCodes = tables.recoveryCodes.filter((code) => code.userId !== userId);
+      return { count: before - tables.recoveryCodes.length };
+    },
+  };
+
+  const pendingById = (id: string) => tables.pendingSignIns.find((row) => row.id === id) ?? null;
+  const pendingSignIns = {
+    async create(data: Data<PendingSignIn>) {
+      const row = assign(
+        {
+          id: crypto.randomUUID(),
+          userId: '',
+          transport: 'cookie',
+          authMethod: 'password',
+          groups: [],
+          oidcIdToken: null,
+          failedAttempts: 0,
+          createdAt: now(),
+          expiresAt: now(),
+          completedAt: null,
+        } satisfies PendingSignIn,
+        data,
+      );
+      tables.pendingSignIns.push(row);
+      return clone(row);
+    },
+    find: async (id: string) => clone(pendingById(id)),
+    async recordFailure(id: string) {
+      const row = pendingById(id);
+      if (row) row.failedAttempts += 1;
+      return { count: row ? 1 : 0 };
+    },
+    async complete(id: string, at: Date, maxFailures: number) {
+      const row = pendingById(id);
+      if (!row || row.completedAt !== null || row.expiresAt <= at || row.failedAttempts >= maxFailures) return false;
+      row.completedAt = at;
+      return true;
+    },
+    async voidAllForUser(userId: string, at: Date) {
+      const open = tables.pendingSignIns.filter((row) => row.userId === userId && row.completedAt === null);
+      for (const row of open) row.expiresAt = at;
+      return { count: open.length };
+    },
+    async purgeDead(at: Date) {
+      const before = tables.pendingSignIns.length;
+      tables.pendingSignIns = tables.pendingSignIns.filter((row) => !(row.expiresAt < at || row.completedAt !== null));
+      return { count: before - tables.pendingSignIns.length };
+    },
+  };
+
+  const repos = {
+    users,
+    sessions,
+    linkedAccounts,
+    oidcTransactions,
+    passwordTokens,
+    rateLimits,
+    auditEvents,
+    totpFactors,
+    recoveryCodes,
+    pendingSignIns,
+  } satisfies Record<keyof Repositories, unknown> as unknown as Repositories;
   return {
     ...repos,
     get tables() {

@@ -27,6 +27,7 @@ export function buildOidcProviderConfig(
     token_endpoint_auth_method: 'client_secret_basic',
     timeout: 5,
     end_session: true,
+    require_second_factor: false,
     callback: 'provider',
     ...overrides,
   };

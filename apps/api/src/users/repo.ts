@@ -37,6 +37,8 @@ export function createUserRepo(db: Db, atomically: Atomically) {
     create: (data: Prisma.UserCreateInput) => db.user.create({ data }),
     update: (id: string, data: Prisma.UserUpdateInput) => db.user.update({ where: { id }, data }),
     delete: (id: string) => db.user.delete({ where: { id } }),
+    /** The second-factor service keeps this in step with the factor rows, in the same transaction. */
+    setSecondFactorEnrolled: (id: string, enrolled: boolean) => db.user.update({ where: { id }, data: { secondFactorEnrolled: enrolled } }),
     countActiveAdmins: () => db.user.count({ where: { isSuperuser: true, isActive: true } }),
     /**
      * Waits for, and holds until the transaction ends, a lock that every admin-changing operation

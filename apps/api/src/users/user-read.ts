@@ -12,6 +12,7 @@ export function toUserRead(user: User): UserRead {
     is_superuser: user.isSuperuser,
     is_verified: user.isVerified,
     has_password: user.hashedPassword !== null,
+    has_second_factor: user.secondFactorEnrolled,
     email_verified_at: user.emailVerifiedAt?.toISOString() ?? null,
     pending_email: user.pendingEmail,
     created_at: user.createdAt.toISOString(),
