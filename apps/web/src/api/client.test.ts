@@ -37,6 +37,7 @@ const USER: UserRead = {
   is_superuser: false,
   is_verified: true,
   has_password: true,
+  has_second_factor: false,
   email_verified_at: '2026-01-01T00:00:00.000Z',
   pending_email: null,
   created_at: '2026-01-01T00:00:00.000Z',

@@ -36,6 +36,11 @@ import type {
   TokenResponse,
   UpdateMeRequest,
   UserRead,
+  SecondFactorLoginRequest,
+  SecondFactorStatus,
+  TotpEnrolment,
+  TotpConfirmRequest,
+  RecoveryCodes,
 } from '@gatehouse/shared';
 
 interface SchemaTypes {
@@ -71,6 +76,11 @@ interface SchemaTypes {
   Readiness: Readiness;
   AuditEvent: AuditEvent;
   AuditEventPage: AuditEventPage;
+  SecondFactorLoginRequest: SecondFactorLoginRequest;
+  SecondFactorStatus: SecondFactorStatus;
+  TotpEnrolment: TotpEnrolment;
+  TotpConfirmRequest: TotpConfirmRequest;
+  RecoveryCodes: RecoveryCodes;
   ErrorResponse: ErrorResponse;
 }
 

@@ -64,6 +64,7 @@ const USER: UserRead = {
   username: null,
   display_name: null,
   has_password: true,
+  has_second_factor: false,
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 };

@@ -16,12 +16,18 @@ export const EVENT_LABELS: Record<AuditEventType, string> = {
   'session.revoked': 'Ended a session',
   'session.reauthenticated': 'Confirmed it is them',
   'session.reauthentication_failed': 'Gave a wrong current password',
+  'second_factor.enrolled': 'Set up an authenticator app',
+  'second_factor.removed': 'Removed the authenticator app',
+  'second_factor.failed': 'Gave a wrong authenticator code',
+  'second_factor.recovery_code_used': 'Signed in with a recovery code',
+  'second_factor.recovery_codes_regenerated': 'Made new recovery codes',
   'admin.user_created': 'Created account',
   'admin.user_updated': 'Changed account',
   'admin.user_deleted': 'Deleted account',
   'admin.reset_link_issued': 'Issued a password link',
   'admin.sessions_revoked': 'Ended all sessions',
   'admin.user_unlocked': 'Unlocked sign-in',
+  'admin.second_factor_reset': 'Reset the second factor',
 };
 
 export const EVENT_TYPE_OPTIONS = AUDIT_EVENT_TYPES.map((type) => ({ value: type, label: EVENT_LABELS[type] }));
