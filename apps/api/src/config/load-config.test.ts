@@ -49,6 +49,7 @@ const OIDC_PROVIDER_DEFAULTS = {
   token_endpoint_auth_method: 'client_secret_basic',
   timeout: 10,
   end_session: true,
+  require_second_factor: false,
   callback: 'provider',
 };
 
@@ -580,7 +581,7 @@ describe('OpenID Connect providers', () => {
         'scopes = " openid   email profile groups "\nbutton_text = "Use {name}"\nicon_url = "https://kc.example/icon.svg"\n' +
         'auto_register = false\nauto_launch = true\nusername_claim = "email"\ngroups_claim = "roles"\n' +
         'admin_groups = ["admins"]\nallowed_groups = ["media", "admins"]\ntoken_endpoint_auth_method = "client_secret_post"\n' +
-        'timeout = 5\nend_session = false\ncallback = "oauth"\n',
+        'timeout = 5\nend_session = false\ncallback = "oauth"\nrequire_second_factor = true\n',
       { GATEHOUSE_AUTH__OPENID_CONNECT__ADMIN_GROUPS: 'admins, media-admins', GATEHOUSE_AUTH__OPENID_CONNECT__TIMEOUT: '7' },
     );
     expect(config.auth.openid_connect[0]).toEqual({
@@ -602,6 +603,7 @@ describe('OpenID Connect providers', () => {
       token_endpoint_auth_method: 'client_secret_post',
       timeout: 7,
       end_session: false,
+      require_second_factor: true,
       callback: 'oauth',
     });
   });
@@ -659,6 +661,8 @@ describe('defaults and normalisation', () => {
         session_idle_timeout: 604800,
         session_cache_seconds: 5,
         reauthentication_window: 300,
+        second_factor: 'optional',
+        totp_issuer: 'Gatehouse',
         admin_emails: [],
         email_password_resets: false,
         registration_enabled: false,

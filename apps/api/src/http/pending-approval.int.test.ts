@@ -3,15 +3,11 @@
 // 403 ACCOUNT_PENDING_APPROVAL, whatever its handler does (http/mount-route.ts).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { API_PREFIX, ROUTES, type RouteName, type RouteSpec } from '@gatehouse/shared';
 import type { User } from '../users/repo.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { createUser, csrfHeaders, loginCookie } from '../test-support/fixtures.js';
-
-const SIGNED_IN_ROUTES = (Object.entries(ROUTES) as [RouteName, RouteSpec][]).filter(([, spec]) => spec.auth !== 'none');
-const SOME_UUID = '0b7f6a52-3c1e-4d7e-9a8b-2f0c4e5d6a71';
-
-const concretePath = (spec: RouteSpec) => API_PREFIX + spec.path.replace(/:id\b/g, SOME_UUID).replace(/:name\b/g, 'Test');
+import { SIGNED_IN_ROUTES, callRoute } from '../test-support/route-table.js';
+import { API_PREFIX, type RouteSpec } from '@gatehouse/shared';
 
 describe('an account awaiting approval', () => {
   let t: TestContext;
@@ -30,12 +26,7 @@ describe('an account awaiting approval', () => {
   const bearerFor = async (user: User) =>
     (await t.services.auth.issueSession(user, 'bearer', 'password', { userAgent: null, ipAddress: null })).token;
 
-  const call = (spec: RouteSpec, token: string) =>
-    request(t.app)
-      [spec.method](concretePath(spec))
-      .set('Authorization', `Bearer ${token}`)
-      .set('Content-Type', 'application/json')
-      .send(spec.method === 'get' ? undefined : '{}');
+  const call = (spec: RouteSpec, token: string) => callRoute(t.app, spec, token);
 
   it('covers the signed-in routes of the table, among them the ones it may call', () => {
     expect(SIGNED_IN_ROUTES.length).toBeGreaterThan(15);

@@ -4,7 +4,8 @@
 // from the secret at the injected clock's time, as a person's authenticator app would.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { API_PREFIX, ROUTES, SECOND_FACTOR_COOKIE, SESSION_COOKIE, type RouteName, type RouteSpec } from '@gatehouse/shared';
+import { API_PREFIX, SECOND_FACTOR_COOKIE, SESSION_COOKIE, type RouteSpec } from '@gatehouse/shared';
+import { SIGNED_IN_ROUTES, callRoute } from '../test-support/route-table.js';
 import { createTestContext, type TestContext } from '../test-support/test-context.js';
 import { STRONG_PASSWORD, createUser, csrfHeaders, loginBearer, loginCookie, readSetCookies, type CookieSession } from '../test-support/fixtures.js';
 import type { User } from '../users/repo.js';
@@ -288,10 +289,6 @@ describe('TOTP second factor', () => {
 });
 
 describe('[auth] second_factor policy', () => {
-  const SIGNED_IN_ROUTES = (Object.entries(ROUTES) as [RouteName, RouteSpec][]).filter(([, spec]) => spec.auth !== 'none');
-  const SOME_UUID = '0b7f6a52-3c1e-4d7e-9a8b-2f0c4e5d6a71';
-  const concretePath = (spec: RouteSpec) => API_PREFIX + spec.path.replace(/:id\b/g, SOME_UUID).replace(/:name\b/g, 'Test');
-
   describe('"required"', () => {
     let t: TestContext;
     beforeAll(async () => {
@@ -302,12 +299,7 @@ describe('[auth] second_factor policy', () => {
     });
     afterAll(() => t.close());
 
-    const call = (spec: RouteSpec, token: string) =>
-      request(t.app)
-        [spec.method](concretePath(spec))
-        .set('Authorization', `Bearer ${token}`)
-        .set('Content-Type', 'application/json')
-        .send(spec.method === 'get' ? undefined : '{}');
+    const call = (spec: RouteSpec, token: string) => callRoute(t.app, spec, token);
 
     for (const [name, spec] of SIGNED_IN_ROUTES.filter(([, s]) => !s.allowEnrolment)) {
       it(`refuses ${name} (${spec.method.toUpperCase()} ${spec.path}) until a second factor is set up`, async () => {
