@@ -70,7 +70,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   const { oidc } = services;
   mountAuthRoutes(mount, ctx, authService, (session) => oidc.findEndSessionUrl(session));
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService), services.reauthentication);
-  mountSecondFactorRoutes(mount, ctx, services.secondFactor, authService, services.users.getById);
+  mountSecondFactorRoutes(mount, ctx, services.secondFactor, services.passkeys, authService, services.users.getById);
   mountPasswordResetRoutes(mount, services.passwordReset, services.emailProof);
   mountAuditRoutes(mount, services.audit);
   mountSystemRoutes(mount, ctx);

@@ -33,8 +33,8 @@ const USAGE = `Usage: gatehouse <command> [--config path/to/config.toml]
   users activate|deactivate EMAIL
   users unlock EMAIL             Clear the account's failed sign-in count (lifts the 429)
   users reset-link EMAIL [--send]  Print a one-time password link (--send: email it instead)
-  users reset-2fa EMAIL          Remove the account's authenticator app and recovery codes
-                                 (someone who lost their phone and their codes)
+  users reset-2fa EMAIL          Remove the account's authenticator app, recovery codes and
+                                 passkeys (someone who lost their phone and their codes)
   sessions revoke EMAIL          End every session of the account
   mail test ADDRESS              Send a test email with [notifications.smtp_config]
                                  (also: send-test-email --to ADDRESS)

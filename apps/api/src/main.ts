@@ -14,6 +14,7 @@ import { logOidcProviders } from './oidc/providers.js';
 import { createBackgroundTasks } from './background-tasks.js';
 import { createMailer, type Mailer } from './mail/mailer.js';
 import { describeInsecureFrontendUrl } from './http/public-url.js';
+import { readRelyingParty } from './second-factor/webauthn.js';
 import { createServices } from './services.js';
 
 const WEB_DIST_DIR = fileURLToPath(new URL('../../web/dist', import.meta.url));
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
   logOidcProviders(config, logger);
   const insecureUrlWarning = describeInsecureFrontendUrl(config);
   if (insecureUrlWarning) logger.warn({ frontend_url: config.misc.frontend_url }, insecureUrlWarning);
+  const { disabledReason: passkeysOff } = readRelyingParty(config);
+  if (passkeysOff) logger.warn({ frontend_url: config.misc.frontend_url }, passkeysOff);
 
   const target = resolveDatabaseTarget(config.database, process.cwd());
   const db = await openDatabase(target).catch((error: unknown) => {

@@ -15,6 +15,8 @@ import { createAuthService } from './auth/service.js';
 import { createReauthentication } from './auth/reauthentication.js';
 import { createSessionIssuer } from './auth/session-issuer.js';
 import { createSecondFactorService } from './second-factor/service.js';
+import { createPasskeyService } from './second-factor/passkeys.js';
+import { createWebauthn } from './second-factor/webauthn.js';
 import { createUserService } from './users/service.js';
 import { ensureAdminAccounts } from './users/admin-bootstrap.js';
 import { createOidcService } from './oidc/service.js';
@@ -28,7 +30,9 @@ export function createServices(ctx: AppContext, data: DataAccess = createDataAcc
   const passwordReset = createPasswordResetService({ ...ctx, users: data.users, tokens, rateLimiter, audit });
   const issueSession = createSessionIssuer({ config, clock, sessions: data.sessions });
   const reauthentication = createReauthentication({ ...ctx, ...data, rateLimiter, audit });
-  const secondFactor = createSecondFactorService({ config, clock, logger, data, rateLimiter, audit, reauthentication, issueSession });
+  const webauthn = createWebauthn({ config, clock, logger, data });
+  const secondFactor = createSecondFactorService({ config, clock, logger, data, webauthn, rateLimiter, audit, reauthentication, issueSession });
+  const passkeys = createPasskeyService({ config, clock, logger, data, webauthn, rateLimiter, audit, reauthentication, issueSession });
   const auth = createAuthService({ ...ctx, ...data, rateLimiter, audit, emailProof, issueSession, secondFactor });
   const users = createUserService({ ...ctx, ...data, tokens, emailProof, audit, rateLimiter, reauthentication });
   const oidc = createOidcService({ ...ctx, ...data, audit, rateLimiter, secondFactor });
@@ -43,12 +47,14 @@ export function createServices(ctx: AppContext, data: DataAccess = createDataAcc
     auth,
     reauthentication,
     secondFactor,
+    passkeys,
     users,
     oidc,
     /** Applies [auth] admin_emails (main.ts runs it under the migration lock). */
     ensureAdminAccounts: () => ensureAdminAccounts({ config, clock, logger, users: data.users, tokens }),
     /**
-     * Housekeeping: dead sessions, spent rate-limit windows, OIDC transactions and pending sign-ins, and audit events
+     * Housekeeping: dead sessions, spent rate-limit windows, OIDC transactions, pending sign-ins and
+     * WebAuthn challenges, and audit events
      * past [audit] retention_days.
      */
     purgeExpired: () => Promise.all([auth.purgeExpired(), oidc.purgeSpentTransactions(), secondFactor.purgeExpired(), audit.prune()]),

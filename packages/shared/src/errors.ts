@@ -66,6 +66,12 @@ export const ErrorCode = {
   SECOND_FACTOR_ENROLMENT_REQUIRED: 'SECOND_FACTOR_ENROLMENT_REQUIRED',
   TOTP_ALREADY_ENABLED: 'TOTP_ALREADY_ENABLED',
   TOTP_NOT_ENABLED: 'TOTP_NOT_ENABLED',
+  /** frontend_url is not a secure context (https, or http on localhost): WebAuthn cannot work. */
+  PASSKEYS_DISABLED: 'PASSKEYS_DISABLED',
+  /** A passkey answer that does not verify: unknown passkey, wrong origin or RP ID, used or expired challenge, cloned authenticator. */
+  PASSKEY_INVALID: 'PASSKEY_INVALID',
+  PASSKEY_NOT_FOUND: 'PASSKEY_NOT_FOUND',
+  PASSKEY_ALREADY_REGISTERED: 'PASSKEY_ALREADY_REGISTERED',
   RATE_LIMITED: 'RATE_LIMITED',
   FORWARD_AUTH_HOST_NOT_ALLOWED: 'FORWARD_AUTH_HOST_NOT_ALLOWED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
@@ -128,6 +134,10 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   SECOND_FACTOR_ENROLMENT_REQUIRED: 403,
   TOTP_ALREADY_ENABLED: 409,
   TOTP_NOT_ENABLED: 409,
+  PASSKEYS_DISABLED: 403,
+  PASSKEY_INVALID: 400,
+  PASSKEY_NOT_FOUND: 404,
+  PASSKEY_ALREADY_REGISTERED: 409,
   RATE_LIMITED: 429,
   FORWARD_AUTH_HOST_NOT_ALLOWED: 403,
   SERVICE_UNAVAILABLE: 503,
@@ -144,7 +154,7 @@ export interface FieldError {
 export interface SecondFactorChallenge {
   /** Bearer sign-in only; a browser holds it in an HttpOnly cookie. */
   token?: string;
-  methods: ('totp' | 'recovery_code')[];
+  methods: ('totp' | 'recovery_code' | 'webauthn')[];
   expires_in: number;
 }
 

@@ -53,10 +53,36 @@ export const ROUTE_DOCS = {
     errors: ['LOGIN_BAD_CREDENTIALS', 'PASSWORD_LOGIN_DISABLED', 'SECOND_FACTOR_REQUIRED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
   },
   cookieSecondFactor: {
-    summary: 'Second step of a browser sign-in that answered SECOND_FACTOR_REQUIRED: the authenticator code (or a recovery code).',
+    summary:
+      'Second step of a browser sign-in that answered SECOND_FACTOR_REQUIRED: the authenticator code, a recovery code, or a ' +
+      'passkey’s answer (`webauthn`, see POST /auth/cookie/login/second-factor/options).',
     tag: 'auth',
     response: 'Signed in; Set-Cookie carries the session.',
-    errors: ['SECOND_FACTOR_INVALID', 'SECOND_FACTOR_EXPIRED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
+    errors: ['SECOND_FACTOR_INVALID', 'SECOND_FACTOR_EXPIRED', 'PASSKEY_INVALID', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
+  },
+  cookieSecondFactorPasskeyOptions: {
+    summary:
+      'Second step of a browser sign-in with a passkey: WebAuthn options for the pending sign-in’s account (its passkeys, user ' +
+      'verification required). Send the answer as `webauthn` to POST /auth/cookie/login/second-factor.',
+    tag: 'auth',
+    response: 'Options for startAuthentication.',
+    errors: ['SECOND_FACTOR_EXPIRED', 'PASSKEYS_DISABLED', 'CSRF_FAILED', 'RATE_LIMITED'],
+  },
+  passkeySignInOptions: {
+    summary:
+      'Start a passkey sign-in without an email: WebAuthn options for a discoverable credential (user verification required), ' +
+      'also for conditional UI (autofill).',
+    tag: 'auth',
+    response: 'Options for startAuthentication.',
+    errors: ['PASSKEYS_DISABLED', 'CSRF_FAILED', 'RATE_LIMITED'],
+  },
+  passkeySignIn: {
+    summary:
+      'Sign in with a passkey (the answer to POST /auth/passkey/options); sets the session cookie. With user verification a ' +
+      'passkey is two factors: no second step follows.',
+    tag: 'auth',
+    response: 'Signed in; Set-Cookie carries the session.',
+    errors: ['PASSKEY_INVALID', 'PASSKEYS_DISABLED', 'VALIDATION_ERROR', 'CSRF_FAILED', 'RATE_LIMITED'],
   },
   cookieLogout: {
     summary: 'End the cookie session and clear the cookie.',
@@ -249,6 +275,44 @@ export const ROUTE_DOCS = {
     response: 'Recovery codes, shown only now.',
     errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'TOTP_NOT_ENABLED'],
   },
+  listMyPasskeys: {
+    summary: 'This account’s passkeys: name, when added, when last used.',
+    tag: 'users',
+    response: 'The passkeys, oldest first.',
+    errors: ['UNAUTHORIZED'],
+  },
+  passkeyRegistrationOptions: {
+    summary: 'Start adding a passkey: WebAuthn creation options (resident key and user verification required). Needs a recent sign-in.',
+    tag: 'users',
+    response: 'Options for startRegistration.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'PASSKEYS_DISABLED'],
+  },
+  addMyPasskey: {
+    summary: 'Add the passkey just created (the answer to POST /users/me/passkeys/options). Needs a recent sign-in.',
+    tag: 'users',
+    response: 'The passkey.',
+    errors: [
+      'UNAUTHORIZED',
+      'CSRF_FAILED',
+      'REAUTHENTICATION_REQUIRED',
+      'PASSKEYS_DISABLED',
+      'PASSKEY_INVALID',
+      'PASSKEY_ALREADY_REGISTERED',
+      'VALIDATION_ERROR',
+    ],
+  },
+  renameMyPasskey: {
+    summary: 'Rename one of this account’s passkeys.',
+    tag: 'users',
+    response: 'The passkey.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'PASSKEY_NOT_FOUND', 'VALIDATION_ERROR'],
+  },
+  removeMyPasskey: {
+    summary: 'Remove one of this account’s passkeys. Needs a recent sign-in.',
+    tag: 'users',
+    response: 'Removed.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'PASSKEY_NOT_FOUND'],
+  },
   reauthenticateMe: {
     summary:
       'Prove the owner of this session again, before linking, unlinking or an email change: with the current ' +
@@ -332,7 +396,7 @@ export const ROUTE_DOCS = {
   },
   resetUserSecondFactor: {
     summary:
-      'Remove a user’s second factors (authenticator app and recovery codes), for someone who lost both (admin). ' +
+      'Remove a user’s second factors (authenticator app, recovery codes and passkeys), for someone who lost them (admin). ' +
       'Their next sign-in needs only the password; where [auth] second_factor requires one, they set up a new one first.',
     tag: 'users',
     response: 'Reset (also when there was nothing to reset).',

@@ -384,9 +384,21 @@ export const AuthMetadataSchema = {
     registration_enabled: { type: 'boolean' },
     password_login_enabled: { type: 'boolean' },
     email_password_resets: { type: 'boolean' },
+    passkeys_enabled: {
+      type: 'boolean',
+      description: 'Passkeys work here: frontend_url is a secure context (https, or http on localhost).',
+    },
     version: { type: 'string' },
   },
-  required: ['oauth_providers', 'oidc_providers', 'registration_enabled', 'password_login_enabled', 'email_password_resets', 'version'],
+  required: [
+    'oauth_providers',
+    'oidc_providers',
+    'registration_enabled',
+    'password_login_enabled',
+    'email_password_resets',
+    'passkeys_enabled',
+    'version',
+  ],
   additionalProperties: false,
 } as const;
 
@@ -529,6 +541,14 @@ const recoveryCode = {
   description: 'One of the recovery codes (any case; dashes and spaces ignored).',
 } as const;
 
+// A WebAuthn ceremony's result as @simplewebauthn/browser (and the WebAuthn Level 3 toJSON) shapes it;
+// @simplewebauthn/server checks it field by field.
+const webauthnResponse = {
+  type: 'object',
+  properties: { id: { type: 'string', minLength: 1, maxLength: 1400 }, type: { const: 'public-key' } },
+  required: ['id', 'type'],
+} as const;
+
 export const SecondFactorLoginRequestSchema = {
   $id: 'SecondFactorLoginRequest',
   title: 'SecondFactorLoginRequest',
@@ -540,10 +560,15 @@ export const SecondFactorLoginRequestSchema = {
     token: { type: 'string', minLength: 1, maxLength: 2048 },
     code: totpCode,
     recovery_code: recoveryCode,
+    webauthn: {
+      ...webauthnResponse,
+      description: 'Browsers: a passkey’s answer (AuthenticationResponseJSON) to POST /auth/cookie/login/second-factor/options.',
+    },
   },
   oneOf: [
     { properties: { code: true }, required: ['code'] },
     { properties: { recovery_code: true }, required: ['recovery_code'] },
+    { properties: { webauthn: true }, required: ['webauthn'] },
   ],
   additionalProperties: false,
 } as const;
@@ -554,6 +579,7 @@ export const SecondFactorStatusSchema = {
   type: 'object',
   properties: {
     totp: { type: 'boolean', description: 'An authenticator app is set up and confirmed.' },
+    passkeys: { type: 'integer', description: 'Passkeys on the account (each also serves as a second factor).' },
     recovery_codes_left: { type: 'integer', description: 'Unused recovery codes.' },
     required: { type: 'boolean', description: '[auth] second_factor requires this account to have one.' },
     enrolment_required: {
@@ -561,7 +587,7 @@ export const SecondFactorStatusSchema = {
       description: 'This session may do nothing but add a second factor (and read its account, sign out) until it does.',
     },
   },
-  required: ['totp', 'recovery_codes_left', 'required', 'enrolment_required'],
+  required: ['totp', 'passkeys', 'recovery_codes_left', 'required', 'enrolment_required'],
   additionalProperties: false,
 } as const;
 
@@ -597,6 +623,75 @@ export const RecoveryCodesSchema = {
   additionalProperties: false,
 } as const;
 
+export const PasskeyReadSchema = {
+  $id: 'PasskeyRead',
+  title: 'PasskeyRead',
+  type: 'object',
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    created_at: dateTime,
+    last_used_at: { type: ['string', 'null'], format: 'date-time' },
+    backed_up: {
+      type: 'boolean',
+      description: 'Synced by its provider (iCloud Keychain, Google Password Manager…) rather than bound to one device.',
+    },
+  },
+  required: ['id', 'name', 'created_at', 'last_used_at', 'backed_up'],
+  additionalProperties: false,
+} as const;
+
+export const PasskeyListSchema = {
+  $id: 'PasskeyList',
+  title: 'PasskeyList',
+  type: 'array',
+  items: PasskeyReadSchema,
+} as const;
+
+const passkeyName = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' } as const;
+
+export const WebauthnOptionsSchema = {
+  $id: 'WebauthnOptions',
+  title: 'WebauthnOptions',
+  description:
+    'WebAuthn options as JSON (PublicKeyCredentialCreationOptionsJSON or PublicKeyCredentialRequestOptionsJSON): pass them to ' +
+    '@simplewebauthn/browser’s startRegistration / startAuthentication (or PublicKeyCredential.parse…OptionsFromJSON). ' +
+    'The challenge is single use and expires after 5 minutes.',
+  type: 'object',
+  properties: { challenge: { type: 'string' } },
+  required: ['challenge'],
+} as const;
+
+export const AddPasskeyRequestSchema = {
+  $id: 'AddPasskeyRequest',
+  title: 'AddPasskeyRequest',
+  type: 'object',
+  properties: {
+    name: { ...passkeyName, description: 'What to call it ("MacBook", "YubiKey").' },
+    response: { ...webauthnResponse, description: 'The RegistrationResponseJSON from startRegistration.' },
+  },
+  required: ['name', 'response'],
+  additionalProperties: false,
+} as const;
+
+export const RenamePasskeyRequestSchema = {
+  $id: 'RenamePasskeyRequest',
+  title: 'RenamePasskeyRequest',
+  type: 'object',
+  properties: { name: passkeyName },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+
+export const PasskeySignInRequestSchema = {
+  $id: 'PasskeySignInRequest',
+  title: 'PasskeySignInRequest',
+  type: 'object',
+  properties: { response: { ...webauthnResponse, description: 'The AuthenticationResponseJSON from startAuthentication.' } },
+  required: ['response'],
+  additionalProperties: false,
+} as const;
+
 export const ErrorResponseSchema = {
   $id: 'ErrorResponse',
   title: 'ErrorResponse',
@@ -614,7 +709,7 @@ export const ErrorResponseSchema = {
             'Bearer sign-in (/auth/jwt/login) only: send it to POST /auth/jwt/login/second-factor with a code. ' +
             'A browser (/auth/cookie/login) holds it in an HttpOnly cookie instead.',
         },
-        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code'] } },
+        methods: { type: 'array', items: { type: 'string', enum: ['totp', 'recovery_code', 'webauthn'] } },
         expires_in: { type: 'integer', description: 'Seconds left to complete it.' },
       },
       required: ['methods', 'expires_in'],
@@ -677,6 +772,12 @@ export const SCHEMAS = {
   TotpEnrolment: TotpEnrolmentSchema,
   TotpConfirmRequest: TotpConfirmRequestSchema,
   RecoveryCodes: RecoveryCodesSchema,
+  PasskeyRead: PasskeyReadSchema,
+  PasskeyList: PasskeyListSchema,
+  WebauthnOptions: WebauthnOptionsSchema,
+  AddPasskeyRequest: AddPasskeyRequestSchema,
+  RenamePasskeyRequest: RenamePasskeyRequestSchema,
+  PasskeySignInRequest: PasskeySignInRequestSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
 
@@ -716,3 +817,8 @@ export type SecondFactorStatus = FromSchema<typeof SecondFactorStatusSchema>;
 export type TotpEnrolment = FromSchema<typeof TotpEnrolmentSchema>;
 export type TotpConfirmRequest = FromSchema<typeof TotpConfirmRequestSchema>;
 export type RecoveryCodes = FromSchema<typeof RecoveryCodesSchema>;
+export type PasskeyRead = FromSchema<typeof PasskeyReadSchema>;
+export type WebauthnOptions = FromSchema<typeof WebauthnOptionsSchema>;
+export type AddPasskeyRequest = FromSchema<typeof AddPasskeyRequestSchema>;
+export type RenamePasskeyRequest = FromSchema<typeof RenamePasskeyRequestSchema>;
+export type PasskeySignInRequest = FromSchema<typeof PasskeySignInRequestSchema>;

@@ -30,7 +30,7 @@ export interface AuditRecord {
   actor: AuditActor;
   /** The account the event is about (for a failed sign-in to an unknown email: only the email). */
   user?: { id: string | null; email: string | null } | null;
-  method?: 'password' | 'oidc';
+  method?: 'password' | 'oidc' | 'passkey';
   provider?: string;
   ipAddress?: string | null;
   details?: Record<string, unknown>;

@@ -9,6 +9,7 @@ import type { Session } from './repo.js';
 import type { AuthService, IssuedSession } from './service.js';
 import { AppError } from '../http/app-error.js';
 import { secondFactorRequired } from '../second-factor/service.js';
+import { readRelyingParty } from '../second-factor/webauthn.js';
 import { createSessionCookies } from './session-cookies.js';
 
 /** RP-initiated logout: the identity provider's end-session URL for a session it started, if any. */
@@ -69,6 +70,7 @@ export function mountAuthRoutes(
     res.status(201).json(toUserRead(user));
   });
 
+  const passkeysEnabled = readRelyingParty(config).disabledReason === null;
   mount('authMetadata', (_req, res) => {
     const metadata: AuthMetadata = {
       oauth_providers: listEnabledProviders(config).map((p) => p.name),
@@ -76,6 +78,7 @@ export function mountAuthRoutes(
       registration_enabled: config.auth.registration_enabled,
       password_login_enabled: config.auth.password_login_enabled,
       email_password_resets: config.auth.email_password_resets,
+      passkeys_enabled: passkeysEnabled,
       version: ctx.version,
     };
     res.json(metadata);

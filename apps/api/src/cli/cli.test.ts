@@ -177,6 +177,30 @@ describe('gatehouse migrate, users, sessions', () => {
       expect(events.some((e) => e.userEmail === 'root@example.com' && e.type === 'admin.user_updated')).toBe(false);
     });
   });
+
+  it('users reset-2fa removes the authenticator app, the recovery codes and the passkeys', async () => {
+    await withDatabase(dir, async (db) => {
+      const sam = await db.prisma.user.update({ where: { email: 'sam@example.com' }, data: { secondFactorEnrolled: true } });
+      await db.prisma.totpFactor.create({ data: { userId: sam.id, secretEncrypted: 'v1.a.b.c', confirmedAt: new Date() } });
+      await db.prisma.recoveryCode.create({ data: { userId: sam.id, codeHash: 'h' } });
+      await db.prisma.passkey.create({ data: { userId: sam.id, credentialId: 'sam-key', publicKey: new Uint8Array([1]), name: 'Phone' } });
+    });
+    expect((await gatehouse(dir, ['users', 'list'])).stdout).toMatch(/sam@example\.com\s+user, active, verified, no password, 2FA/);
+    const reset = await gatehouse(dir, ['users', 'reset-2fa', 'sam@example.com']);
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toContain('authenticator app, recovery codes and passkeys were removed');
+    await withDatabase(dir, async (db) => {
+      const sam = await db.prisma.user.findUniqueOrThrow({ where: { email: 'sam@example.com' } });
+      expect(sam.secondFactorEnrolled).toBe(false);
+      expect(await db.prisma.totpFactor.count({ where: { userId: sam.id } })).toBe(0);
+      expect(await db.prisma.recoveryCode.count({ where: { userId: sam.id } })).toBe(0);
+      expect(await db.prisma.passkey.count({ where: { userId: sam.id } })).toBe(0);
+      expect(await db.prisma.auditEvent.count({ where: { type: 'admin.second_factor_reset', userEmail: 'sam@example.com', actorType: 'cli' } })).toBe(
+        1,
+      );
+    });
+    expect((await gatehouse(dir, ['users', 'reset-2fa', 'nobody@example.com'])).code).toBe(1);
+  });
 });
 
 describe('gatehouse serve, config check, mail test', () => {
@@ -280,11 +304,17 @@ describe('gatehouse doctor', () => {
     expect(run.stdout).toContain('Home: https://media.example.com/api/v1/auth/cookie/Home/callback');
     expect(run.stdout).toContain('post-logout redirect URI: https://media.example.com/login');
     expect(run.stdout).toContain('No problems found.');
+    expect(run.stdout).toContain('ok    Passkeys: relying party media.example.com, origin https://media.example.com');
     // Listening on every interface (the default host) with the default trusted_proxies: a warning,
     // not a problem.
     expect(run.stdout).toContain('WARN  Trusted proxies: server.trusted_proxies is the default');
     expect(run.stdout).toContain('listens on 0.0.0.0');
     expect(run.stdout).toContain('Fix: set [server] trusted_proxies to your reverse proxy');
+  });
+
+  it('warns that passkeys are off while frontend_url is plain http on another host', async () => {
+    const run = await gatehouse(newDir('[misc]\nfrontend_url = "http://media.example.com"\n'), ['doctor']);
+    expect(run.stdout).toContain('WARN  Passkeys are off: misc.frontend_url (http://media.example.com) is plain http on media.example.com');
   });
 
   it('no trusted_proxies warning once they are narrowed, or when the server listens on loopback only', async () => {

@@ -14,6 +14,7 @@ import { createMailer } from '../mail/mailer.js';
 import { discoverOidcClient } from '../oidc/openid-adapter.js';
 import { isOidcFailure, oidcFailure } from '../http/app-error.js';
 import { buildPostLogoutRedirectUri, buildRedirectUri, listEnabledProviders } from '../oidc/providers.js';
+import { readRelyingParty } from '../second-factor/webauthn.js';
 import { openCliDatabase, type CliEnvironment } from './cli-context.js';
 
 interface Problem {
@@ -158,6 +159,16 @@ function checkTrustedProxies(cli: CliEnvironment, config: Config): void {
   );
 }
 
+/** A warning, not a problem: passkeys are off until frontend_url is a secure context. */
+function checkPasskeys(cli: CliEnvironment, config: Config): void {
+  const rp = readRelyingParty(config);
+  if (rp.disabledReason === null) {
+    cli.out(`  ok    Passkeys: relying party ${rp.id}, origin ${rp.origin}\n`);
+    return;
+  }
+  cli.out(`  WARN  ${rp.disabledReason}\n`);
+}
+
 export async function runDoctor(cli: CliEnvironment): Promise<number> {
   let loaded;
   try {
@@ -172,6 +183,7 @@ export async function runDoctor(cli: CliEnvironment): Promise<number> {
   const problems: Problem[] = [];
   cli.out(`Gatehouse doctor\n  ok    Configuration: ${loaded.path}; public address ${config.misc.frontend_url}\n`);
   checkTrustedProxies(cli, config);
+  checkPasskeys(cli, config);
   await checkDatabase(cli, config, problems);
   await checkSmtp(cli, config, problems);
   await checkOidcProviders(cli, config, problems);

@@ -83,7 +83,9 @@ export async function runUsersCommand(
     }
     if (subcommand === 'reset-2fa') {
       await services.secondFactor.reset(CLI_ACTOR, user);
-      cli.out(`${user.email}'s authenticator app and recovery codes were removed; the password alone signs in until a new one is set up.\n`);
+      cli.out(
+        `${user.email}'s authenticator app, recovery codes and passkeys were removed; the password alone signs in until a new one is set up.\n`,
+      );
       return;
     }
     if (subcommand === 'reset-link') {

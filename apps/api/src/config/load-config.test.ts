@@ -25,6 +25,7 @@ const DEFAULT_RATE_LIMITS: RateLimitsConfig = {
   forgot_per_client: 20,
   second_factor_failures_per_account: 5,
   second_factor_failures_per_client: 50,
+  passkey_options_per_client: 600,
 };
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -178,6 +178,7 @@ const RATE_LIMITS_SCHEMA = {
     forgot_per_client: count(20),
     second_factor_failures_per_account: count(5),
     second_factor_failures_per_client: count(50),
+    passkey_options_per_client: count(600),
   },
 } as const;
 

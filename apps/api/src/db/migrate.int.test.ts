@@ -88,6 +88,13 @@ describe('start-up migrations', () => {
     await prisma.totpFactor.create({ data: { userId: user.id, secretEncrypted: 'v1.x.y.z', lastUsedStep: 59_000_000n } });
     await prisma.recoveryCode.create({ data: { userId: user.id, codeHash: 'h' } });
     await expect(prisma.recoveryCode.create({ data: { userId: user.id, codeHash: 'h' } })).rejects.toMatchObject({ code: 'P2002' });
+    await prisma.passkey.create({
+      data: { userId: user.id, credentialId: 'cred', publicKey: new Uint8Array([1, 2, 3]), name: 'Key', transports: ['internal'] },
+    });
+    await expect(
+      prisma.passkey.create({ data: { userId: user.id, credentialId: 'cred', publicKey: new Uint8Array([4]), name: 'Copy' } }),
+    ).rejects.toMatchObject({ code: 'P2002' });
+    await prisma.webauthnChallenge.create({ data: { challenge: 'c', purpose: 'register', userId: user.id, expiresAt: new Date(Date.now() + 1000) } });
     await prisma.pendingSignIn.create({
       data: { userId: user.id, transport: 'bearer', authMethod: 'password', groups: ['a'], expiresAt: new Date(Date.now() + 1000) },
     });
@@ -101,6 +108,8 @@ describe('start-up migrations', () => {
     expect(await prisma.totpFactor.count()).toBe(0);
     expect(await prisma.recoveryCode.count()).toBe(0);
     expect(await prisma.pendingSignIn.count()).toBe(0);
+    expect(await prisma.passkey.count()).toBe(0);
+    expect(await prisma.webauthnChallenge.count()).toBe(0);
     expect(await prisma.session.count()).toBe(0);
     expect(await prisma.linkedAccount.count()).toBe(0);
     expect(await prisma.passwordToken.count()).toBe(0);

@@ -12,6 +12,7 @@ const UNIQUE_CONSTRAINTS = {
   users_username_key: { model: 'User', fields: ['username'] },
   linked_accounts_issuer_subject_key: { model: 'LinkedAccount', fields: ['issuer', 'subject'] },
   oidc_used_transactions_pkey: { model: 'OidcUsedTransaction', fields: ['id'] },
+  passkeys_credential_id_key: { model: 'Passkey', fields: ['credential_id'] },
 } as const;
 
 export type UniqueConstraint = keyof typeof UNIQUE_CONSTRAINTS;

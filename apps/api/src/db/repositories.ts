@@ -6,7 +6,13 @@ import { createLinkedAccountRepo, createOidcTransactionRepo } from '../oidc/repo
 import { createPasswordTokenRepo } from '../password-reset/repo.js';
 import { createRateLimitRepo } from '../rate-limit/repo.js';
 import { createAuditRepo } from '../audit/repo.js';
-import { createPendingSignInRepo, createRecoveryCodeRepo, createTotpFactorRepo } from '../second-factor/repo.js';
+import {
+  createPasskeyRepo,
+  createPendingSignInRepo,
+  createRecoveryCodeRepo,
+  createTotpFactorRepo,
+  createWebauthnChallengeRepo,
+} from '../second-factor/repo.js';
 
 function bindRepositories(db: Db, atomically: Atomically) {
   return {
@@ -20,6 +26,8 @@ function bindRepositories(db: Db, atomically: Atomically) {
     totpFactors: createTotpFactorRepo(db),
     recoveryCodes: createRecoveryCodeRepo(db),
     pendingSignIns: createPendingSignInRepo(db),
+    passkeys: createPasskeyRepo(db),
+    webauthnChallenges: createWebauthnChallengeRepo(db),
   };
 }
 

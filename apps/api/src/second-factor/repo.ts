@@ -78,3 +78,46 @@ export function createPendingSignInRepo(db: Db) {
     purgeDead: (now: Date) => db.pendingSignIn.deleteMany({ where: { OR: [{ expiresAt: { lt: now } }, { completedAt: { not: null } }] } }),
   };
 }
+
+/** The passkeys table: the only writer of it. */
+export function createPasskeyRepo(db: Db) {
+  return {
+    listOfUser: (userId: string) => db.passkey.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } }),
+    countOfUser: (userId: string) => db.passkey.count({ where: { userId } }),
+    findByCredentialId: (credentialId: string) => db.passkey.findUnique({ where: { credentialId } }),
+    create: (data: Prisma.PasskeyUncheckedCreateInput) => db.passkey.create({ data }),
+    /** Renames one of the user's passkeys; null when the user has no such passkey. */
+    async rename(id: string, userId: string, name: string) {
+      const { count } = await db.passkey.updateMany({ where: { id, userId }, data: { name } });
+      return count > 0 ? db.passkey.findUnique({ where: { id } }) : null;
+    },
+    async remove(id: string, userId: string): Promise<boolean> {
+      const { count } = await db.passkey.deleteMany({ where: { id, userId } });
+      return count > 0;
+    },
+    removeAllOfUser: (userId: string) => db.passkey.deleteMany({ where: { userId } }),
+    /**
+     * Records a use, only if the counter is still what the check read: of two uses racing with the
+     * same counter, one wins. Returns whether this one did.
+     */
+    async recordUse(id: string, expectedCounter: bigint, newCounter: bigint, now: Date): Promise<boolean> {
+      const { count } = await db.passkey.updateMany({ where: { id, counter: expectedCounter }, data: { counter: newCounter, lastUsedAt: now } });
+      return count > 0;
+    },
+  };
+}
+
+/** The webauthn_challenges table: the only writer of it. */
+export function createWebauthnChallengeRepo(db: Db) {
+  return {
+    create: (data: Prisma.WebauthnChallengeUncheckedCreateInput) => db.webauthnChallenge.create({ data }),
+    /** Spends a live challenge: its row, once; null when unknown, expired or already spent. */
+    async consume(challenge: string, now: Date) {
+      const row = await db.webauthnChallenge.findUnique({ where: { challenge } });
+      if (!row || row.expiresAt <= now) return null;
+      const { count } = await db.webauthnChallenge.deleteMany({ where: { challenge } });
+      return count > 0 ? row : null;
+    },
+    purgeExpired: (now: Date) => db.webauthnChallenge.deleteMany({ where: { expiresAt: { lt: now } } }),
+  };
+}

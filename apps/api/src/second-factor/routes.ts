@@ -1,6 +1,9 @@
 import {
   SECOND_FACTOR_COOKIE,
+  type AddPasskeyRequest,
+  type PasskeySignInRequest,
   type RecoveryCodes,
+  type RenamePasskeyRequest,
   type SecondFactorLoginRequest,
   type TokenResponse,
   type TotpConfirmRequest,
@@ -15,23 +18,33 @@ import type { MountRoute } from '../http/mount-route.js';
 import type { User } from '../users/repo.js';
 import { actorOf } from '../audit/service.js';
 import type { SecondFactorProof, SecondFactorService } from './service.js';
+import type { PasskeyService } from './passkeys.js';
 
 function readProof(body: SecondFactorLoginRequest): SecondFactorProof {
-  return body.code !== undefined ? { code: body.code } : { recovery_code: body.recovery_code ?? '' };
+  if (body.code !== undefined) return { code: body.code };
+  if (body.webauthn !== undefined) return { webauthn: body.webauthn };
+  return { recovery_code: body.recovery_code ?? '' };
 }
+
+const noPendingSignIn = () =>
+  new AppError('SECOND_FACTOR_EXPIRED', 'This sign-in has expired or was already used. Sign in again with your password.');
 
 /**
  * Who may call what:
  * - the second steps of sign-in: anyone holding a pending sign-in's token (the cookie for a
  *   browser, `token` for a Bearer client) — that token is what the first factor earned;
- * - status, enrolment: the signed-in owner, also a session that must add a second factor first;
- * - removal and new recovery codes: the signed-in owner, with a recent sign-in (service);
+ * - passkey sign-in: anyone (the passkey is the credential; passkeys.ts);
+ * - status, enrolment (app or passkey): the signed-in owner, also a session that must add a
+ *   second factor first;
+ * - removal, new recovery codes, adding a passkey: the signed-in owner, with a recent sign-in
+ *   (service); renaming a passkey: the owner;
  * - reset: administrators (users/routes.ts) and the CLI.
  */
 export function mountSecondFactorRoutes(
   mount: MountRoute,
   ctx: AppContext,
   secondFactor: SecondFactorService,
+  passkeys: PasskeyService,
   authService: AuthService,
   findUser: (id: string) => Promise<User>,
 ): void {
@@ -50,12 +63,51 @@ export function mountSecondFactorRoutes(
 
   mount('cookieSecondFactor', async (req, res) => {
     const token = readCookie(req, SECOND_FACTOR_COOKIE);
-    if (token === undefined) {
-      throw new AppError('SECOND_FACTOR_EXPIRED', 'This sign-in has expired or was already used. Sign in again with your password.');
-    }
+    if (token === undefined) throw noPendingSignIn();
     const issued = await secondFactor.completeSignIn(token, 'cookie', readProof(req.body as SecondFactorLoginRequest), readClientInfo(req));
     sessionCookies.clearPendingSignIn(res);
     await sessionCookies.replace(res, issued);
+    res.status(204).end();
+  });
+
+  mount('cookieSecondFactorPasskeyOptions', async (req, res) => {
+    const token = readCookie(req, SECOND_FACTOR_COOKIE);
+    if (token === undefined) throw noPendingSignIn();
+    res.json(await secondFactor.passkeyOptionsForPending(token));
+  });
+
+  mount('passkeySignInOptions', async (req, res) => {
+    res.json(await passkeys.signInOptions(readClientInfo(req)));
+  });
+
+  mount('passkeySignIn', async (req, res) => {
+    const issued = await passkeys.signIn((req.body as PasskeySignInRequest).response, readClientInfo(req));
+    await sessionCookies.replace(res, issued);
+    res.status(204).end();
+  });
+
+  mount('listMyPasskeys', async (_req, res) => {
+    res.json(await passkeys.list(getRequestAuth(res).user));
+  });
+
+  mount('passkeyRegistrationOptions', async (_req, res) => {
+    const auth = getRequestAuth(res);
+    res.json(await passkeys.registrationOptions(auth.user, auth.session.id));
+  });
+
+  mount('addMyPasskey', async (req, res) => {
+    const auth = getRequestAuth(res);
+    const body = req.body as AddPasskeyRequest;
+    res.status(201).json(await passkeys.add(auth.user, auth.session.id, body.name, body.response, readClientInfo(req)));
+  });
+
+  mount('renameMyPasskey', async (req, res) => {
+    res.json(await passkeys.rename(getRequestAuth(res).user, String(req.params.id), (req.body as RenamePasskeyRequest).name));
+  });
+
+  mount('removeMyPasskey', async (req, res) => {
+    const auth = getRequestAuth(res);
+    await passkeys.remove(auth.user, auth.session.id, String(req.params.id));
     res.status(204).end();
   });
 

@@ -81,7 +81,7 @@ describe('TOTP second factor', () => {
     const stored = await t.ctx.db.prisma.recoveryCode.findMany({ where: { userId: user.id } });
     expect(stored.map((row) => row.codeHash)).not.toContain(confirmed.body.recovery_codes[0]);
     const status = await request(t.app).get(`${API_PREFIX}/users/me/second-factor`).set('Cookie', session.cookie);
-    expect(status.body).toEqual({ totp: true, recovery_codes_left: 10, required: false, enrolment_required: false });
+    expect(status.body).toEqual({ totp: true, passkeys: 0, recovery_codes_left: 10, required: false, enrolment_required: false });
     expect((await request(t.app).get(`${API_PREFIX}/users/me`).set('Cookie', session.cookie)).body.has_second_factor).toBe(true);
     t.clock.advance(STEP_MS);
 
@@ -314,7 +314,7 @@ describe('[auth] second_factor policy', () => {
       const bearer = { Authorization: `Bearer ${token}` };
       expect((await request(t.app).get(`${API_PREFIX}/users/me`).set(bearer)).status).toBe(200);
       const status = await request(t.app).get(`${API_PREFIX}/users/me/second-factor`).set(bearer);
-      expect(status.body).toEqual({ totp: false, recovery_codes_left: 0, required: true, enrolment_required: true });
+      expect(status.body).toEqual({ totp: false, passkeys: 0, recovery_codes_left: 0, required: true, enrolment_required: true });
       // ForwardAuth lets no such session through to the protected apps either.
       const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'app.example.com', 'X-Forwarded-Uri': '/' };
       const guarded = await request(t.app).get(FORWARD).set(forwarded).set(bearer).set('Accept', 'application/json');

@@ -35,6 +35,7 @@ describe('SecondFactorService (fake repositories)', () => {
     expect(u.data.tables.recoveryCodes.map((row) => row.codeHash)).not.toContain(codes[0]);
     expect(await u.services.secondFactor.status(user, session)).toEqual({
       totp: true,
+      passkeys: 0,
       recovery_codes_left: 10,
       required: false,
       enrolment_required: false,

@@ -27,15 +27,26 @@ import type { User } from '../users/repo.js';
 import { isSecondFactorRequired, mustAddSecondFactor } from './policy.js';
 import { createRecoveryCodes, hashRecoveryCode } from './recovery-codes.js';
 import { buildOtpauthUrl, createSecretBox, createTotpSecret, findTotpStep } from './totp.js';
-import type { SecondFactorChallenge, SecondFactorStatus } from '@gatehouse/shared';
+import type { Webauthn } from './webauthn.js';
+import type { SecondFactorChallenge, SecondFactorStatus, WebauthnOptions } from '@gatehouse/shared';
 
 const PENDING_AUDIENCE = 'gatehouse:second-factor';
+
+/**
+ * Sets users.second_factor_enrolled from the factor rows (a confirmed app, or a passkey), with the
+ * repositories of the transaction that changed them.
+ */
+export async function syncEnrolled(repos: Pick<DataAccess, 'users' | 'totpFactors' | 'passkeys'>, userId: string): Promise<void> {
+  const [factor, passkeys] = await Promise.all([repos.totpFactors.find(userId), repos.passkeys.countOfUser(userId)]);
+  await repos.users.setSecondFactorEnrolled(userId, factor?.confirmedAt != null || passkeys > 0);
+}
 export const PENDING_SIGN_IN_LIFETIME_MS = 5 * 60_000;
 /** Wrong codes one pending sign-in accepts before the person must start again with the password. */
 export const MAX_FAILURES = 5;
 
-/** The second step's proof: a code from the app, or a recovery code. */
-export type SecondFactorProof = { code: string } | { recovery_code: string };
+/** The second step's proof: a code from the app, a recovery code, or a passkey's answer. */
+export type SecondFactorProof = { code: string } | { recovery_code: string } | { webauthn: object };
+type ProofMethod = 'totp' | 'recovery_code' | 'webauthn';
 
 /** What the first factor established, carried over to the session. */
 export interface FirstFactor {
@@ -48,7 +59,8 @@ export interface FirstFactor {
 }
 
 export interface SecondFactorDeps extends Pick<AppContext, 'config' | 'clock' | 'logger'> {
-  readonly data: Pick<DataAccess, 'users' | 'sessions' | 'totpFactors' | 'recoveryCodes' | 'pendingSignIns' | 'withTransaction'>;
+  readonly data: Pick<DataAccess, 'users' | 'sessions' | 'totpFactors' | 'recoveryCodes' | 'pendingSignIns' | 'passkeys' | 'withTransaction'>;
+  readonly webauthn: Webauthn;
   readonly rateLimiter: RateLimiter;
   readonly audit: AuditLog;
   readonly reauthentication: Pick<Reauthentication, 'assertRecentlyAuthenticated'>;
@@ -94,6 +106,7 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
     const isTotpOn = factor?.confirmedAt != null;
     return {
       totp: isTotpOn,
+      passkeys: await data.passkeys.countOfUser(user.id),
       recovery_codes_left: isTotpOn ? await data.recoveryCodes.countUnused(user.id) : 0,
       required: isSecondFactorRequired(config, user),
       enrolment_required: mustAddSecondFactor(config, user, session),
@@ -101,7 +114,7 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
   }
 
   /** Checks a proof against the account's factors: the method that worked, or null. */
-  async function checkProof(user: User, proof: SecondFactorProof): Promise<'totp' | 'recovery_code' | null> {
+  async function checkProof(user: User, pendingSignInId: string, proof: SecondFactorProof): Promise<ProofMethod | null> {
     const now = clock.now();
     if ('code' in proof) {
       const factor = await data.totpFactors.find(user.id);
@@ -109,7 +122,50 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
       const step = findTotpStep(readSecret(factor.secretEncrypted, user.id), proof.code, now, factor.lastUsedStep);
       return step !== null && (await data.totpFactors.useStep(user.id, step)) ? 'totp' : null;
     }
+    if ('webauthn' in proof) {
+      try {
+        await deps.webauthn.verifyAuthentication(proof.webauthn, 'second_factor', { userId: user.id, pendingSignInId });
+        return 'webauthn';
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'PASSKEY_INVALID') {
+          deps.logger.warn({ userId: user.id }, error.logMessage);
+          return null;
+        }
+        throw error;
+      }
+    }
     return (await data.recoveryCodes.use(user.id, hashRecoveryCode(proof.recovery_code), now)) ? 'recovery_code' : null;
+  }
+
+  /** The ways this account can give its second factor. */
+  async function methodsOf(userId: string): Promise<ProofMethod[]> {
+    const [factor, passkeys] = await Promise.all([data.totpFactors.find(userId), data.passkeys.countOfUser(userId)]);
+    return [
+      ...(factor?.confirmedAt ? (['totp', 'recovery_code'] as const) : []),
+      ...(passkeys > 0 && deps.webauthn.relyingParty.disabledReason === null ? (['webauthn'] as const) : []),
+    ];
+  }
+
+  /** A live pending sign-in named by `token`, of `transport`, and its account; SECOND_FACTOR_EXPIRED otherwise. */
+  async function findPending(token: string, transport: SessionTransport) {
+    const now = clock.now();
+    const claims = verifySessionToken(token, pendingKey, now, PENDING_AUDIENCE);
+    if (!claims || !isUuid(claims.sid)) throw expired();
+    const pending = await data.pendingSignIns.find(claims.sid);
+    if (
+      !pending ||
+      pending.userId !== claims.sub ||
+      pending.transport !== transport ||
+      pending.completedAt !== null ||
+      pending.expiresAt <= now ||
+      pending.failedAttempts >= MAX_FAILURES
+    ) {
+      throw expired();
+    }
+    const user = await data.users.findById(pending.userId);
+    // Deactivated, or its second factor reset, since the password was checked: start again.
+    if (!user || !user.isActive || !user.secondFactorEnrolled) throw expired();
+    return { pending, user };
   }
 
   async function issueRecoveryCodes(repos: Pick<DataAccess, 'recoveryCodes'>, userId: string): Promise<string[]> {
@@ -142,7 +198,7 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
       });
       const token = signSessionToken({ sub: user.id, sid: pending.id }, pendingKey, now, expiresAt, PENDING_AUDIENCE);
       deps.logger.info({ userId: user.id, transport: first.transport }, 'First factor passed; waiting for the second');
-      return { challenge: { token, methods: ['totp', 'recovery_code'], expires_in: PENDING_SIGN_IN_LIFETIME_MS / 1000 } };
+      return { challenge: { token, methods: await methodsOf(user.id), expires_in: PENDING_SIGN_IN_LIFETIME_MS / 1000 } };
     },
 
     /**
@@ -151,30 +207,15 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
      */
     async completeSignIn(token: string, transport: SessionTransport, proof: SecondFactorProof, client: ClientInfo): Promise<IssuedSession> {
       const now = clock.now();
-      const claims = verifySessionToken(token, pendingKey, now, PENDING_AUDIENCE);
-      if (!claims || !isUuid(claims.sid)) throw expired();
-      const pending = await data.pendingSignIns.find(claims.sid);
-      if (
-        !pending ||
-        pending.userId !== claims.sub ||
-        pending.transport !== transport ||
-        pending.completedAt !== null ||
-        pending.expiresAt <= now ||
-        pending.failedAttempts >= MAX_FAILURES
-      ) {
-        throw expired();
-      }
-      const user = await data.users.findById(pending.userId);
-      // Deactivated, or its second factor reset, since the password was checked: start again.
-      if (!user || !user.isActive || !user.secondFactorEnrolled) throw expired();
+      const { pending, user } = await findPending(token, transport);
 
       const attempt = await rateLimiter.reserve([
         [rules.secondFactorPerAccount, user.id],
         ...(client.ipAddress ? [[rules.secondFactorPerClient, client.ipAddress] as const] : []),
       ]);
-      let method: 'totp' | 'recovery_code' | null;
+      let method: ProofMethod | null;
       try {
-        method = await checkProof(user, proof);
+        method = await checkProof(user, pending.id, proof);
       } catch (error) {
         await attempt.abandon();
         throw error;
@@ -188,7 +229,7 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
           user,
           method: pending.authMethod.startsWith('oidc:') ? 'oidc' : 'password',
           ipAddress: client.ipAddress,
-          details: { kind: 'code' in proof ? 'totp' : 'recovery_code' },
+          details: { kind: 'code' in proof ? 'totp' : 'webauthn' in proof ? 'webauthn' : 'recovery_code' },
         });
         throw invalidCode();
       }
@@ -216,6 +257,15 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
       });
       deps.logger.info({ userId: user.id, transport, second_factor: method }, 'User signed in with a second factor');
       return issued;
+    },
+
+    /** WebAuthn options for the second step of a browser's pending sign-in: its account's passkeys. */
+    async passkeyOptionsForPending(token: string): Promise<WebauthnOptions> {
+      const { pending, user } = await findPending(token, 'cookie');
+      const passkeys = await data.passkeys.listOfUser(user.id);
+      if (passkeys.length === 0)
+        throw new AppError('PASSKEY_NOT_FOUND', 'This account has no passkey. Use the authenticator app or a recovery code.');
+      return deps.webauthn.authenticationOptions('second_factor', { userId: user.id, pendingSignInId: pending.id }, passkeys);
     },
 
     /** Enrolment, first step: a new secret, not active until confirmed. Needs a recent sign-in. */
@@ -247,7 +297,7 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
         if (!(await repos.totpFactors.confirm(user.id, step, clock.now()))) {
           throw new AppError('TOTP_ALREADY_ENABLED', 'The authenticator app is already set up.');
         }
-        await repos.users.setSecondFactorEnrolled(user.id, true);
+        await syncEnrolled(repos, user.id);
         return issueRecoveryCodes(repos, user.id);
       });
       await attempt.succeeded();
@@ -259,7 +309,12 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
     /** Removes the authenticator app and the recovery codes. Needs a recent sign-in. */
     async removeTotp(user: User, sessionId: string): Promise<void> {
       await deps.reauthentication.assertRecentlyAuthenticated(user, sessionId);
-      const removed = await removeFactors(user.id);
+      const removed = await data.withTransaction(async (repos) => {
+        const wasOn = await repos.totpFactors.remove(user.id);
+        await repos.recoveryCodes.removeAll(user.id);
+        await syncEnrolled(repos, user.id);
+        return wasOn;
+      });
       if (!removed) throw new AppError('TOTP_NOT_ENABLED', 'No authenticator app is set up.');
       await audit.record({ type: 'second_factor.removed', actor: actorOf(user), user, details: { kind: 'totp' } });
     },
@@ -276,27 +331,27 @@ export function createSecondFactorService(deps: SecondFactorDeps) {
       return codes;
     },
 
-    /** For someone who lost their phone and their codes: an administrator (or the CLI) removes the factors. */
+    /** For someone who lost their phone, codes and passkeys: an administrator (or the CLI) removes every factor. */
     async reset(actor: AuditActor, user: User): Promise<void> {
       await removeFactors(user.id);
       await audit.record({ type: 'admin.second_factor_reset', actor, user });
       deps.logger.info({ userId: user.id }, 'Second factor reset');
     },
 
-    /** Housekeeping: pending sign-ins that were completed or expired. */
+    /** Housekeeping: pending sign-ins that were completed or expired, challenges nobody answered. */
     async purgeExpired(): Promise<number> {
-      return (await data.pendingSignIns.purgeDead(clock.now())).count;
+      return (await data.pendingSignIns.purgeDead(clock.now())).count + (await deps.webauthn.purgeExpired());
     },
   };
 
-  /** Every factor of the account, in one transaction, and any sign-in waiting on them; whether there was a TOTP. */
-  async function removeFactors(userId: string): Promise<boolean> {
-    return data.withTransaction(async (repos) => {
-      const removed = await repos.totpFactors.remove(userId);
+  /** Every factor of the account (app, recovery codes, passkeys), in one transaction, and any sign-in waiting on them. */
+  async function removeFactors(userId: string): Promise<void> {
+    await data.withTransaction(async (repos) => {
+      await repos.totpFactors.remove(userId);
       await repos.recoveryCodes.removeAll(userId);
+      await repos.passkeys.removeAllOfUser(userId);
       await repos.users.setSecondFactorEnrolled(userId, false);
       await repos.pendingSignIns.voidAllForUser(userId, clock.now());
-      return removed;
     });
   }
 }

@@ -4,7 +4,18 @@
  * withTransaction rolling every table back when its function throws. No database.
  */
 import crypto from 'node:crypto';
-import type { AuditEvent, LinkedAccount, PasswordToken, PendingSignIn, RecoveryCode, Session, TotpFactor, User } from '../generated/prisma/client.js';
+import type {
+  AuditEvent,
+  LinkedAccount,
+  Passkey,
+  PasswordToken,
+  PendingSignIn,
+  RecoveryCode,
+  Session,
+  TotpFactor,
+  User,
+  WebauthnChallenge,
+} from '../generated/prisma/client.js';
 import type { DataAccess, Repositories } from '../db/repositories.js';
 import type { FailureEntry, ReserveEntry, WindowCount } from '../rate-limit/repo.js';
 
@@ -24,6 +35,8 @@ export interface FakeTables {
   totpFactors: TotpFactor[];
   recoveryCodes: RecoveryCode[];
   pendingSignIns: PendingSignIn[];
+  passkeys: Passkey[];
+  webauthnChallenges: WebauthnChallenge[];
 }
 
 export interface FakeData extends DataAccess {
@@ -89,6 +102,8 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     totpFactors: [],
     recoveryCodes: [],
     pendingSignIns: [],
+    passkeys: [],
+    webauthnChallenges: [],
   };
   let transactionCount = 0;
   let nextAuditId = 1n;
@@ -534,6 +549,77 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     },
   };
 
+  const passkeyById = (id: string) => tables.passkeys.find((row) => row.id === id) ?? null;
+  const passkeys = {
+    listOfUser: async (userId: string) => clone(tables.passkeys.filter((row) => row.userId === userId)),
+    countOfUser: async (userId: string) => tables.passkeys.filter((row) => row.userId === userId).length,
+    findByCredentialId: async (credentialId: string) => clone(tables.passkeys.find((row) => row.credentialId === credentialId) ?? null),
+    async create(data: Data<Passkey>) {
+      if (tables.passkeys.some((row) => row.credentialId === data.credentialId)) throw uniqueViolation('Passkey', ['credential_id']);
+      const row = assign(
+        {
+          id: crypto.randomUUID(),
+          userId: '',
+          credentialId: '',
+          publicKey: new Uint8Array(),
+          counter: 0n,
+          transports: [],
+          name: '',
+          backedUp: false,
+          createdAt: now(),
+          lastUsedAt: null,
+        } satisfies Passkey,
+        data,
+      );
+      tables.passkeys.push(row);
+      return clone(row);
+    },
+    async rename(id: string, userId: string, name: string) {
+      const row = passkeyById(id);
+      if (!row || row.userId !== userId) return null;
+      row.name = name;
+      return clone(row);
+    },
+    async remove(id: string, userId: string) {
+      const before = tables.passkeys.length;
+      tables.passkeys = tables.passkeys.filter((row) => !(row.id === id && row.userId === userId));
+      return tables.passkeys.length < before;
+    },
+    async removeAllOfUser(userId: string) {
+      const before = tables.passkeys.length;
+      tables.passkeys = tables.passkeys.filter((row) => row.userId !== userId);
+      return { count: before - tables.passkeys.length };
+    },
+    async recordUse(id: string, expectedCounter: bigint, newCounter: bigint, at: Date) {
+      const row = passkeyById(id);
+      if (!row || row.counter !== expectedCounter) return false;
+      Object.assign(row, { counter: newCounter, lastUsedAt: at });
+      return true;
+    },
+  };
+
+  const webauthnChallenges = {
+    async create(data: Data<WebauthnChallenge>) {
+      const row = assign(
+        { challenge: '', purpose: 'sign_in', userId: null, pendingSignInId: null, createdAt: now(), expiresAt: now() } satisfies WebauthnChallenge,
+        data,
+      );
+      tables.webauthnChallenges.push(row);
+      return clone(row);
+    },
+    async consume(challenge: string, at: Date) {
+      const row = tables.webauthnChallenges.find((candidate) => candidate.challenge === challenge);
+      if (!row || row.expiresAt <= at) return null;
+      tables.webauthnChallenges = tables.webauthnChallenges.filter((candidate) => candidate !== row);
+      return clone(row);
+    },
+    async purgeExpired(at: Date) {
+      const before = tables.webauthnChallenges.length;
+      tables.webauthnChallenges = tables.webauthnChallenges.filter((row) => !(row.expiresAt < at));
+      return { count: before - tables.webauthnChallenges.length };
+    },
+  };
+
   const repos = {
     users,
     sessions,
@@ -545,6 +631,8 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     totpFactors,
     recoveryCodes,
     pendingSignIns,
+    passkeys,
+    webauthnChallenges,
   } satisfies Record<keyof Repositories, unknown> as unknown as Repositories;
   return {
     ...repos,

@@ -41,6 +41,11 @@ import type {
   TotpEnrolment,
   TotpConfirmRequest,
   RecoveryCodes,
+  PasskeyRead,
+  WebauthnOptions,
+  AddPasskeyRequest,
+  RenamePasskeyRequest,
+  PasskeySignInRequest,
 } from '@gatehouse/shared';
 
 interface SchemaTypes {
@@ -81,6 +86,12 @@ interface SchemaTypes {
   TotpEnrolment: TotpEnrolment;
   TotpConfirmRequest: TotpConfirmRequest;
   RecoveryCodes: RecoveryCodes;
+  PasskeyRead: PasskeyRead;
+  PasskeyList: PasskeyRead[];
+  WebauthnOptions: WebauthnOptions;
+  AddPasskeyRequest: AddPasskeyRequest;
+  RenamePasskeyRequest: RenamePasskeyRequest;
+  PasskeySignInRequest: PasskeySignInRequest;
   ErrorResponse: ErrorResponse;
 }
 
