@@ -1,7 +1,5 @@
-import type { PendingSignIn, Prisma, TotpFactor } from '../generated/prisma/client.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { Db } from '../db/db-handle.js';
-
-export type { PendingSignIn, TotpFactor };
 
 /** The totp_factors table: the only writer of it. */
 export function createTotpFactorRepo(db: Db) {
@@ -80,7 +78,3 @@ export function createPendingSignInRepo(db: Db) {
     purgeDead: (now: Date) => db.pendingSignIn.deleteMany({ where: { OR: [{ expiresAt: { lt: now } }, { completedAt: { not: null } }] } }),
   };
 }
-
-export type TotpFactorRepo = ReturnType<typeof createTotpFactorRepo>;
-export type RecoveryCodeRepo = ReturnType<typeof createRecoveryCodeRepo>;
-export type PendingSignInRepo = ReturnType<typeof createPendingSignInRepo>;

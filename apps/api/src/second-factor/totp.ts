@@ -79,5 +79,3 @@ export function createSecretBox(tokenSecret: string) {
     },
   };
 }
-
-export type SecretBox = ReturnType<typeof createSecretBox>;
