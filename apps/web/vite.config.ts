@@ -34,9 +34,11 @@ export default defineConfig(({ command }) => ({
       output: {
         // The libraries and the shared contract in one chunk: it changes only when they do (the
         // browser keeps it across Gatehouse updates of the app's own code), and one gzip stream
-        // compresses better than the several common chunks automatic splitting would make.
+        // compresses better than the several common chunks automatic splitting would make. Not
+        // the QR encoder: only setting up an authenticator app loads it (a group would capture it
+        // into the eager chunk whatever imports it).
         codeSplitting: {
-          groups: [{ name: 'vendor', test: /node_modules|packages[\\/]shared/ }],
+          groups: [{ name: 'vendor', test: (id) => /node_modules|packages[\\/]shared/.test(id) && !/[\\/]uqr[\\/]/.test(id) }],
         },
       },
       onwarn(warning, defaultHandler) {

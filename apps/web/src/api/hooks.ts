@@ -17,6 +17,21 @@ export function useCurrentUser(options: { refetchInterval?: CurrentUserRefetchIn
   });
 }
 
+/**
+ * The account's second factors, and whether [auth] second_factor holds this session back until it
+ * adds one (`enrolment_required`). Fetched once per sign-in, and again only when something changes
+ * it: enrolment and the account page's changes, or a 403 SECOND_FACTOR_ENROLMENT_REQUIRED.
+ */
+export function useSecondFactorStatus(enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.secondFactor,
+    queryFn: ({ signal }) => api.call('getMySecondFactor', { signal }),
+    enabled,
+    staleTime: Infinity,
+  });
+}
+
 export function useAuthMetadata() {
   const api = useApi();
   return useQuery({

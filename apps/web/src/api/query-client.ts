@@ -1,4 +1,5 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+import { ErrorCode } from '@gatehouse/shared';
 import { ApiError } from './api-error';
 import { queryKeys } from './query-keys';
 
@@ -19,9 +20,12 @@ export function forgetSignedInUser(queryClient: QueryClient): void {
 
 export function createQueryClient(): QueryClient {
   // A 401 from any call means the session has ended (expired, or revoked elsewhere): mark the user
-  // signed out, and the route guard sends them to the login page.
+  // signed out, and the route guard sends them to the login page. A 403 that says this session must
+  // add a second factor first: ask again, and the route guard shows the page that sets one up.
   const handleError = (error: unknown) => {
-    if (error instanceof ApiError && error.isUnauthorized) forgetSignedInUser(queryClient);
+    if (!(error instanceof ApiError)) return;
+    if (error.isUnauthorized) forgetSignedInUser(queryClient);
+    else if (error.code === ErrorCode.SECOND_FACTOR_ENROLMENT_REQUIRED) void queryClient.invalidateQueries({ queryKey: queryKeys.secondFactor });
   };
   const queryClient: QueryClient = new QueryClient({
     queryCache: new QueryCache({ onError: handleError }),

@@ -4,4 +4,5 @@ export const queryKeys = {
   mySessions: ['my-sessions'],
   users: ['users'],
   linkedAccounts: ['linked-accounts'],
+  secondFactor: ['second-factor'],
 } as const;

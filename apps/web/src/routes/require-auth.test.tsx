@@ -1,9 +1,12 @@
 /** @jest-environment jsdom */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { cleanup, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { useQuery } from '@tanstack/react-query';
 import { Route, Routes } from 'react-router-dom';
-import { renderPage, SIGNED_OUT } from '../test-support/render-page';
-import { makeUser } from '../test-support/users';
+import type { SecondFactorStatus, UserRead } from '@gatehouse/shared';
+import { useApi } from '../api/api-context';
+import { renderPage, SIGNED_OUT, type FakeAnswer, type FakeRequest } from '../test-support/render-page';
+import { makeSecondFactorStatus, makeUser } from '../test-support/users';
 import { RequireAuth } from './require-auth';
 
 afterEach(cleanup);
@@ -23,12 +26,23 @@ const page = (
   </Routes>
 );
 
+/** A signed-in session: GET /users/me and /users/me/second-factor, then `more` for anything else. */
+function signedIn(user: UserRead, status: () => SecondFactorStatus, more: (request: FakeRequest) => FakeAnswer | undefined = () => undefined) {
+  return (request: FakeRequest): FakeAnswer | undefined => {
+    if (request.method === 'GET' && request.url === '/api/v1/users/me') return { status: 200, body: user };
+    if (request.method === 'GET' && request.url === '/api/v1/users/me/second-factor') return { status: 200, body: status() };
+    return more(request);
+  };
+}
+
 describe('RequireAuth', () => {
   it('shows nothing of the page while it asks who is signed in', async () => {
     let answer: () => void = () => undefined;
+    const noSecondFactor = signedIn(makeUser(), makeSecondFactorStatus);
     renderPage(page, {
       path: '/admin/users',
-      server: () => new Promise((resolve) => (answer = () => resolve({ status: 200, body: makeUser() }))),
+      server: (request) =>
+        request.url === '/api/v1/users/me' ? new Promise((resolve) => (answer = () => resolve(noSecondFactor(request)))) : noSecondFactor(request),
     });
     expect(screen.getByRole('status').textContent).toBe('Loading…');
     expect(screen.queryByRole('heading', { name: 'Secret page' })).toBeNull();
@@ -50,10 +64,7 @@ describe('RequireAuth', () => {
   });
 
   it('never holds back an administrator', async () => {
-    renderPage(page, {
-      path: '/',
-      server: () => ({ status: 200, body: makeUser({ is_verified: false, is_superuser: true }) }),
-    });
+    renderPage(page, { path: '/', server: signedIn(makeUser({ is_verified: false, is_superuser: true }), makeSecondFactorStatus) });
     await screen.findByRole('heading', { name: 'Secret page' });
   });
 
@@ -64,5 +75,79 @@ describe('RequireAuth', () => {
     });
     expect((await screen.findByRole('alert')).textContent).toBe('Odd request.');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+
+  it('holds a session that must add a second factor on the set-up page, and lets it in once the codes are saved', async () => {
+    let status = makeSecondFactorStatus({ required: true, enrolment_required: true });
+    const rendered = renderPage(page, {
+      path: '/',
+      server: signedIn(
+        makeUser(),
+        () => status,
+        (request) => {
+          if (request.method === 'POST' && request.url === '/api/v1/users/me/totp') {
+            return {
+              status: 200,
+              body: { secret: 'JBSWY3DPEHPK3PXP', otpauth_url: 'otpauth://totp/Gatehouse:ada%40example.com?secret=JBSWY3DPEHPK3PXP' },
+            };
+          }
+          if (request.method === 'POST' && request.url === '/api/v1/users/me/totp/confirm') {
+            status = makeSecondFactorStatus({ totp: true, recovery_codes_left: 10, required: true });
+            return { status: 200, body: { recovery_codes: ['aaaaa-bbbbb', 'ccccc-ddddd'] } };
+          }
+          return undefined;
+        },
+      ),
+    });
+    await screen.findByRole('heading', { name: 'Set up your authenticator app', level: 1 });
+    expect(screen.queryByRole('heading', { name: 'Secret page' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Set up authenticator app' }));
+    await screen.findByRole('img', { name: 'QR code to scan with your authenticator app' });
+    fireEvent.change(screen.getByLabelText('Authentication code'), { target: { value: '123456' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Turn on two-step sign-in' }));
+    // On now, but the page stays until the person has the codes: the guard has not asked again.
+    const codes = await screen.findByRole('region', { name: 'Save your recovery codes now' });
+    expect(
+      within(codes)
+        .getAllByRole('listitem')
+        .map((item) => item.textContent),
+    ).toEqual(['aaaaa-bbbbb', 'ccccc-ddddd']);
+    expect(rendered.requests.filter((r) => r.url === '/api/v1/users/me/second-factor')).toHaveLength(1);
+    expect(screen.queryByRole('heading', { name: 'Secret page' })).toBeNull();
+
+    fireEvent.click(within(codes).getByRole('button', { name: 'I have saved them, continue' }));
+    await screen.findByRole('heading', { name: 'Secret page' });
+    expect(rendered.unhandled).toEqual([]);
+  });
+
+  it('shows the set-up page when any call answers SECOND_FACTOR_ENROLMENT_REQUIRED', async () => {
+    let status = makeSecondFactorStatus();
+    function Sessions() {
+      const api = useApi();
+      const sessions = useQuery({ queryKey: ['my-sessions'], queryFn: () => api.call('listMySessions') });
+      return <h1>{sessions.isError ? 'Refused' : 'Secret page'}</h1>;
+    }
+    renderPage(
+      <RequireAuth>
+        <Sessions />
+      </RequireAuth>,
+      {
+        path: '/',
+        server: signedIn(
+          makeUser(),
+          () => status,
+          (request) => {
+            // An administrator reset this account's second factor, which the server requires.
+            status = makeSecondFactorStatus({ required: true, enrolment_required: true });
+            return request.url === '/api/v1/users/me/sessions'
+              ? { status: 403, body: { detail: 'SECOND_FACTOR_ENROLMENT_REQUIRED', message: 'Set up an authenticator app first.' } }
+              : undefined;
+          },
+        ),
+      },
+    );
+    await screen.findByRole('heading', { name: 'Set up your authenticator app', level: 1 });
+    expect(screen.queryByRole('heading', { name: 'Secret page' })).toBeNull();
   });
 });

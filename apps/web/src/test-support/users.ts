@@ -1,4 +1,4 @@
-import type { UserRead } from '@gatehouse/shared';
+import type { SecondFactorStatus, UserRead } from '@gatehouse/shared';
 
 /** A user as GET /users/me answers, with the fields a test cares about overridden. */
 export function makeUser(overrides: Partial<UserRead> = {}): UserRead {
@@ -18,4 +18,9 @@ export function makeUser(overrides: Partial<UserRead> = {}): UserRead {
     updated_at: '2026-01-01T00:00:00.000Z',
     ...overrides,
   };
+}
+
+/** GET /users/me/second-factor's answer: by default no second factor, and none required. */
+export function makeSecondFactorStatus(overrides: Partial<SecondFactorStatus> = {}): SecondFactorStatus {
+  return { totp: false, recovery_codes_left: 0, required: false, enrolment_required: false, ...overrides };
 }

@@ -5,6 +5,7 @@ import { ChangePasswordForm } from './change-password-form';
 import { LinkedAccountsSection } from './linked-accounts-section';
 import { ProfileForm } from './profile-form';
 import { SessionsSection } from './sessions-section';
+import { TwoStepSection } from './two-step-section';
 
 export function AccountPage() {
   useDocumentTitle('Your account');
@@ -27,6 +28,7 @@ export function AccountPage() {
       <ProfileForm user={user} />
       <ChangeEmailForm user={user} />
       <ChangePasswordForm user={user} />
+      <TwoStepSection user={user} />
       <LinkedAccountsSection user={user} />
       <SessionsSection />
     </div>

@@ -15,6 +15,7 @@ const PEOPLE: UserRead[] = Array.from({ length: 30 }, (_, index) =>
     id: `00000000-0000-4000-8000-${String(index + 1).padStart(12, '0')}`,
     email: `person${index + 1}@example.com`,
     is_verified: index !== 0,
+    has_second_factor: index === 2,
   }),
 );
 
@@ -29,6 +30,11 @@ function fakeUsersApi(log: FakeRequest[] = []) {
       const page = Number(url.searchParams.get('page') ?? '1');
       const matching = people.filter((user) => user.email.includes(q));
       return { status: 200, body: { items: matching.slice((page - 1) * 25, page * 25), total: matching.length, page, per_page: 25 } };
+    }
+    if (request.method === 'DELETE' && url.pathname.endsWith('/second-factor')) {
+      const target = url.pathname.split('/').at(-2);
+      people = people.map((user) => (user.id === target ? { ...user, has_second_factor: false } : user));
+      return { status: 204 };
     }
     const id = url.pathname.split('/').at(-1);
     if (request.method === 'PATCH') {
@@ -90,6 +96,31 @@ describe('the users page', () => {
     fireEvent.click(within(confirm).getByRole('button', { name: 'Yes, delete person2@example.com' }));
     await screen.findByText('Deleted person2@example.com.');
     await waitFor(() => expect(screen.queryByText('person2@example.com')).toBeNull());
+  });
+
+  it('shows who has two-step sign-in, and resets it only after confirmation', async () => {
+    const log: FakeRequest[] = [];
+    renderUsersPage('/admin/users', fakeUsersApi(log));
+    const row = (email: string) => screen.getByRole('rowheader', { name: new RegExp(email) }).closest('tr') as HTMLElement;
+    await screen.findByText('person3@example.com');
+    expect(screen.getByRole('columnheader', { name: 'Two-step' })).toBeTruthy();
+    expect(within(row('person3@example.com')).getByText('On')).toBeTruthy();
+    expect(within(row('person4@example.com')).getByText('Off')).toBeTruthy();
+    // Only someone who has one can have it reset.
+    expect(screen.queryByRole('button', { name: 'Reset two-step sign-in of person4@example.com' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Reset two-step sign-in of person3@example.com' }));
+    const confirm = screen.getByRole('group', { name: 'Confirm resetting two-step sign-in of person3@example.com' });
+    expect(log.some((r) => r.method === 'DELETE')).toBe(false);
+    fireEvent.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('group', { name: 'Confirm resetting two-step sign-in of person3@example.com' })).toBeNull();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Reset two-step sign-in of person3@example.com' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Yes, reset two-step sign-in of person3@example.com' }));
+    await screen.findByText('Reset two-step sign-in of person3@example.com: their next sign-in needs only the password.');
+    expect(log.filter((r) => r.method === 'DELETE').map((r) => r.url)).toEqual([`/api/v1/users/${PEOPLE[2]?.id}/second-factor`]);
+    await waitFor(() => expect(within(row('person3@example.com')).getByText('Off')).toBeTruthy());
+    expect(screen.queryByRole('button', { name: 'Reset two-step sign-in of person3@example.com' })).toBeNull();
   });
 
   it('reads the page number and words the count', () => {

@@ -18,10 +18,16 @@ function formatDate(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
+/** A destructive action waiting for its "yes": deleting a user, or resetting their two-step sign-in. */
+interface Confirming {
+  id: string;
+  action: 'delete' | 'reset-second-factor';
+}
+
 export function UsersTable({ users, currentUserId }: { users: readonly UserRead[]; currentUserId: string }) {
   const api = useApi();
   const queryClient = useQueryClient();
-  const [confirmingDeleteId, setConfirmingDeleteId] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<Confirming | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
   const refresh = async (userId: string) => {
@@ -47,8 +53,23 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
       updateUser.reset();
     },
     onSuccess: (_data, user) => {
-      setConfirmingDeleteId(null);
+      setConfirming(null);
       setNotice(`Deleted ${user.email}.`);
+    },
+    onSettled: (_data, _error, user) => refresh(user.id),
+  });
+
+  // For someone who lost both their authenticator app and their recovery codes.
+  const resetSecondFactor = useMutation({
+    mutationFn: (user: UserRead) => api.call('resetUserSecondFactor', { params: { id: user.id } }),
+    onMutate: () => {
+      setNotice(null);
+      updateUser.reset();
+      deleteUser.reset();
+    },
+    onSuccess: (_data, user) => {
+      setConfirming(null);
+      setNotice(`Reset two-step sign-in of ${user.email}: their next sign-in needs only the password.`);
     },
     onSettled: (_data, _error, user) => refresh(user.id),
   });
@@ -62,8 +83,15 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
     },
   });
 
+  function askToConfirm(next: Confirming) {
+    updateUser.reset();
+    deleteUser.reset();
+    resetSecondFactor.reset();
+    setConfirming(next);
+  }
+
   // One alert for the table: the latest refusal (e.g. the API's "last administrator" message).
-  const error = updateUser.error ?? deleteUser.error ?? sendReset.error;
+  const error = updateUser.error ?? deleteUser.error ?? sendReset.error ?? resetSecondFactor.error;
 
   return (
     <div className="stack">
@@ -81,6 +109,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                   {label}
                 </th>
               ))}
+              <th scope="col">Two-step</th>
               <th scope="col">Created</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
@@ -89,8 +118,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
           </thead>
           <tbody>
             {users.map((user) => {
-              const isBusy =
-                (updateUser.isPending && updateUser.variables.id === user.id) || (deleteUser.isPending && deleteUser.variables.id === user.id);
+              const isBusy = [updateUser, deleteUser, resetSecondFactor].some((mutation) => mutation.isPending && mutation.variables.id === user.id);
               return (
                 <tr key={user.id} aria-busy={isBusy}>
                   <th scope="row" className="user-cell">
@@ -116,26 +144,31 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                       </td>
                     );
                   })}
+                  <td>{user.has_second_factor ? 'On' : 'Off'}</td>
                   <td>
                     <time dateTime={user.created_at}>{formatDate(user.created_at)}</time>
                   </td>
                   <td className="actions-cell">
-                    {confirmingDeleteId === user.id ? (
-                      <div className="confirm" role="group" aria-label={`Confirm deleting ${user.email}`}>
-                        <span>Delete {user.email}?</span>
-                        <button
-                          type="button"
-                          className="button button-danger"
-                          aria-label={`Yes, delete ${user.email}`}
-                          disabled={isBusy}
-                          onClick={() => deleteUser.mutate(user)}
-                        >
-                          Yes, delete
-                        </button>
-                        <button type="button" className="button button-secondary" onClick={() => setConfirmingDeleteId(null)}>
-                          Cancel
-                        </button>
-                      </div>
+                    {confirming?.id === user.id && confirming.action === 'delete' ? (
+                      <ConfirmAction
+                        groupLabel={`Confirm deleting ${user.email}`}
+                        question={`Delete ${user.email}?`}
+                        yes="Yes, delete"
+                        yesLabel={`Yes, delete ${user.email}`}
+                        isBusy={isBusy}
+                        onYes={() => deleteUser.mutate(user)}
+                        onCancel={() => setConfirming(null)}
+                      />
+                    ) : confirming?.id === user.id ? (
+                      <ConfirmAction
+                        groupLabel={`Confirm resetting two-step sign-in of ${user.email}`}
+                        question={`Remove the authenticator app and recovery codes of ${user.email}? Only do this once you know it is them asking.`}
+                        yes="Yes, reset"
+                        yesLabel={`Yes, reset two-step sign-in of ${user.email}`}
+                        isBusy={isBusy}
+                        onYes={() => resetSecondFactor.mutate(user)}
+                        onCancel={() => setConfirming(null)}
+                      />
                     ) : (
                       <>
                         <button
@@ -147,16 +180,23 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                         >
                           Send reset link
                         </button>
+                        {user.has_second_factor && (
+                          <button
+                            type="button"
+                            className="button button-secondary"
+                            aria-label={`Reset two-step sign-in of ${user.email}`}
+                            disabled={isBusy}
+                            onClick={() => askToConfirm({ id: user.id, action: 'reset-second-factor' })}
+                          >
+                            Reset two-step sign-in
+                          </button>
+                        )}
                         <button
                           type="button"
                           className="button button-secondary"
                           aria-label={`Delete ${user.email}`}
                           disabled={isBusy}
-                          onClick={() => {
-                            updateUser.reset();
-                            deleteUser.reset();
-                            setConfirmingDeleteId(user.id);
-                          }}
+                          onClick={() => askToConfirm({ id: user.id, action: 'delete' })}
                         >
                           Delete
                         </button>
@@ -169,6 +209,37 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
           </tbody>
         </table>
       </div>
+    </div>
+  );
+}
+
+function ConfirmAction({
+  groupLabel,
+  question,
+  yes,
+  yesLabel,
+  isBusy,
+  onYes,
+  onCancel,
+}: {
+  groupLabel: string;
+  question: string;
+  /** The button's text, and its name naming the user (several rows may ask at once for a screen reader). */
+  yes: string;
+  yesLabel: string;
+  isBusy: boolean;
+  onYes: () => void;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="confirm" role="group" aria-label={groupLabel}>
+      <span>{question}</span>
+      <button type="button" className="button button-danger" aria-label={yesLabel} disabled={isBusy} onClick={onYes}>
+        {yes}
+      </button>
+      <button type="button" className="button button-secondary" onClick={onCancel}>
+        Cancel
+      </button>
     </div>
   );
 }

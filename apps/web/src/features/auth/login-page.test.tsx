@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import type { AuthMetadata } from '@gatehouse/shared';
 import { renderPage, SIGNED_OUT, type FakeRequest } from '../../test-support/render-page';
+import { makeUser } from '../../test-support/users';
 import { LoginPage } from './login-page';
 
 afterEach(cleanup);
@@ -104,5 +105,124 @@ describe('the sign-in page, built from GET /auth/metadata', () => {
     answer({ status: 400, body: { detail: 'LOGIN_BAD_CREDENTIALS', message: 'Wrong email or password.' } });
     expect((await screen.findByRole('alert')).textContent).toBe('Wrong email or password.');
     expect(button.disabled).toBe(false);
+  });
+});
+
+const SECOND_FACTOR_REQUIRED = {
+  status: 401,
+  body: {
+    detail: 'SECOND_FACTOR_REQUIRED',
+    message: 'Enter the code from your authenticator app (or a recovery code) to finish signing in.',
+    second_factor: { methods: ['totp', 'recovery_code'], expires_in: 300 },
+  },
+};
+
+/**
+ * The server of a sign-in with a second factor: the password answers SECOND_FACTOR_REQUIRED, and
+ * each code is judged by `judge` (204 signs in; after that, /users/me knows the person).
+ */
+function serveTwoSteps(options: AuthMetadata, judge: (body: unknown) => { status: number; body?: unknown }) {
+  let isSignedIn = false;
+  return (request: FakeRequest) => {
+    if (request.url === '/api/v1/auth/metadata') return { status: 200, body: options };
+    if (request.url === '/api/v1/users/me') return isSignedIn ? { status: 200, body: makeUser() } : SIGNED_OUT;
+    if (request.url === '/api/v1/auth/cookie/login') return SECOND_FACTOR_REQUIRED;
+    if (request.url === '/api/v1/auth/cookie/login/second-factor') {
+      const answer = judge(request.body);
+      isSignedIn = answer.status === 204;
+      return answer;
+    }
+    return undefined;
+  };
+}
+
+async function signInWithPassword() {
+  fireEvent.change(await screen.findByLabelText('Email'), { target: { value: 'ada@example.com' } });
+  fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'secret words' } });
+  fireEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+}
+
+const codeRequests = (page: { requests: FakeRequest[] }) => page.requests.filter((r) => r.url === '/api/v1/auth/cookie/login/second-factor');
+
+describe('the second step of signing in', () => {
+  it('asks for the code after a correct password; a wrong one is explained and tried again; the right one signs in to returnTo', async () => {
+    const page = renderPage(<LoginPage />, {
+      path: '/login?returnTo=%2Fadmin%2Fusers',
+      server: serveTwoSteps(metadata(), (body) =>
+        (body as { code: string }).code.replace(/\s/g, '') === '654321'
+          ? { status: 204 }
+          : {
+              status: 400,
+              body: { detail: 'SECOND_FACTOR_INVALID', message: 'That code is not correct (or was already used). Try the current one.' },
+            },
+      ),
+    });
+    await signInWithPassword();
+    const code = await screen.findByLabelText<HTMLInputElement>('Authentication code');
+    // Phones show a number pad, and browsers offer a code that arrived by message.
+    expect([code.getAttribute('autocomplete'), code.getAttribute('inputmode')]).toEqual(['one-time-code', 'numeric']);
+    expect(screen.queryByLabelText('Password')).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+
+    fireEvent.change(code, { target: { value: '123456' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('That code is not correct (or was already used). Try the current one.');
+    expect(page.history.at(-1)).toBe('/login?returnTo=%2Fadmin%2Fusers');
+
+    fireEvent.change(screen.getByLabelText('Authentication code'), { target: { value: '654 321' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(page.history.at(-1)).toBe('/admin/users'));
+    expect(codeRequests(page).map((r) => r.body)).toEqual([{ code: '123456' }, { code: '654 321' }]);
+    expect(page.unhandled).toEqual([]);
+  });
+
+  it('checks that a code has six digits before sending it', async () => {
+    const page = renderPage(<LoginPage />, { path: '/login', server: serveTwoSteps(metadata(), () => ({ status: 204 })) });
+    await signInWithPassword();
+    fireEvent.change(await screen.findByLabelText('Authentication code'), { target: { value: '12345' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Enter the 6 digits your authenticator app shows.');
+    expect(codeRequests(page)).toEqual([]);
+  });
+
+  it('takes a recovery code instead, when asked to, and back', async () => {
+    const page = renderPage(<LoginPage />, { path: '/login', server: serveTwoSteps(metadata(), () => ({ status: 204 })) });
+    await signInWithPassword();
+    fireEvent.click(await screen.findByRole('button', { name: 'Use a recovery code instead' }));
+    expect(screen.queryByLabelText('Authentication code')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Use your authenticator app instead' }));
+    fireEvent.click(await screen.findByRole('button', { name: 'Use a recovery code instead' }));
+    fireEvent.change(screen.getByLabelText('Recovery code'), { target: { value: ' abcde-fghij ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(page.history.at(-1)).toBe('/'));
+    expect(codeRequests(page).map((r) => r.body)).toEqual([{ recovery_code: 'abcde-fghij' }]);
+  });
+
+  it('goes back to the password form, saying why, when the sign-in has expired', async () => {
+    const expired = 'This sign-in has expired or was already used. Sign in again with your password.';
+    renderPage(<LoginPage />, {
+      path: '/login',
+      server: serveTwoSteps(metadata(), () => ({ status: 401, body: { detail: 'SECOND_FACTOR_EXPIRED', message: expired } })),
+    });
+    await signInWithPassword();
+    fireEvent.change(await screen.findByLabelText('Authentication code'), { target: { value: '123456' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
+    expect((await screen.findByRole('alert')).textContent).toBe(expired);
+    expect(screen.getByLabelText('Password')).toBeTruthy();
+    expect(screen.queryByLabelText('Authentication code')).toBeNull();
+  });
+
+  it('shows the code step at once after an identity provider asked for it (?second_factor=1), without auto-launching again', async () => {
+    const before = window.location.href;
+    const page = renderPage(<LoginPage />, {
+      path: '/login?second_factor=1&returnTo=%2Fadmin%2Factivity',
+      server: serveTwoSteps(metadata({ oidc_providers: [{ ...PROVIDER, auto_launch: true }] }), () => ({ status: 204 })),
+    });
+    fireEvent.change(await screen.findByLabelText('Authentication code'), { target: { value: '123456' } });
+    expect(screen.queryByText('Taking you to Authentik…')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Verify' }));
+    await waitFor(() => expect(page.history.at(-1)).toBe('/admin/activity'));
+    expect(window.location.href).toBe(before);
+    expect(page.requests.some((r) => r.url === '/api/v1/auth/cookie/login')).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
-import type { LoginRequest, UserRead } from '@gatehouse/shared';
+import { ErrorCode, type LoginRequest, type UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
+import { ApiError } from '../../api/api-error';
 import { useAuthMetadata, useCurrentUser } from '../../api/hooks';
 import { removeUserData } from '../../api/query-client';
 import { queryKeys } from '../../api/query-keys';
@@ -15,6 +16,10 @@ import { isServerReturn, sanitizeReturnTo, toServerReturnUrl } from './return-to
 
 const COOKIE_NOT_KEPT = 'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
 
+// The code step loads only when a sign-in asks for it: most sign-ins never do, and the sign-in
+// page's JavaScript has a budget (scripts/bundle-size.mjs).
+const SecondFactorStep = lazy(async () => ({ default: (await import('./second-factor-step')).SecondFactorStep }));
+
 export function LoginPage() {
   useDocumentTitle('Sign in');
   const api = useApi();
@@ -24,36 +29,59 @@ export function LoginPage() {
   const returnTo = sanitizeReturnTo(searchParams.get('returnTo'));
   const metadata = useAuthMetadata();
   const currentUser = useCurrentUser();
-  const [cookieProblem, setCookieProblem] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  // An account with a second factor gives its code after the password; a sign-in through an
+  // identity provider that requires one comes back here as ?second_factor=1 to give it.
+  const [isAskingForCode, setIsAskingForCode] = useState(searchParams.has('second_factor'));
+  // Between a step's success and leaving: the page itself goes on, not the "signed in already" check.
+  const [isSigningIn, setIsSigningIn] = useState(false);
+
+  /** Once either step has signed the person in: on to where they were going. */
+  async function finishSignIn() {
+    setIsSigningIn(true);
+    // Whatever was cached belonged to whoever used this tab before.
+    removeUserData(queryClient);
+    await queryClient.refetchQueries({ queryKey: queryKeys.me, exact: true });
+    const user = queryClient.getQueryData<UserRead | null>(queryKeys.me);
+    if (!user) {
+      setIsSigningIn(false);
+      setIsAskingForCode(false);
+      setProblem(COOKIE_NOT_KEPT);
+      return;
+    }
+    if (isServerReturn(returnTo)) {
+      window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
+      return;
+    }
+    void navigate(returnTo, { replace: true });
+  }
 
   const signIn = useMutation({
     mutationFn: (body: LoginRequest) => api.call('cookieLogin', { body }),
-    onSuccess: async () => {
-      // Whatever was cached belonged to whoever used this tab before.
-      removeUserData(queryClient);
-      await queryClient.refetchQueries({ queryKey: queryKeys.me, exact: true });
-      const user = queryClient.getQueryData<UserRead | null>(queryKeys.me);
-      if (!user) {
-        setCookieProblem(true);
-        return;
-      }
-      if (isServerReturn(returnTo)) {
-        window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
-        return;
-      }
-      void navigate(returnTo, { replace: true });
-    },
+    onSuccess: finishSignIn,
+    onError: (error) => setIsAskingForCode(error instanceof ApiError && error.code === ErrorCode.SECOND_FACTOR_REQUIRED),
   });
+
+  /** Back to the password form (the code step expired, or the person chose to): says why, if given. */
+  function startAgain(reason: string | null) {
+    signIn.reset();
+    setProblem(reason);
+    setIsAskingForCode(false);
+  }
 
   // A failed single sign-on comes back as ?oidc_error=CODE; only the code's own message is shown.
   const oidcError = readOidcErrorMessage(searchParams);
-  // auto_launch: a visitor who is not signed in goes straight to the provider (?local=1 stays here).
-  const autoLaunch = metadata.data && currentUser.data === null ? findAutoLaunchProvider(metadata.data.oidc_providers, searchParams) : null;
+  // auto_launch: a visitor who is not signed in goes straight to the provider (?local=1 stays here),
+  // unless the provider already sent them back here for their second factor.
+  const autoLaunch =
+    metadata.data && currentUser.data === null && !searchParams.has('second_factor')
+      ? findAutoLaunchProvider(metadata.data.oidc_providers, searchParams)
+      : null;
   useEffect(() => {
     if (autoLaunch) window.location.assign(oauthAuthorizeUrl(autoLaunch, returnTo));
   }, [autoLaunch, returnTo]);
   // Already signed in and sent here by ForwardAuth: straight back to the app that asked.
-  const isLeavingForServer = Boolean(currentUser.data) && !signIn.isPending && isServerReturn(returnTo);
+  const isLeavingForServer = Boolean(currentUser.data) && !isSigningIn && isServerReturn(returnTo);
   useEffect(() => {
     if (isLeavingForServer) window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
   }, [isLeavingForServer, returnTo]);
@@ -72,7 +100,7 @@ export function LoginPage() {
       </div>
     );
   }
-  if (currentUser.data && !signIn.isPending) return <Navigate to={returnTo} replace />;
+  if (currentUser.data && !isSigningIn) return <Navigate to={returnTo} replace />;
   // Until we know whether this browser is signed in, show neither the form nor a redirect: no
   // flash of the wrong page on reload.
   if (currentUser.isPending) {
@@ -95,10 +123,21 @@ export function LoginPage() {
     );
   }
 
+  if (isAskingForCode) {
+    return (
+      <div className="narrow">
+        <h1>Sign in</h1>
+        <Suspense fallback={<Loading />}>
+          <SecondFactorStep onSignedIn={finishSignIn} onStartAgain={startAgain} />
+        </Suspense>
+      </div>
+    );
+  }
+
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    setCookieProblem(false);
+    setProblem(null);
     signIn.mutate({ username: readField(form, 'email'), password: readField(form, 'password', { trim: false }) });
   }
 
@@ -109,11 +148,12 @@ export function LoginPage() {
       {metadata.isPending && <Loading />}
       <ErrorAlert error={metadata.error} />
       <ErrorAlert error={oidcError} />
+      <ErrorAlert error={problem} />
       {options && (
         <>
           {options.password_login_enabled ? (
             <form className="stack" onSubmit={handleSubmit} noValidate>
-              <ErrorAlert error={cookieProblem ? COOKIE_NOT_KEPT : signIn.error} />
+              <ErrorAlert error={signIn.error} />
               <TextField
                 id="email"
                 name="email"
