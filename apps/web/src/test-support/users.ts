@@ -22,5 +22,5 @@ export function makeUser(overrides: Partial<UserRead> = {}): UserRead {
 
 /** GET /users/me/second-factor's answer: by default no second factor, and none required. */
 export function makeSecondFactorStatus(overrides: Partial<SecondFactorStatus> = {}): SecondFactorStatus {
-  return { totp: false, recovery_codes_left: 0, required: false, enrolment_required: false, ...overrides };
+  return { totp: false, passkeys: 0, recovery_codes_left: 0, required: false, enrolment_required: false, ...overrides };
 }
