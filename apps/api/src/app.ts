@@ -8,6 +8,7 @@ import { mountAuthRoutes } from './auth/routes.js';
 import { createSessionCookies } from './auth/session-cookies.js';
 import { mountOidcRoutes } from './oidc/routes.js';
 import { mountSecondFactorRoutes } from './second-factor/routes.js';
+import { mountApiKeyRoutes } from './api-keys/routes.js';
 import { createAuthenticator, createCsrfGuard, createSessionCacheInvalidator } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
 import { createRequestContext } from './http/request-context.js';
@@ -56,20 +57,21 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   });
   // Request bodies are read by the routes that take one (http/mount-route.ts), after the caller
   // has been authenticated and the CSRF guard has passed.
-  api.use(createSessionCacheInvalidator(authService));
-  api.use(createAuthenticator(authService));
+  api.use(createSessionCacheInvalidator(services.forgetCachedChecks));
+  api.use(createAuthenticator(authService, (token, ipAddress) => services.apiKeys.authenticate(token, ipAddress)));
   api.use(createCsrfGuard(ctx.config));
 
   const mount = createRouteMounter(api, compileRequestValidators());
   // The router tries routes in the order they were mounted, so the ones called on every request
   // come first: the reverse proxy's forward-auth check and the apps' /users/me (no two modules'
   // paths overlap, so the order changes nothing else).
-  mountForwardAuthRoutes(mount, ctx, authService);
+  mountForwardAuthRoutes(mount, ctx, authService, services.apiKeys);
   mountUserRoutes(mount, services.users);
   // OpenID Connect: its discovery cache lives as long as the services (one per process).
   const { oidc } = services;
   mountAuthRoutes(mount, ctx, authService, (session) => oidc.findEndSessionUrl(session));
   mountOidcRoutes(mount, ctx, oidc, createSessionCookies(ctx, authService), services.reauthentication);
+  mountApiKeyRoutes(mount, services.apiKeys, services.users.getById);
   mountSecondFactorRoutes(mount, ctx, services.secondFactor, services.passkeys, authService, services.users.getById);
   mountPasswordResetRoutes(mount, services.passwordReset, services.emailProof);
   mountAuditRoutes(mount, services.audit);

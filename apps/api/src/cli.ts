@@ -18,6 +18,7 @@ import { createMailer } from './mail/mailer.js';
 import { CliError, openCliContext, openCliDatabase, type CliEnvironment } from './cli/cli-context.js';
 import { runDoctor } from './cli/doctor.js';
 import { USER_SUBCOMMANDS, requireEmail, runSessionsRevoke, runUsersCommand } from './cli/user-commands.js';
+import { KEY_SUBCOMMANDS, runKeysCommand } from './cli/key-commands.js';
 import { openDatabase, resolveDatabaseTarget } from './db/database.js';
 
 const USAGE = `Usage: gatehouse <command> [--config path/to/config.toml]
@@ -36,13 +37,17 @@ const USAGE = `Usage: gatehouse <command> [--config path/to/config.toml]
   users reset-2fa EMAIL          Remove the account's authenticator app, recovery codes and
                                  passkeys (someone who lost their phone and their codes)
   sessions revoke EMAIL          End every session of the account
+  keys list --user EMAIL         List the account's API keys (prefix, scope, name, expiry, last use)
+  keys create --user EMAIL --name NAME --scope read|write|admin [--expires DAYS]
+                                 Make an API key (default 90 days); prints it once, on stdout
+  keys revoke ID|PREFIX          Revoke an API key at once
   mail test ADDRESS              Send a test email with [notifications.smtp_config]
                                  (also: send-test-email --to ADDRESS)
   config check FILE              Validate a config.toml without starting anything
 
 The configuration comes from --config, else $CONFIG_FILE, else $CONFIG_DIR/config.toml, else
 ./config.toml. With the embedded database, stop the server before running commands that open
-the database (users, sessions, migrate, doctor): only one process may open it at a time.
+the database (users, sessions, keys, migrate, doctor): only one process may open it at a time.
 Exit status: 0 done, 1 failed or problems found, 2 wrong usage or a bad configuration.
 `;
 
@@ -142,6 +147,10 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
         admin: { type: 'boolean', default: false },
         send: { type: 'boolean', default: false },
         to: { type: 'string' },
+        user: { type: 'string' },
+        name: { type: 'string' },
+        scope: { type: 'string' },
+        expires: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -174,14 +183,21 @@ export async function runCli(argv: readonly string[], env: Readonly<Record<strin
       case 'send-test-email':
         return await runMailTest(cli, values.to);
       case 'users':
+      case 'keys':
       case 'sessions': {
-        const isKnown = command === 'users' ? (USER_SUBCOMMANDS as readonly string[]).includes(subcommand ?? '') : subcommand === 'revoke';
+        const isKnown =
+          command === 'users'
+            ? (USER_SUBCOMMANDS as readonly string[]).includes(subcommand ?? '')
+            : command === 'keys'
+              ? (KEY_SUBCOMMANDS as readonly string[]).includes(subcommand ?? '')
+              : subcommand === 'revoke';
         if (!isKnown) throw new CliError(`Unknown ${command} command "${subcommand ?? ''}".\n\n${USAGE}`, 2);
         const config = loadCliConfig(cli);
         const mailer = command === 'users' && values.send && config.notifications.smtp_config ? createMailer(config.notifications.smtp_config) : null;
         const { ctx, services, close } = await openCliContext(cli, config, { mailer });
         try {
           if (command === 'users') await runUsersCommand(cli, ctx, services, subcommand!, rest, { admin: values.admin });
+          else if (command === 'keys') await runKeysCommand(cli, services, subcommand!, rest, values);
           else await runSessionsRevoke(cli, services, rest);
         } finally {
           await close();

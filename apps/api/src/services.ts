@@ -17,6 +17,7 @@ import { createSessionIssuer } from './auth/session-issuer.js';
 import { createSecondFactorService } from './second-factor/service.js';
 import { createPasskeyService } from './second-factor/passkeys.js';
 import { createWebauthn } from './second-factor/webauthn.js';
+import { createApiKeyService } from './api-keys/service.js';
 import { createUserService } from './users/service.js';
 import { ensureAdminAccounts } from './users/admin-bootstrap.js';
 import { createOidcService } from './oidc/service.js';
@@ -35,6 +36,7 @@ export function createServices(ctx: AppContext, data: DataAccess = createDataAcc
   const passkeys = createPasskeyService({ config, clock, logger, data, webauthn, rateLimiter, audit, reauthentication, issueSession });
   const auth = createAuthService({ ...ctx, ...data, rateLimiter, audit, emailProof, issueSession, secondFactor });
   const users = createUserService({ ...ctx, ...data, tokens, emailProof, audit, rateLimiter, reauthentication });
+  const apiKeys = createApiKeyService({ config, clock, logger, data, rateLimiter, audit });
   const oidc = createOidcService({ ...ctx, ...data, audit, rateLimiter, secondFactor });
 
   return {
@@ -48,9 +50,15 @@ export function createServices(ctx: AppContext, data: DataAccess = createDataAcc
     reauthentication,
     secondFactor,
     passkeys,
+    apiKeys,
     users,
     oidc,
     /** Applies [auth] admin_emails (main.ts runs it under the migration lock). */
+    /** Forget every cached session and API key check: a session, a key or a user may just have changed. */
+    forgetCachedChecks: () => {
+      auth.forgetCachedSessions();
+      apiKeys.forgetCached();
+    },
     ensureAdminAccounts: () => ensureAdminAccounts({ config, clock, logger, users: data.users, tokens }),
     /**
      * Housekeeping: dead sessions, spent rate-limit windows, OIDC transactions, pending sign-ins and

@@ -313,6 +313,32 @@ export const ROUTE_DOCS = {
     response: 'Removed.',
     errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'REAUTHENTICATION_REQUIRED', 'PASSKEY_NOT_FOUND'],
   },
+  listMyApiKeys: {
+    summary: 'This account’s API keys: name, scope, prefix, created, expiry, last use. Never the keys themselves.',
+    tag: 'users',
+    response: 'The keys, newest first (revoked ones are not listed).',
+    errors: ['UNAUTHORIZED'],
+  },
+  createMyApiKey: {
+    summary:
+      'Create an API key for a script or an app: shown once, in this answer. Send it as `Authorization: Bearer gh_…`. ' +
+      'Needs an interactive sign-in (no key can make keys).',
+    tag: 'users',
+    response: 'The key, shown only now.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'VALIDATION_ERROR'],
+  },
+  renameMyApiKey: {
+    summary: 'Rename one of this account’s API keys.',
+    tag: 'users',
+    response: 'The key’s new description.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'API_KEY_NOT_FOUND', 'VALIDATION_ERROR'],
+  },
+  revokeMyApiKey: {
+    summary: 'Revoke one of this account’s API keys: it stops working here immediately, on other replicas within auth.session_cache_seconds.',
+    tag: 'users',
+    response: 'Revoked.',
+    errors: ['UNAUTHORIZED', 'CSRF_FAILED', 'API_KEY_NOT_FOUND'],
+  },
   reauthenticateMe: {
     summary:
       'Prove the owner of this session again, before linking, unlinking or an email change: with the current ' +
@@ -393,6 +419,18 @@ export const ROUTE_DOCS = {
     tag: 'users',
     response: 'User deleted.',
     errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'USER_NOT_FOUND', 'LAST_ADMIN', 'CANNOT_MODIFY_SELF'],
+  },
+  listUserApiKeys: {
+    summary: 'A user’s API keys (admin): names, scopes, last use.',
+    tag: 'users',
+    response: 'The keys, newest first.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'USER_NOT_FOUND'],
+  },
+  revokeApiKey: {
+    summary: 'Revoke anyone’s API key (admin).',
+    tag: 'users',
+    response: 'Revoked.',
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'CSRF_FAILED', 'API_KEY_NOT_FOUND'],
   },
   resetUserSecondFactor: {
     summary:

@@ -27,6 +27,11 @@ export const USER_SEARCH_MAX_LENGTH = 200;
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 export type RouteAuth = 'none' | 'user' | 'admin';
+/** What an API key may do: GET routes; what its owner may do (but the interactive-only routes); that and the admin routes. */
+export type ApiKeyScope = 'read' | 'write' | 'admin';
+export const API_KEY_SCOPES = ['read', 'write', 'admin'] as const satisfies readonly ApiKeyScope[];
+/** Every API key starts so (secret scanners can find leaked ones): gh_<key id>_<secret>. */
+export const API_KEY_PREFIX = 'gh_';
 
 export interface RouteSpec {
   method: HttpMethod;
@@ -40,6 +45,11 @@ export interface RouteSpec {
    * all other user routes refuse it with SECOND_FACTOR_ENROLMENT_REQUIRED.
    */
   allowEnrolment?: true;
+  /**
+   * The least scope an API key needs here; absent: no API key is accepted (an interactive sign-in
+   * is: managing keys, second factors and passkeys, linking providers, re-authenticating, signing out).
+   */
+  apiKey?: ApiKeyScope;
   request?: { schema: SchemaName; contentTypes: readonly string[] };
   /** The query parameters it reads, checked like a body (queries.ts). */
   query?: QueryName;
@@ -184,6 +194,7 @@ export const ROUTES = {
     method: 'get',
     path: '/users/me',
     auth: 'user',
+    apiKey: 'read',
     allowEnrolment: true,
     allowPending: true,
     response: { status: 200, schema: 'UserRead' },
@@ -192,6 +203,7 @@ export const ROUTES = {
     method: 'patch',
     path: '/users/me',
     auth: 'user',
+    apiKey: 'write',
     request: { schema: 'UpdateMeRequest', contentTypes: JSON_ONLY },
     response: { status: 200, schema: 'UserRead' },
   },
@@ -199,24 +211,28 @@ export const ROUTES = {
     method: 'get',
     path: '/users/me/sessions',
     auth: 'user',
+    apiKey: 'read',
     response: { status: 200, schema: 'SessionList' },
   },
   revokeMyOtherSessions: {
     method: 'delete',
     path: '/users/me/sessions',
     auth: 'user',
+    apiKey: 'write',
     response: { status: 200, schema: 'RevokedSessions' },
   },
   revokeMySession: {
     method: 'delete',
     path: '/users/me/sessions/:id',
     auth: 'user',
+    apiKey: 'write',
     response: { status: 204 },
   },
   listMyLinkedAccounts: {
     method: 'get',
     path: '/users/me/linked-accounts',
     auth: 'user',
+    apiKey: 'read',
     response: { status: 200, schema: 'LinkedAccountList' },
   },
   linkMyAccount: {
@@ -309,16 +325,44 @@ export const ROUTES = {
     auth: 'user',
     response: { status: 204 },
   },
+  listMyApiKeys: {
+    method: 'get',
+    path: '/users/me/api-keys',
+    auth: 'user',
+    response: { status: 200, schema: 'ApiKeyList' },
+  },
+  createMyApiKey: {
+    method: 'post',
+    path: '/users/me/api-keys',
+    auth: 'user',
+    request: { schema: 'CreateApiKeyRequest', contentTypes: JSON_ONLY },
+    response: { status: 201, schema: 'CreatedApiKey' },
+  },
+  renameMyApiKey: {
+    method: 'patch',
+    path: '/users/me/api-keys/:id',
+    auth: 'user',
+    request: { schema: 'RenameApiKeyRequest', contentTypes: JSON_ONLY },
+    response: { status: 200, schema: 'ApiKeyRead' },
+  },
+  revokeMyApiKey: {
+    method: 'delete',
+    path: '/users/me/api-keys/:id',
+    auth: 'user',
+    response: { status: 204 },
+  },
   listUsers: {
     method: 'get',
     path: '/users/all',
     auth: 'admin',
+    apiKey: 'admin',
     response: { status: 200, schema: 'UserList' },
   },
   searchUsers: {
     method: 'get',
     path: '/users',
     auth: 'admin',
+    apiKey: 'admin',
     query: 'UserSearchQuery',
     response: { status: 200, schema: 'UserPage' },
   },
@@ -326,6 +370,7 @@ export const ROUTES = {
     method: 'post',
     path: '/users',
     auth: 'admin',
+    apiKey: 'admin',
     request: { schema: 'AdminCreateUserRequest', contentTypes: JSON_ONLY },
     response: { status: 201, schema: 'AdminCreateUserResponse' },
   },
@@ -333,30 +378,47 @@ export const ROUTES = {
     method: 'post',
     path: '/users/:id/password-reset',
     auth: 'admin',
+    apiKey: 'admin',
     response: { status: 200, schema: 'AdminPasswordResetResponse' },
   },
   unlockUser: {
     method: 'post',
     path: '/users/:id/unlock',
     auth: 'admin',
+    apiKey: 'admin',
     response: { status: 204 },
   },
   getUser: {
     method: 'get',
     path: '/users/:id',
     auth: 'admin',
+    apiKey: 'admin',
     response: { status: 200, schema: 'UserRead' },
   },
   updateUser: {
     method: 'patch',
     path: '/users/:id',
     auth: 'admin',
+    apiKey: 'admin',
     request: { schema: 'AdminUpdateUserRequest', contentTypes: JSON_ONLY },
     response: { status: 200, schema: 'UserRead' },
   },
   deleteUser: {
     method: 'delete',
     path: '/users/:id',
+    auth: 'admin',
+    apiKey: 'admin',
+    response: { status: 204 },
+  },
+  listUserApiKeys: {
+    method: 'get',
+    path: '/users/:id/api-keys',
+    auth: 'admin',
+    response: { status: 200, schema: 'ApiKeyList' },
+  },
+  revokeApiKey: {
+    method: 'delete',
+    path: '/api-keys/:id',
     auth: 'admin',
     response: { status: 204 },
   },
@@ -370,6 +432,7 @@ export const ROUTES = {
     method: 'get',
     path: '/audit',
     auth: 'admin',
+    apiKey: 'admin',
     query: 'AuditEventQuery',
     response: { status: 200, schema: 'AuditEventPage' },
   },

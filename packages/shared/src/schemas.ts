@@ -692,6 +692,77 @@ export const PasskeySignInRequestSchema = {
   additionalProperties: false,
 } as const;
 
+export const ApiKeyReadSchema = {
+  $id: 'ApiKeyRead',
+  title: 'ApiKeyRead',
+  type: 'object',
+  properties: {
+    id: uuid,
+    name: { type: 'string' },
+    scope: { type: 'string', enum: ['read', 'write', 'admin'] },
+    prefix: { type: 'string', description: 'The key’s first characters (gh_ and its id), enough to recognise it; never the secret.' },
+    created_at: dateTime,
+    expires_at: { type: ['string', 'null'], format: 'date-time', description: 'Null: never expires.' },
+    last_used_at: { type: ['string', 'null'], format: 'date-time', description: 'Recorded at most once a minute.' },
+    last_used_ip: { type: ['string', 'null'] },
+  },
+  required: ['id', 'name', 'scope', 'prefix', 'created_at', 'expires_at', 'last_used_at', 'last_used_ip'],
+  additionalProperties: false,
+} as const;
+
+export const ApiKeyListSchema = {
+  $id: 'ApiKeyList',
+  title: 'ApiKeyList',
+  type: 'array',
+  items: ApiKeyReadSchema,
+} as const;
+
+const apiKeyName = { type: 'string', minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' } as const;
+
+export const CreateApiKeyRequestSchema = {
+  $id: 'CreateApiKeyRequest',
+  title: 'CreateApiKeyRequest',
+  type: 'object',
+  properties: {
+    name: { ...apiKeyName, description: 'What the key is for ("backup script").' },
+    scope: {
+      type: 'string',
+      enum: ['read', 'write', 'admin'],
+      description:
+        'read: GET routes only; write: what you may do, but not manage keys, email, password, passkeys or second factors; admin: that and the administrators’ routes (administrators only).',
+    },
+    expires_in_days: {
+      type: ['integer', 'null'],
+      minimum: 1,
+      maximum: 365,
+      description: 'Days until it stops working (default 90, at most 365); null: never (only where [auth] api_keys_allow_no_expiry).',
+    },
+  },
+  required: ['name', 'scope'],
+  additionalProperties: false,
+} as const;
+
+export const CreatedApiKeySchema = {
+  $id: 'CreatedApiKey',
+  title: 'CreatedApiKey',
+  type: 'object',
+  properties: {
+    key: { type: 'string', description: 'The key, shown only now: send it as `Authorization: Bearer <key>`.' },
+    api_key: ApiKeyReadSchema,
+  },
+  required: ['key', 'api_key'],
+  additionalProperties: false,
+} as const;
+
+export const RenameApiKeyRequestSchema = {
+  $id: 'RenameApiKeyRequest',
+  title: 'RenameApiKeyRequest',
+  type: 'object',
+  properties: { name: apiKeyName },
+  required: ['name'],
+  additionalProperties: false,
+} as const;
+
 export const ErrorResponseSchema = {
   $id: 'ErrorResponse',
   title: 'ErrorResponse',
@@ -778,6 +849,11 @@ export const SCHEMAS = {
   AddPasskeyRequest: AddPasskeyRequestSchema,
   RenamePasskeyRequest: RenamePasskeyRequestSchema,
   PasskeySignInRequest: PasskeySignInRequestSchema,
+  ApiKeyRead: ApiKeyReadSchema,
+  ApiKeyList: ApiKeyListSchema,
+  CreateApiKeyRequest: CreateApiKeyRequestSchema,
+  CreatedApiKey: CreatedApiKeySchema,
+  RenameApiKeyRequest: RenameApiKeyRequestSchema,
   ErrorResponse: ErrorResponseSchema,
 } as const;
 
@@ -822,3 +898,7 @@ export type WebauthnOptions = FromSchema<typeof WebauthnOptionsSchema>;
 export type AddPasskeyRequest = FromSchema<typeof AddPasskeyRequestSchema>;
 export type RenamePasskeyRequest = FromSchema<typeof RenamePasskeyRequestSchema>;
 export type PasskeySignInRequest = FromSchema<typeof PasskeySignInRequestSchema>;
+export type ApiKeyRead = FromSchema<typeof ApiKeyReadSchema>;
+export type CreateApiKeyRequest = FromSchema<typeof CreateApiKeyRequestSchema>;
+export type CreatedApiKey = FromSchema<typeof CreatedApiKeySchema>;
+export type RenameApiKeyRequest = FromSchema<typeof RenameApiKeyRequestSchema>;

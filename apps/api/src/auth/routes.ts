@@ -1,7 +1,7 @@
 import type { AuthMetadata, LoginRequest, LogoutResponse, RegisterRequest, TokenResponse } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { MountRoute } from '../http/mount-route.js';
-import { getRequestAuth } from '../http/auth-guard.js';
+import { getSessionAuth } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
 import { describeProvider, listEnabledProviders } from '../oidc/providers.js';
 import { toUserRead } from '../users/user-read.js';
@@ -31,7 +31,7 @@ export function mountAuthRoutes(
   });
 
   mount('jwtLogout', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     await authService.logout(auth.session.id, auth.user);
     res.status(204).end();
   });
@@ -54,7 +54,7 @@ export function mountAuthRoutes(
   });
 
   mount('cookieLogout', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     await authService.logout(auth.session.id, auth.user);
     sessionCookies.clear(res);
     const endSessionUrl = await findEndSessionUrl(auth.session);

@@ -89,7 +89,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     if (cached) return acceptSession(cached, claims, transport, now, true);
     const readGeneration = sessionCache.currentGeneration();
     return sessions.findWithUser(claims.sid).then((found) => {
-      if (found) sessionCache.store(found, nowMs, readGeneration);
+      if (found) sessionCache.store(found.id, found, nowMs, readGeneration);
       return acceptSession(found, claims, transport, now, false);
     });
   }

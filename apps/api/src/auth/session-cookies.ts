@@ -52,7 +52,7 @@ export function createSessionCookies(ctx: Pick<AppContext, 'config' | 'clock'>, 
      */
     async replace(res: Response, issued: IssuedSession): Promise<void> {
       const previous = findRequestAuth(res);
-      if (previous?.transport === 'cookie' && previous.session.id !== issued.session.id) {
+      if (previous?.transport === 'cookie' && previous.session !== null && previous.session.id !== issued.session.id) {
         await authService.logout(previous.session.id, previous.user);
       }
       set(res, issued);

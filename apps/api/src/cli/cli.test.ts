@@ -201,6 +201,31 @@ describe('gatehouse migrate, users, sessions', () => {
     });
     expect((await gatehouse(dir, ['users', 'reset-2fa', 'nobody@example.com'])).code).toBe(1);
   });
+
+  it('keys create prints the key once on stdout; keys list shows its prefix, never the key; keys revoke ends it', async () => {
+    const created = await gatehouse(dir, ['keys', 'create', '--user', 'root@example.com', '--name', 'backup', '--scope', 'admin', '--expires', '30']);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^gh_[a-z2-7]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(created.stderr).toContain('Created admin key "backup" for root@example.com');
+    const list = await gatehouse(dir, ['keys', 'list', '--user', 'root@example.com']);
+    expect(list.stdout).toContain(key.slice(0, 19));
+    expect(list.stdout).not.toContain(key);
+    expect(list.stdout).toContain('1 key(s) of root@example.com');
+    expect((await gatehouse(dir, ['keys', 'create', '--user', 'sam@example.com', '--name', 'x', '--scope', 'admin'])).stderr).toContain('FORBIDDEN');
+    expect((await gatehouse(dir, ['keys', 'create', '--user', 'sam@example.com', '--name', 'x', '--scope', 'root'])).code).toBe(2);
+    const revoked = await gatehouse(dir, ['keys', 'revoke', key.slice(0, 19)]);
+    expect(revoked.stdout).toContain(`Revoked ${key.slice(0, 19)} ("backup")`);
+    expect((await gatehouse(dir, ['keys', 'list', '--user', 'root@example.com'])).stdout).toContain('0 key(s)');
+    await withDatabase(dir, async (db) => {
+      const events = await db.prisma.auditEvent.findMany({ where: { type: { in: ['api_key.created', 'api_key.revoked'] } }, orderBy: { id: 'asc' } });
+      expect(events.map((e) => [e.type, e.actorType])).toEqual([
+        ['api_key.created', 'cli'],
+        ['api_key.revoked', 'cli'],
+      ]);
+      expect(JSON.stringify(events.map((e) => e.details))).not.toContain(key);
+    });
+  });
 });
 
 describe('gatehouse serve, config check, mail test', () => {

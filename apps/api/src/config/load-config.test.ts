@@ -26,6 +26,7 @@ const DEFAULT_RATE_LIMITS: RateLimitsConfig = {
   second_factor_failures_per_account: 5,
   second_factor_failures_per_client: 50,
   passkey_options_per_client: 600,
+  api_key_failures_per_client: 100,
 };
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -663,6 +664,7 @@ describe('defaults and normalisation', () => {
         session_cache_seconds: 5,
         reauthentication_window: 300,
         second_factor: 'optional',
+        api_keys_allow_no_expiry: false,
         totp_issuer: 'Gatehouse',
         admin_emails: [],
         email_password_resets: false,
@@ -797,7 +799,7 @@ describe('config.example.toml', () => {
     const { config } = loadToml(uncommented, { GATEHOUSE_AUTH__TOKEN_SECRET: SECRET });
     expect(config.database.host).toBe('db');
     expect(config.notifications.smtp_config?.smtp_host).toBe('smtp.example.com');
-    expect(config.auth.forward_auth.rules).toEqual([{ host: 'sonarr.example.com', groups: ['media-admins'], admin_only: false }]);
+    expect(config.auth.forward_auth.rules).toEqual([{ host: 'sonarr.example.com', groups: ['media-admins'], admin_only: false, api_keys: false }]);
   });
 });
 
@@ -818,8 +820,8 @@ describe('reverse proxy, sub-path and ForwardAuth settings', () => {
     expect(config.auth.forward_auth).toEqual({
       allowed_hosts: ['sonarr.example.com', '*.example.com'],
       rules: [
-        { host: 'sonarr.example.com', admin_only: false, groups: ['media'] },
-        { host: '*.admin.example.com', admin_only: true, groups: [] },
+        { host: 'sonarr.example.com', admin_only: false, groups: ['media'], api_keys: false },
+        { host: '*.admin.example.com', admin_only: true, groups: [], api_keys: false },
       ],
     });
     expect(config.database.pool_size).toBe(4);

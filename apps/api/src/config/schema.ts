@@ -131,6 +131,8 @@ const FORWARD_AUTH_SCHEMA = {
           host: HOST_PATTERN,
           admin_only: { type: 'boolean', default: false },
           groups: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+          // `Authorization: Bearer gh_…` (a Gatehouse API key) passes as its owner on this host.
+          api_keys: { type: 'boolean', default: false },
         },
       },
     },
@@ -179,6 +181,7 @@ const RATE_LIMITS_SCHEMA = {
     second_factor_failures_per_account: count(5),
     second_factor_failures_per_client: count(50),
     passkey_options_per_client: count(600),
+    api_key_failures_per_client: count(100),
   },
 } as const;
 
@@ -219,6 +222,8 @@ export const CONFIG_SCHEMA = {
         reauthentication_window: { type: 'integer', minimum: 30, maximum: 86400, default: 300 },
         // Who must have a second factor: nobody ("optional"), administrators, or everyone.
         second_factor: { type: 'string', enum: ['optional', 'required_for_admins', 'required'], default: 'optional' },
+        // API keys may be made that never expire (otherwise at most 365 days).
+        api_keys_allow_no_expiry: { type: 'boolean', default: false },
         // The name authenticator apps show beside the account (the otpauth:// issuer).
         totp_issuer: { type: 'string', minLength: 1, maxLength: 100, default: 'Gatehouse' },
         admin_emails: {

@@ -6,6 +6,7 @@ import { createLinkedAccountRepo, createOidcTransactionRepo } from '../oidc/repo
 import { createPasswordTokenRepo } from '../password-reset/repo.js';
 import { createRateLimitRepo } from '../rate-limit/repo.js';
 import { createAuditRepo } from '../audit/repo.js';
+import { createApiKeyRepo } from '../api-keys/repo.js';
 import {
   createPasskeyRepo,
   createPendingSignInRepo,
@@ -28,6 +29,7 @@ function bindRepositories(db: Db, atomically: Atomically) {
     pendingSignIns: createPendingSignInRepo(db),
     passkeys: createPasskeyRepo(db),
     webauthnChallenges: createWebauthnChallengeRepo(db),
+    apiKeys: createApiKeyRepo(db),
   };
 }
 

@@ -30,8 +30,8 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
           forward_auth: {
             allowed_hosts: ['*.example.com', 'wiki.example.org'],
             rules: [
-              { host: 'sonarr.example.com', admin_only: false, groups: ['media'] },
-              { host: 'admin.example.com', admin_only: true, groups: [] },
+              { host: 'sonarr.example.com', admin_only: false, groups: ['media'], api_keys: false },
+              { host: 'admin.example.com', admin_only: true, groups: [], api_keys: false },
             ],
           },
         },

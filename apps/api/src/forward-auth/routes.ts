@@ -7,8 +7,11 @@ import { AppError } from '../http/app-error.js';
 import { isPendingApproval, pendingApproval, readBearerToken, readCookie, secondFactorEnrolmentRequired } from '../http/auth-guard.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { readQuery } from '../http/validate.js';
+import type { ApiKeyService } from '../api-keys/service.js';
+import { looksLikeApiKey } from '../api-keys/key.js';
 import {
   buildOriginalUrl,
+  findRule,
   buildRemoteHeaders,
   findDenialReason,
   isHostAllowed,
@@ -31,11 +34,32 @@ const forwardedOf = (res: Response): ForwardedRequest => (res.locals as Forwarde
  * Who is calling, decided here and not by the API's authenticator:
  * - `Authorization: Bearer <token>` where the token is signed as a Gatehouse session token: that
  *   bearer session, and nothing else (a revoked or cookie-session token answers 401);
+ * - `Authorization: Bearer gh_…` on a host whose rule says api_keys = true: that API key's owner
+ *   (any scope; Remote-Groups empty, as a key carries no identity provider's groups);
  * - otherwise the Authorization header belongs to the protected app (Basic, Jellyfin's
- *   MediaBrowser scheme, its own Bearer JWTs) and is ignored: the gatehouse_forward cookie decides.
+ *   MediaBrowser scheme, its own Bearer JWTs, a gh_ key where the rule takes none) and is
+ *   ignored: the gatehouse_forward cookie decides.
  * The session cookie (host-only, so it reaches only Gatehouse's own host anyway) never counts here.
  */
-export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authService: AuthService): void {
+interface ForwardCaller {
+  user: Authenticated['user'];
+  /** The identity provider's groups of the session; none for an API key. */
+  groups: readonly string[];
+  mustAddSecondFactor: boolean;
+}
+
+/** fn of the value, at once when it is one, else when the promise settles. */
+const then = <T, U>(value: T | Promise<T>, fn: (resolved: T) => U): U | Promise<U> => (value instanceof Promise ? value.then(fn) : fn(value));
+
+const asCaller = (auth: Authenticated | null): ForwardCaller | null =>
+  auth && { user: auth.user, groups: auth.session.groups, mustAddSecondFactor: auth.mustAddSecondFactor };
+
+export function mountForwardAuthRoutes(
+  mount: MountRoute,
+  ctx: AppContext,
+  authService: AuthService,
+  apiKeys: Pick<ApiKeyService, 'authenticate'>,
+): void {
   const { config, logger } = ctx;
   const isTrustedPeer = proxyAddr.compile([...config.server.trusted_proxies]);
   const hostNotAllowed = (message: string) => new AppError('FORWARD_AUTH_HOST_NOT_ALLOWED', message);
@@ -60,11 +84,21 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authS
     return forwarded;
   }
 
-  function authenticateForward(req: Request): Authenticated | null | Promise<Authenticated | null> {
+  /**
+   * Who the request is from, as ForwardAuth sees it (see the comment above), or null. Answers at
+   * once, without a promise, when the check is cached: this runs on every guarded request.
+   */
+  function authenticateForward(req: Request, forwarded: ForwardedRequest): ForwardCaller | null | Promise<ForwardCaller | null> {
     const bearer = readBearerToken(req.get('authorization'));
-    if (bearer !== undefined && authService.isSessionToken(bearer)) return authService.authenticate(bearer, 'bearer');
+    if (bearer !== undefined && looksLikeApiKey(bearer) && findRule(config, forwarded.host)?.api_keys === true) {
+      return then(
+        apiKeys.authenticate(bearer, req.ip ?? null),
+        (found) => found && { user: found.user, groups: [], mustAddSecondFactor: found.mustAddSecondFactor },
+      );
+    }
+    if (bearer !== undefined && authService.isSessionToken(bearer)) return then(authService.authenticate(bearer, 'bearer'), asCaller);
     const cookie = readCookie(req, FORWARD_COOKIE);
-    return cookie ? authService.authenticateForward(cookie) : null;
+    return cookie ? then(authService.authenticateForward(cookie), asCaller) : null;
   }
 
   /** The route's guard: from anyone but a trusted proxy, not even the query string is looked at. */
@@ -80,7 +114,7 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authS
       const requirement = resolveRequirement(config, forwarded.host, readQuery(res, 'ForwardAuthQuery'));
 
       const isBrowser = req.get('accept')?.includes('text/html') === true;
-      const auth = await authenticateForward(req);
+      const auth = await authenticateForward(req, forwarded);
       if (!auth) {
         // A person in a browser is sent to sign in and then back; a program gets a plain 401.
         if (isBrowser) {
@@ -99,9 +133,9 @@ export function mountForwardAuthRoutes(mount: MountRoute, ctx: AppContext, authS
         }
         throw isPendingApproval(auth.user) ? pendingApproval() : secondFactorEnrolmentRequired();
       }
-      const denial = findDenialReason(requirement, auth.user, auth.session.groups);
+      const denial = findDenialReason(requirement, auth.user, auth.groups);
       if (denial) throw new AppError('FORBIDDEN', denial);
-      res.set(buildRemoteHeaders(auth.user, auth.session.groups)).status(200).end();
+      res.set(buildRemoteHeaders(auth.user, auth.groups)).status(200).end();
     },
     { guard: requireTrustedProxy },
   );

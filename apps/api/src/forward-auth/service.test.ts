@@ -14,7 +14,7 @@ const config = buildTestConfig({
   auth: {
     forward_auth: {
       allowed_hosts: ['*.example.com', 'media.test:8443'],
-      rules: [{ host: 'admin.example.com', admin_only: true, groups: ['ops'] }],
+      rules: [{ host: 'admin.example.com', admin_only: true, groups: ['ops'], api_keys: false }],
     },
   },
 });

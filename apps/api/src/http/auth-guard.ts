@@ -1,14 +1,30 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { parseCookie } from 'cookie';
-import { CSRF_HEADER, SESSION_COOKIE } from '@gatehouse/shared';
+import { API_KEY_PREFIX, CSRF_HEADER, SESSION_COOKIE, type ApiKeyScope } from '@gatehouse/shared';
+import { readClientInfo } from './client-info.js';
 import type { Config } from '../config/types.js';
 import { AppError } from './app-error.js';
 import { deriveCsrfToken, isSameSecret } from '../auth/session-token.js';
 import type { AuthService, Authenticated, SessionTransport } from '../auth/service.js';
 
-export interface RequestAuth extends Authenticated {
+/** The caller of a request: a session's, or an API key's (then `session` is null). */
+export interface RequestAuth {
+  user: Authenticated['user'];
   transport: SessionTransport;
+  mustAddSecondFactor: boolean;
+  session: Authenticated['session'] | null;
+  apiKey: { id: string; scope: ApiKeyScope; keyId: string } | null;
 }
+
+/** A session's caller: what the interactive-only routes (which no API key reaches) work with. */
+export type SessionAuth = RequestAuth & { session: Authenticated['session'] };
+
+/** Checks an API key (api-keys/service.ts): its owner, or null. */
+export type ApiKeyAuthenticator = (
+  token: string,
+  ipAddress: string | null,
+) =>
+  Pick<RequestAuth, 'user' | 'apiKey' | 'mustAddSecondFactor'> | null | Promise<Pick<RequestAuth, 'user' | 'apiKey' | 'mustAddSecondFactor'> | null>;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -21,6 +37,16 @@ export function getRequestAuth(res: Response): RequestAuth {
   const auth = findRequestAuth(res);
   if (!auth) throw new AppError('UNAUTHORIZED', 'Sign in first.');
   return auth;
+}
+
+export const apiKeyNotAllowed = () =>
+  new AppError('API_KEY_NOT_ALLOWED', 'API keys cannot do this: it needs an interactive sign-in (a password, passkey or identity provider).');
+
+/** The session's caller; an API key never gets here (the route table accepts none on such routes). */
+export function getSessionAuth(res: Response): SessionAuth {
+  const auth = getRequestAuth(res);
+  if (auth.session === null) throw apiKeyNotAllowed();
+  return auth as SessionAuth;
 }
 
 export function readCookie(req: Request, name: string): string | undefined {
@@ -39,10 +65,12 @@ export function readBearerToken(header: string | undefined): string | undefined 
  * Resolves the caller from `Authorization: Bearer …` or, failing that, the session cookie.
  * Each token counts only by the transport its session was issued for: a cookie session's token
  * sent as Bearer (which would skip the CSRF check) is nobody, and so is a Bearer token put in the
- * cookie. ForwardAuth's gatehouse_forward credential is never accepted here.
- * Never fails by itself: routes that need a user say so with requireUser/requireAdmin.
+ * cookie. A bearer token that starts gh_ is an API key (never accepted from a cookie or a query
+ * string). ForwardAuth's gatehouse_forward credential is never accepted here.
+ * Never fails by itself (but for a client braked for wrong API keys: 429): routes that need a
+ * user say so with requireUser/requireAdmin.
  */
-export function createAuthenticator(authService: AuthService): RequestHandler {
+export function createAuthenticator(authService: AuthService, authenticateApiKey: ApiKeyAuthenticator): RequestHandler {
   return (req, res, next): Promise<void> | void => {
     const header = req.headers.authorization;
     let token: string | undefined;
@@ -57,8 +85,18 @@ export function createAuthenticator(authService: AuthService): RequestHandler {
       next();
       return;
     }
+    if (transport === 'bearer' && token.startsWith(API_KEY_PREFIX)) {
+      const rememberKey = (found: Pick<RequestAuth, 'user' | 'apiKey' | 'mustAddSecondFactor'> | null) => {
+        if (found) res.locals.auth = { ...found, transport, session: null } satisfies RequestAuth;
+        next();
+      };
+      const found = authenticateApiKey(token, readClientInfo(req).ipAddress);
+      if (found instanceof Promise) return found.then(rememberKey);
+      rememberKey(found);
+      return;
+    }
     const remember = (authenticated: Authenticated | null) => {
-      if (authenticated) res.locals.auth = { ...authenticated, transport } satisfies RequestAuth;
+      if (authenticated) res.locals.auth = { ...authenticated, transport, apiKey: null } satisfies RequestAuth;
       next();
     };
     // A session this process checked a moment ago answers at once, without a promise.
@@ -91,30 +129,49 @@ interface RouteAllowances {
   allowPending?: boolean;
   /** RouteSpec.allowEnrolment: the routes that add a second factor, reading /users/me, signing out. */
   allowEnrolment?: boolean;
+  /** RouteSpec.apiKey: the least scope an API key needs here; undefined: no API key. */
+  apiKey?: ApiKeyScope;
+}
+
+const SCOPE_RANK: Record<ApiKeyScope, number> = { read: 0, write: 1, admin: 2 };
+
+/** An API key on a route that takes none, or of too small a scope: 403 naming what it needs. */
+function checkApiKey(auth: RequestAuth, needed: ApiKeyScope | undefined): void {
+  if (auth.apiKey === null) return;
+  if (needed === undefined) throw apiKeyNotAllowed();
+  if (SCOPE_RANK[auth.apiKey.scope] >= SCOPE_RANK[needed]) return;
+  throw needed === 'admin'
+    ? new AppError('API_KEY_SCOPE_ADMIN_REQUIRED', `This needs an API key of scope admin; this key's scope is ${auth.apiKey.scope}.`)
+    : new AppError('API_KEY_SCOPE_WRITE_REQUIRED', `This needs an API key of scope write (or admin); this key's scope is ${auth.apiKey.scope}.`);
 }
 
 /**
  * A signed-in caller; one whose account awaits approval, or whose session must add a second
- * factor first ([auth] second_factor), only where the route allows it.
+ * factor first ([auth] second_factor), only where the route allows it; an API key only where the
+ * route takes one of its scope.
  */
-export function requireUser({ allowPending = false, allowEnrolment = false }: RouteAllowances = {}): RequestHandler {
+export function requireUser({ allowPending = false, allowEnrolment = false, apiKey }: RouteAllowances = {}): RequestHandler {
   return (_req, res, next) => {
     const auth = findRequestAuth(res);
     if (!auth) throw unauthorized();
     if (!allowPending && isPendingApproval(auth.user)) throw pendingApproval();
     if (!allowEnrolment && auth.mustAddSecondFactor) throw secondFactorEnrolmentRequired();
+    checkApiKey(auth, apiKey);
     next();
   };
 }
 
-export const requireAdmin: RequestHandler = (_req, res, next) => {
-  const auth = findRequestAuth(res);
-  if (!auth) throw unauthorized();
-  if (isPendingApproval(auth.user)) throw pendingApproval();
-  if (auth.mustAddSecondFactor) throw secondFactorEnrolmentRequired();
-  if (!auth.user.isSuperuser) throw new AppError('FORBIDDEN', 'Only administrators can do this.');
-  next();
-};
+export function requireAdmin({ apiKey }: Pick<RouteAllowances, 'apiKey'> = {}): RequestHandler {
+  return (_req, res, next) => {
+    const auth = findRequestAuth(res);
+    if (!auth) throw unauthorized();
+    if (isPendingApproval(auth.user)) throw pendingApproval();
+    if (auth.mustAddSecondFactor) throw secondFactorEnrolmentRequired();
+    if (!auth.user.isSuperuser) throw new AppError('FORBIDDEN', 'Only administrators can do this.');
+    checkApiKey(auth, apiKey);
+    next();
+  };
+}
 
 /**
  * Empties the session cache (auth/session-cache.ts) when a request that may have changed a session
@@ -122,10 +179,10 @@ export const requireAdmin: RequestHandler = (_req, res, next) => {
  * GETs that sign in, link and update accounts. So a sign-out, a revoked session, a password change
  * or a deactivation made through this process applies to the very next request.
  */
-export function createSessionCacheInvalidator(authService: AuthService): RequestHandler {
+export function createSessionCacheInvalidator(forgetCached: () => void): RequestHandler {
   return (req, res, next) => {
     if (!SAFE_METHODS.has(req.method) || req.path.endsWith('/callback')) {
-      res.once('close', () => authService.forgetCachedSessions());
+      res.once('close', forgetCached);
     }
     next();
   };
@@ -172,7 +229,7 @@ export function createCsrfGuard(config: Config): RequestHandler {
       return;
     }
     const auth = findRequestAuth(res);
-    if (auth?.transport === 'cookie') {
+    if (auth?.transport === 'cookie' && auth.session !== null) {
       const sent = req.headers[CSRF_HEADER];
       const expected = deriveCsrfToken(auth.session.id, config.auth.token_secret);
       if (typeof sent !== 'string' || !isSameSecret(sent, expected)) {

@@ -32,9 +32,9 @@ export function createRouteMounter(router: Router, validators: RequestValidators
     // An account awaiting approval, or a session that must add a second factor first, passes only
     // the routes that allow it, whatever their handler does.
     if (spec.auth === 'user') {
-      handlers.push(requireUser({ allowPending: spec.allowPending === true, allowEnrolment: spec.allowEnrolment === true }));
+      handlers.push(requireUser({ allowPending: spec.allowPending === true, allowEnrolment: spec.allowEnrolment === true, apiKey: spec.apiKey }));
     }
-    if (spec.auth === 'admin') handlers.push(requireAdmin);
+    if (spec.auth === 'admin') handlers.push(requireAdmin({ apiKey: spec.apiKey }));
     if (spec.query) handlers.push(validateQuery(validators, spec.query));
     if (spec.request) {
       // Only routes that take a body read one, and only once the caller may call them: every

@@ -13,7 +13,7 @@ import type { AppContext } from '../context.js';
 import type { SessionCookies } from '../auth/session-cookies.js';
 import type { Reauthentication } from '../auth/reauthentication.js';
 import type { MountRoute } from '../http/mount-route.js';
-import { getRequestAuth, readCookie } from '../http/auth-guard.js';
+import { getRequestAuth, getSessionAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
 import { readPublicUrl } from '../http/public-url.js';
 import { AppError, isOidcFailure } from '../http/app-error.js';
@@ -121,7 +121,7 @@ export function mountOidcRoutes(
   mount('oidcOAuthCallback', (req, res) => handleCallback(req, res, null));
 
   mount('linkMyAccount', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     const body = req.body as LinkAccountRequest;
     // Adding a way into the account needs its owner, not just its session: a recent sign-in, or the password now.
     if (body.current_password !== undefined) {
@@ -139,14 +139,14 @@ export function mountOidcRoutes(
   });
 
   mount('unlinkMyLinkedAccount', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     await reauthentication.assertRecentlyAuthenticated(auth.user, auth.session.id);
     await oidc.unlinkAccount(auth.user, String(req.params.id));
     res.status(204).end();
   });
 
   mount('reauthenticateMe', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     const body = req.body as ReauthenticateRequest;
     if (body.current_password !== undefined) {
       await reauthentication.reauthenticateWithPassword(auth.user, auth.session.id, body.current_password);

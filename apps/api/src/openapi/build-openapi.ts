@@ -81,6 +81,10 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
   if (spec.auth !== 'none' && spec.allowPending !== true) errors.push('ACCOUNT_PENDING_APPROVAL');
   // Likewise for a session that must add a second factor first ([auth] second_factor).
   if (spec.auth !== 'none' && spec.allowEnrolment !== true) errors.push('SECOND_FACTOR_ENROLMENT_REQUIRED');
+  // An API key where none is taken, or of too small a scope (http/auth-guard.ts).
+  if (spec.auth !== 'none' && spec.apiKey === undefined) errors.push('API_KEY_NOT_ALLOWED');
+  if (spec.apiKey === 'write') errors.push('API_KEY_SCOPE_WRITE_REQUIRED');
+  if (spec.apiKey === 'admin') errors.push('API_KEY_SCOPE_ADMIN_REQUIRED');
   const success: JsonObject = { description: doc.response };
   if (spec.response.schema) {
     success.content = { 'application/json': { schema: schemaRef(spec.response.schema) } };
@@ -90,7 +94,10 @@ function buildOperation(name: RouteName, spec: RouteSpec): JsonObject {
     summary: doc.summary,
     tags: [doc.tag],
     ...(parameters.length > 0 ? { parameters } : {}),
-    ...(spec.auth === 'none' ? { security: [] } : {}),
+    // Signed-in routes: a session (the document's default), and where the route table allows it an
+    // API key of at least the scope named (OpenAPI 3.1 lets a non-OAuth scheme list roles).
+    ...(spec.auth === 'none' ? { security: [] } : spec.apiKey ? { security: [{ bearer: [] }, { cookie: [] }, { apiKey: [spec.apiKey] }] } : {}),
+    ...(spec.auth === 'none' ? {} : { 'x-api-key-scope': spec.apiKey ?? null }),
     ...(spec.request
       ? {
           requestBody: {
@@ -143,6 +150,14 @@ export function buildOpenApiDocument(version: string): JsonObject {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'gh_<key id>_<secret>',
+          description:
+            'An API key (account page, or `gatehouse keys create`), as `Authorization: Bearer gh_…`. Each operation names the least ' +
+            'scope it needs (read < write < admin) in its security requirement and in `x-api-key-scope`; null: no API key.',
+        },
       },
     },
   };

@@ -79,6 +79,7 @@ export function buildRateLimitRules(limits: RateLimitsConfig) {
     oidcCallbackPerClient: failureRule('oidc-callback-client', limits.oidc_callback_failures_per_client, limits, true),
     secondFactorPerAccount: failureRule('2fa-account', limits.second_factor_failures_per_account, limits, false),
     secondFactorPerClient: failureRule('2fa-client', limits.second_factor_failures_per_client, limits, true),
+    apiKeyPerClient: failureRule('api-key-client', limits.api_key_failures_per_client, limits, true),
     passkeyOptionsPerClient: { name: 'passkey-options-client', limit: limits.passkey_options_per_client, windowMs: HOUR_MS, perClient: true },
     registerPerClient: { name: 'register-client', limit: limits.register_per_client, windowMs: HOUR_MS, perClient: true },
     forgotPerEmail: { name: 'forgot-email', limit: limits.forgot_per_email, windowMs: HOUR_MS },

@@ -12,7 +12,7 @@ import type { AppContext } from '../context.js';
 import type { AuthService } from '../auth/service.js';
 import { createSessionCookies } from '../auth/session-cookies.js';
 import { AppError } from '../http/app-error.js';
-import { getRequestAuth, readCookie } from '../http/auth-guard.js';
+import { getSessionAuth, readCookie } from '../http/auth-guard.js';
 import { readClientInfo } from '../http/client-info.js';
 import type { MountRoute } from '../http/mount-route.js';
 import type { User } from '../users/repo.js';
@@ -87,59 +87,59 @@ export function mountSecondFactorRoutes(
   });
 
   mount('listMyPasskeys', async (_req, res) => {
-    res.json(await passkeys.list(getRequestAuth(res).user));
+    res.json(await passkeys.list(getSessionAuth(res).user));
   });
 
   mount('passkeyRegistrationOptions', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     res.json(await passkeys.registrationOptions(auth.user, auth.session.id));
   });
 
   mount('addMyPasskey', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     const body = req.body as AddPasskeyRequest;
     res.status(201).json(await passkeys.add(auth.user, auth.session.id, body.name, body.response, readClientInfo(req)));
   });
 
   mount('renameMyPasskey', async (req, res) => {
-    res.json(await passkeys.rename(getRequestAuth(res).user, String(req.params.id), (req.body as RenamePasskeyRequest).name));
+    res.json(await passkeys.rename(getSessionAuth(res).user, String(req.params.id), (req.body as RenamePasskeyRequest).name));
   });
 
   mount('removeMyPasskey', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     await passkeys.remove(auth.user, auth.session.id, String(req.params.id));
     res.status(204).end();
   });
 
   mount('getMySecondFactor', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     res.json(await secondFactor.status(auth.user, auth.session));
   });
 
   mount('startTotp', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     res.json(await secondFactor.startTotp(auth.user, auth.session.id));
   });
 
   mount('confirmTotp', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     const codes = await secondFactor.confirmTotp(auth.user, (req.body as TotpConfirmRequest).code, readClientInfo(req));
     res.json({ recovery_codes: codes } satisfies RecoveryCodes);
   });
 
   mount('removeTotp', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     await secondFactor.removeTotp(auth.user, auth.session.id);
     res.status(204).end();
   });
 
   mount('regenerateRecoveryCodes', async (_req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     res.json({ recovery_codes: await secondFactor.regenerateRecoveryCodes(auth.user, auth.session.id) } satisfies RecoveryCodes);
   });
 
   mount('resetUserSecondFactor', async (req, res) => {
-    const auth = getRequestAuth(res);
+    const auth = getSessionAuth(res);
     await secondFactor.reset(actorOf(auth.user), await findUser(String(req.params.id)));
     res.status(204).end();
   });

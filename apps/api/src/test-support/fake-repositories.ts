@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import type {
+  ApiKey,
   AuditEvent,
   LinkedAccount,
   Passkey,
@@ -37,6 +38,7 @@ export interface FakeTables {
   pendingSignIns: PendingSignIn[];
   passkeys: Passkey[];
   webauthnChallenges: WebauthnChallenge[];
+  apiKeys: ApiKey[];
 }
 
 export interface FakeData extends DataAccess {
@@ -104,6 +106,7 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     pendingSignIns: [],
     passkeys: [],
     webauthnChallenges: [],
+    apiKeys: [],
   };
   let transactionCount = 0;
   let nextAuditId = 1n;
@@ -620,6 +623,60 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     },
   };
 
+  const apiKeyById = (id: string) => tables.apiKeys.find((row) => row.id === id) ?? null;
+  const apiKeys = {
+    async create(data: Data<ApiKey>) {
+      if (tables.apiKeys.some((row) => row.keyId === data.keyId)) throw uniqueViolation('ApiKey', ['key_id']);
+      const row = assign(
+        {
+          id: crypto.randomUUID(),
+          userId: '',
+          name: '',
+          scope: 'read',
+          keyId: '',
+          secretHash: '',
+          createdAt: now(),
+          expiresAt: null,
+          lastUsedAt: null,
+          lastUsedIp: null,
+          revokedAt: null,
+        } satisfies ApiKey,
+        data,
+      );
+      tables.apiKeys.push(row);
+      return clone(row);
+    },
+    async findWithUser(keyId: string) {
+      const row = tables.apiKeys.find((candidate) => candidate.keyId === keyId);
+      const user = row ? userById(row.userId) : null;
+      return row && user ? clone({ ...row, user }) : null;
+    },
+    findById: async (id: string) => clone(apiKeyById(id)),
+    listLiveOfUser: async (userId: string) =>
+      clone(
+        tables.apiKeys.filter((row) => row.userId === userId && row.revokedAt === null).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime()),
+      ),
+    async rename(id: string, userId: string, name: string) {
+      const row = apiKeyById(id);
+      if (!row || row.userId !== userId || row.revokedAt !== null) return null;
+      row.name = name;
+      return clone(row);
+    },
+    async revoke(id: string, at: Date, userId?: string) {
+      const row = apiKeyById(id);
+      if (!row || row.revokedAt !== null || (userId !== undefined && row.userId !== userId)) return null;
+      const before = clone(row);
+      row.revokedAt = at;
+      return before;
+    },
+    async touch(id: string, at: Date, ip: string | null) {
+      const row = apiKeyById(id);
+      if (!row) throw notFound();
+      Object.assign(row, { lastUsedAt: at, lastUsedIp: ip });
+      return clone(row);
+    },
+  };
+
   const repos = {
     users,
     sessions,
@@ -633,6 +690,7 @@ export function createFakeData(options: { now?: () => Date } = {}): FakeData {
     pendingSignIns,
     passkeys,
     webauthnChallenges,
+    apiKeys,
   } satisfies Record<keyof Repositories, unknown> as unknown as Repositories;
   return {
     ...repos,

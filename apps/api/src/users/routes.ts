@@ -9,7 +9,7 @@ import {
   type UserPage,
 } from '@gatehouse/shared';
 import type { MountRoute } from '../http/mount-route.js';
-import { getRequestAuth } from '../http/auth-guard.js';
+import { apiKeyNotAllowed, getRequestAuth } from '../http/auth-guard.js';
 import type { UserService } from './service.js';
 import { readQuery } from '../http/validate.js';
 import { toUserRead } from './user-read.js';
@@ -23,7 +23,10 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
 
   mount('updateMe', async (req, res) => {
     const auth = getRequestAuth(res);
-    const user = await users.updateMe(auth.user, auth.session.id, req.body as UpdateMeRequest);
+    const body = req.body as UpdateMeRequest;
+    // A key may rename its owner, never change the email or password (that stays interactive).
+    if (auth.apiKey !== null && (body.email !== undefined || body.password !== undefined)) throw apiKeyNotAllowed();
+    const user = await users.updateMe(auth.user, auth.session?.id ?? null, body);
     res.json(toUserRead(user));
   });
 
@@ -40,14 +43,14 @@ export function mountUserRoutes(mount: MountRoute, users: UserService): void {
         created_at: session.createdAt.toISOString(),
         last_seen_at: session.lastSeenAt.toISOString(),
         expires_at: session.expiresAt.toISOString(),
-        is_current: session.id === auth.session.id,
+        is_current: session.id === auth.session?.id,
       })),
     );
   });
 
   mount('revokeMyOtherSessions', async (_req, res) => {
     const auth = getRequestAuth(res);
-    const revoked = await users.revokeOtherSessions(auth.user.id, auth.session.id);
+    const revoked = await users.revokeOtherSessions(auth.user.id, auth.session?.id);
     res.json({ revoked } satisfies RevokedSessions);
   });
 

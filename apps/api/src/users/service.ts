@@ -81,7 +81,7 @@ export function createUserService(deps: UserServiceDeps) {
      * without SMTP it applies at once, unproven. Either way every one-time link of the account dies
      * in the same transaction. Sending the current address again cancels a pending change.
      */
-    async updateMe(user: User, currentSessionId: string, input: UpdateMeRequest): Promise<User> {
+    async updateMe(user: User, currentSessionId: string | null, input: UpdateMeRequest): Promise<User> {
       // fastapi-users clients send {} for "nothing to change": the account as it is, nothing written.
       if (Object.values(input).every((value) => value === undefined)) return user;
       const data: Prisma.UserUpdateInput = {};
@@ -92,6 +92,7 @@ export function createUserService(deps: UserServiceDeps) {
         input.password === undefined &&
         input.current_password === undefined &&
         input.email !== undefined &&
+        currentSessionId !== null &&
         (await reauthentication.checkRecentProviderSignIn(user, currentSessionId));
       if ((input.email !== undefined || input.password !== undefined) && !isProvenByRecentSignIn) {
         if (input.current_password === undefined) {
@@ -127,7 +128,7 @@ export function createUserService(deps: UserServiceDeps) {
         })
         .catch(rethrowEmailTaken);
       if (input.password !== undefined) {
-        await sessions.revokeAllForUser(user.id, now, currentSessionId);
+        await sessions.revokeAllForUser(user.id, now, currentSessionId ?? undefined);
         deps.logger.info({ userId: user.id }, 'User changed their password; other sessions ended');
         await audit.record({ type: 'password.changed', actor: actorOf(user), user: updated });
       }
@@ -167,7 +168,8 @@ export function createUserService(deps: UserServiceDeps) {
     },
 
     /** Ends every other live session of the user; returns how many. */
-    async revokeOtherSessions(userId: string, currentSessionId: string): Promise<number> {
+    /** Every session of the user but `currentSessionId` (all of them, for an API key's call). */
+    async revokeOtherSessions(userId: string, currentSessionId: string | undefined): Promise<number> {
       const { count } = await sessions.revokeAllForUser(userId, deps.clock.now(), currentSessionId);
       deps.logger.info({ userId, revoked: count }, 'User signed out their other sessions');
       return count;

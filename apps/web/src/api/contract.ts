@@ -46,6 +46,10 @@ import type {
   AddPasskeyRequest,
   RenamePasskeyRequest,
   PasskeySignInRequest,
+  ApiKeyRead,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  RenameApiKeyRequest,
 } from '@gatehouse/shared';
 
 interface SchemaTypes {
@@ -92,6 +96,11 @@ interface SchemaTypes {
   AddPasskeyRequest: AddPasskeyRequest;
   RenamePasskeyRequest: RenamePasskeyRequest;
   PasskeySignInRequest: PasskeySignInRequest;
+  ApiKeyRead: ApiKeyRead;
+  ApiKeyList: ApiKeyRead[];
+  CreateApiKeyRequest: CreateApiKeyRequest;
+  CreatedApiKey: CreatedApiKey;
+  RenameApiKeyRequest: RenameApiKeyRequest;
   ErrorResponse: ErrorResponse;
 }
 
