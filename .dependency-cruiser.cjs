@@ -57,7 +57,7 @@ module.exports = {
       comment: 'http/ (route mounting, errors, guards) may ask auth/ who is signed in; it never reaches into the other features.',
       severity: 'error',
       from: { path: `${API}http/`, pathNot: TEST },
-      to: { path: `${API}(oidc|users|password-reset|forward-auth|audit|rate-limit|system)/` },
+      to: { path: `${API}(oidc|users|password-reset|second-factor|api-keys|forward-auth|audit|rate-limit|system)/` },
     },
     {
       name: 'no-test-support-in-production',
