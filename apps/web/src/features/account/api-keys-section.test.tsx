@@ -83,7 +83,7 @@ describe('ApiKeysSection', () => {
         .getAllByRole('option')
         .map((option) => (option as HTMLOptionElement).value),
     ).toEqual(['read', 'write', 'admin']);
-    expect((screen.getByLabelText('Expires after') as HTMLSelectElement).value).toBe('90');
+    expect(screen.getByLabelText<HTMLSelectElement>('Expires after').value).toBe('90');
   });
 
   it('creates a key, shows it once with a copy button and an example, then hides it', async () => {
@@ -96,7 +96,7 @@ describe('ApiKeysSection', () => {
     fireEvent.change(screen.getByLabelText('Expires after'), { target: { value: '365' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
 
-    const field = (await screen.findByLabelText('Your new API key')) as HTMLInputElement;
+    const field = await screen.findByLabelText<HTMLInputElement>('Your new API key');
     expect(field.value).toBe('gh_new00001_secretsecret');
     expect(field.readOnly).toBe(true);
     expect(screen.getByText(/You will not see it again/)).toBeTruthy();
