@@ -5,4 +5,6 @@ export const queryKeys = {
   users: ['users'],
   linkedAccounts: ['linked-accounts'],
   secondFactor: ['second-factor'],
+  myApiKeys: ['my-api-keys'],
+  userApiKeys: ['user-api-keys'],
 } as const;

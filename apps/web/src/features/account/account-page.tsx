@@ -1,5 +1,6 @@
 import { useDocumentTitle } from '../../ui/use-document-title';
 import { useSignedInUser } from '../auth/signed-in-user';
+import { ApiKeysSection } from './api-keys-section';
 import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
 import { LinkedAccountsSection } from './linked-accounts-section';
@@ -31,6 +32,7 @@ export function AccountPage() {
       <TwoStepSection user={user} />
       <LinkedAccountsSection user={user} />
       <SessionsSection />
+      <ApiKeysSection user={user} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import { useApi } from '../../api/api-context';
 import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, StatusMessage } from '../../ui/messages';
 import { ResetLinkResult } from './reset-link-result';
+import { UserApiKeys } from './user-api-keys';
 
 type Flag = 'is_active' | 'is_verified' | 'is_superuser';
 
@@ -29,6 +30,8 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState<Confirming | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // Whose API keys are shown under the table.
+  const [keysOf, setKeysOf] = useState<UserRead | null>(null);
 
   const refresh = async (userId: string) => {
     await queryClient.invalidateQueries({ queryKey: queryKeys.users });
@@ -194,6 +197,15 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
                         <button
                           type="button"
                           className="button button-secondary"
+                          aria-label={`API keys of ${user.email}`}
+                          aria-pressed={keysOf?.id === user.id}
+                          onClick={() => setKeysOf(keysOf?.id === user.id ? null : user)}
+                        >
+                          API keys
+                        </button>
+                        <button
+                          type="button"
+                          className="button button-secondary"
                           aria-label={`Delete ${user.email}`}
                           disabled={isBusy}
                           onClick={() => askToConfirm({ id: user.id, action: 'delete' })}
@@ -209,6 +221,7 @@ export function UsersTable({ users, currentUserId }: { users: readonly UserRead[
           </tbody>
         </table>
       </div>
+      {keysOf && <UserApiKeys key={keysOf.id} user={keysOf} onClose={() => setKeysOf(null)} />}
     </div>
   );
 }
