@@ -48,7 +48,7 @@ describe('PasskeyService (fake repositories)', () => {
 
   it('spends each challenge once', async () => {
     const { u, authenticator } = await withPasskey();
-    const answer = authenticator.get((await u.services.passkeys.signInOptions(CLIENT)));
+    const answer = authenticator.get(await u.services.passkeys.signInOptions(CLIENT));
     await u.services.passkeys.signIn(answer, CLIENT);
     const replay = await u.services.passkeys.signIn(answer, CLIENT).catch((error: unknown) => error as AppError);
     expect(replay).toMatchObject({ code: 'PASSKEY_INVALID' });
