@@ -1,6 +1,7 @@
 export * from './audit.js';
 export * from './errors.js';
 export * from './oidc.js';
+export * from './oidc-errors.js';
 export * from './password-policy.js';
 export * from './queries.js';
 export * from './return-to.js';

@@ -11,7 +11,7 @@ import { readField } from '../../ui/form-data';
 import { ErrorAlert, Loading } from '../../ui/messages';
 import { TextField } from '../../ui/text-field';
 import { useDocumentTitle } from '../../ui/use-document-title';
-import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorMessage } from './oauth';
+import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorCode } from './oauth';
 import { isServerReturn, sanitizeReturnTo, toServerReturnUrl } from './return-to';
 
 const COOKIE_NOT_KEPT = 'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
@@ -19,6 +19,8 @@ const COOKIE_NOT_KEPT = 'You were signed in, but your browser did not keep the s
 // The code step loads only when a sign-in asks for it: most sign-ins never do, and the sign-in
 // page's JavaScript has a budget (scripts/bundle-size.mjs).
 const SecondFactorStep = lazy(async () => ({ default: (await import('./second-factor-step')).SecondFactorStep }));
+// So do the messages of a failed single sign-on.
+const OidcErrorAlert = lazy(async () => ({ default: (await import('./oidc-error-alert')).OidcErrorAlert }));
 
 export function LoginPage() {
   useDocumentTitle('Sign in');
@@ -70,7 +72,12 @@ export function LoginPage() {
   }
 
   // A failed single sign-on comes back as ?oidc_error=CODE; only the code's own message is shown.
-  const oidcError = readOidcErrorMessage(searchParams);
+  const oidcErrorCode = readOidcErrorCode(searchParams);
+  const oidcError = oidcErrorCode !== null && (
+    <Suspense fallback={null}>
+      <OidcErrorAlert code={oidcErrorCode} />
+    </Suspense>
+  );
   // auto_launch: a visitor who is not signed in goes straight to the provider (?local=1 stays here),
   // unless the provider already sent them back here for their second factor.
   const autoLaunch =
@@ -89,11 +96,11 @@ export function LoginPage() {
   if (isLeavingForServer) return <Loading label="Taking you back…" />;
   // Signed in already: go on, unless there is a failure to explain (linking a provider from the
   // account page comes back here with ?oidc_error= when it fails).
-  if (currentUser.data && oidcError) {
+  if (currentUser.data && oidcErrorCode !== null) {
     return (
       <div className="narrow stack">
         <h1>Sign in</h1>
-        <ErrorAlert error={oidcError} />
+        {oidcError}
         <p>
           <Link to={returnTo}>Back to your account</Link>
         </p>
@@ -147,7 +154,7 @@ export function LoginPage() {
       <h1>Sign in</h1>
       {metadata.isPending && <Loading />}
       <ErrorAlert error={metadata.error} />
-      <ErrorAlert error={oidcError} />
+      {oidcError}
       <ErrorAlert error={problem} />
       {options && (
         <>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { OIDC_ERROR_MESSAGES } from '@gatehouse/shared';
-import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorMessage, type OidcProviderOption } from './oauth';
+import { describeOidcError, OIDC_ERROR_MESSAGES } from '@gatehouse/shared';
+import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorCode, type OidcProviderOption } from './oauth';
 
 const provider = (name: string, autoLaunch = false): OidcProviderOption => ({
   name,
@@ -32,18 +32,19 @@ describe('findAutoLaunchProvider', () => {
   });
 });
 
-describe('readOidcErrorMessage', () => {
+describe('the message of a failed single sign-on (?oidc_error=CODE)', () => {
+  const messageOf = (query: string) => {
+    const code = readOidcErrorCode(new URLSearchParams(query));
+    return code === null ? null : describeOidcError(code);
+  };
   it('shows the message for a known code', () => {
-    expect(readOidcErrorMessage(new URLSearchParams('oidc_error=OIDC_EMAIL_NOT_VERIFIED'))).toBe(OIDC_ERROR_MESSAGES.OIDC_EMAIL_NOT_VERIFIED);
+    expect(messageOf('oidc_error=OIDC_EMAIL_NOT_VERIFIED')).toBe(OIDC_ERROR_MESSAGES.OIDC_EMAIL_NOT_VERIFIED);
   });
   it('tells the owner of an unproven address how to link the provider', () => {
-    expect(readOidcErrorMessage(new URLSearchParams('oidc_error=OIDC_EMAIL_UNPROVEN'))).toMatch(
-      /sign in with its password and link the provider from your account page/,
-    );
+    expect(messageOf('oidc_error=OIDC_EMAIL_UNPROVEN')).toMatch(/sign in with its password and link the provider from your account page/);
   });
   it('never reflects unknown text', () => {
-    const message = readOidcErrorMessage(new URLSearchParams('oidc_error=<script>alert(1)</script>'));
-    expect(message).toBe(OIDC_ERROR_MESSAGES.OIDC_LOGIN_FAILED);
-    expect(readOidcErrorMessage(new URLSearchParams(''))).toBeNull();
+    expect(messageOf('oidc_error=<script>alert(1)</script>')).toBe(OIDC_ERROR_MESSAGES.OIDC_LOGIN_FAILED);
+    expect(messageOf('')).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { describeOidcError, OIDC_ERROR_PARAM, type AuthMetadata } from '@gatehouse/shared';
+import { OIDC_ERROR_PARAM, type AuthMetadata } from '@gatehouse/shared';
 
 export type OidcProviderOption = AuthMetadata['oidc_providers'][number];
 
@@ -20,8 +20,7 @@ export function findAutoLaunchProvider(providers: readonly OidcProviderOption[],
   return providers.find((provider) => provider.auto_launch) ?? null;
 }
 
-/** The message for a failed sign-in (?oidc_error=CODE), by code only: the query text is never shown. */
-export function readOidcErrorMessage(search: URLSearchParams): string | null {
-  const code = search.get(OIDC_ERROR_PARAM);
-  return code === null ? null : describeOidcError(code);
+/** The code of a failed sign-in (?oidc_error=CODE), if any: shown only as its message (OidcErrorAlert). */
+export function readOidcErrorCode(search: URLSearchParams): string | null {
+  return search.get(OIDC_ERROR_PARAM);
 }
