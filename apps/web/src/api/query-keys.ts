@@ -5,4 +5,5 @@ export const queryKeys = {
   users: ['users'],
   linkedAccounts: ['linked-accounts'],
   secondFactor: ['second-factor'],
+  passkeys: ['passkeys'],
 } as const;
