@@ -35,16 +35,21 @@ export default defineConfig(({ command }) => ({
     // only not ahead of time.
     modulePreload: { polyfill: false },
     rolldownOptions: {
+      // @simplewebauthn/browser has no side effects on import but does not say so. Said here, a
+      // chunk that imports one of its functions through its index carries that function alone:
+      // the sign-in page its request half, the account page its creation half.
+      treeshake: { moduleSideEffects: [{ test: /[\\/]@simplewebauthn[\\/]browser[\\/]/, sideEffects: false }] },
       output: {
         // The libraries in one chunk: it changes only when they do (the browser keeps it across
         // Gatehouse updates of the app's own code), and one gzip stream compresses better than the
         // several common chunks automatic splitting would make. Not the libraries only some pages
         // use, since a group captures a module into its chunk whatever imports it: the QR encoder
-        // loads only for setting up an authenticator app. Nor the shared contract: it changes with
+        // loads only for setting up an authenticator app, and the WebAuthn library's parts go with
+        // the pages that use them. Nor the shared contract: it changes with
         // the app, and each of its modules goes with the pages that use it (packages/shared says it
         // has no side effects, so importing one name through its index does not bring the rest).
         codeSplitting: {
-          groups: [{ name: 'vendor', test: (id) => /node_modules/.test(id) && !/[\\/]uqr[\\/]/.test(id) }],
+          groups: [{ name: 'vendor', test: (id) => /node_modules/.test(id) && !/[\\/](uqr|@simplewebauthn)[\\/]/.test(id) }],
         },
       },
       onwarn(warning, defaultHandler) {

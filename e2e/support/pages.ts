@@ -25,7 +25,8 @@ export async function signInWithPassword(page: Page, baseUrl: string, email: str
   await page.goto(`${baseUrl}/login?local=1`);
   await page.getByLabel('Email', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  // Exact: where passkeys are on, "Sign in with a passkey" is a button too.
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 export async function signOut(page: Page, baseUrl: string): Promise<void> {

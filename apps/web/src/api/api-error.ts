@@ -1,4 +1,6 @@
-import { ErrorCode, type FieldError } from '@gatehouse/shared';
+import { ErrorCode, type FieldError, type SecondFactorChallenge } from '@gatehouse/shared';
+
+export type SecondFactorMethod = SecondFactorChallenge['methods'][number];
 
 /** Every failed call surfaces as this: the server's code and human message, never a raw status. */
 export class ApiError extends Error {
@@ -7,12 +9,21 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: ErrorCode;
   readonly fieldErrors: readonly FieldError[];
+  /** SECOND_FACTOR_REQUIRED: the ways the account can complete its sign-in. */
+  readonly secondFactorMethods: readonly SecondFactorMethod[];
 
-  constructor(status: number, code: ErrorCode, message: string, fieldErrors: readonly FieldError[] = []) {
+  constructor(
+    status: number,
+    code: ErrorCode,
+    message: string,
+    fieldErrors: readonly FieldError[] = [],
+    secondFactorMethods: readonly SecondFactorMethod[] = [],
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.fieldErrors = fieldErrors;
+    this.secondFactorMethods = secondFactorMethods;
   }
 
   get isUnauthorized(): boolean {
@@ -74,6 +85,11 @@ function readFieldErrors(value: unknown): FieldError[] {
   return value.filter((item): item is FieldError => isRecord(item) && typeof item.field === 'string' && typeof item.message === 'string');
 }
 
+function readSecondFactorMethods(value: unknown): SecondFactorMethod[] {
+  const methods = isRecord(value) ? value.methods : undefined;
+  return Array.isArray(methods) ? methods.filter((method): method is SecondFactorMethod => typeof method === 'string') : [];
+}
+
 /** Turns an error response (status + parsed JSON body, or undefined) into an ApiError. */
 export function toApiError(status: number, body: unknown): ApiError {
   const fallbackCode = fallbackCodeForStatus(status);
@@ -82,7 +98,7 @@ export function toApiError(status: number, body: unknown): ApiError {
 
   const code = typeof body.detail === 'string' && KNOWN_CODES.has(body.detail) ? (body.detail as ErrorCode) : fallbackCode;
   const message = typeof body.message === 'string' && body.message.trim() !== '' ? body.message : (FALLBACK_MESSAGES[code] ?? fallbackMessage);
-  return new ApiError(status, code, message, readFieldErrors(body.errors));
+  return new ApiError(status, code, message, readFieldErrors(body.errors), readSecondFactorMethods(body.second_factor));
 }
 
 export function toNetworkError(): ApiError {

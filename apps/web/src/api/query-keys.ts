@@ -7,4 +7,5 @@ export const queryKeys = {
   secondFactor: ['second-factor'],
   myApiKeys: ['my-api-keys'],
   userApiKeys: ['user-api-keys'],
+  passkeys: ['passkeys'],
 } as const;

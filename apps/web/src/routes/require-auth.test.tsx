@@ -5,6 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Route, Routes } from 'react-router-dom';
 import type { SecondFactorStatus, UserRead } from '@gatehouse/shared';
 import { useApi } from '../api/api-context';
+import { base64url, installFakeWebauthn } from '../test-support/fake-webauthn';
 import { renderPage, SIGNED_OUT, type FakeAnswer, type FakeRequest } from '../test-support/render-page';
 import { makeSecondFactorStatus, makeUser } from '../test-support/users';
 import { RequireAuth } from './require-auth';
@@ -26,11 +27,22 @@ const page = (
   </Routes>
 );
 
-/** A signed-in session: GET /users/me and /users/me/second-factor, then `more` for anything else. */
-function signedIn(user: UserRead, status: () => SecondFactorStatus, more: (request: FakeRequest) => FakeAnswer | undefined = () => undefined) {
+/**
+ * A signed-in session: GET /users/me and /users/me/second-factor, the server's options (passkeys
+ * off unless `passkeysEnabled`), then `more` for anything else.
+ */
+function signedIn(
+  user: UserRead,
+  status: () => SecondFactorStatus,
+  more: (request: FakeRequest) => FakeAnswer | undefined = () => undefined,
+  passkeysEnabled = false,
+) {
   return (request: FakeRequest): FakeAnswer | undefined => {
     if (request.method === 'GET' && request.url === '/api/v1/users/me') return { status: 200, body: user };
     if (request.method === 'GET' && request.url === '/api/v1/users/me/second-factor') return { status: 200, body: status() };
+    if (request.method === 'GET' && request.url === '/api/v1/auth/metadata') {
+      return { status: 200, body: { oidc_providers: [], password_login_enabled: true, passkeys_enabled: passkeysEnabled } };
+    }
     return more(request);
   };
 }
@@ -119,6 +131,59 @@ describe('RequireAuth', () => {
     fireEvent.click(within(codes).getByRole('button', { name: 'I have saved them, continue' }));
     await screen.findByRole('heading', { name: 'Secret page' });
     expect(rendered.unhandled).toEqual([]);
+  });
+
+  it('offers a passkey too where the server and the browser have passkeys, which lets the session in at once', async () => {
+    const webauthn = installFakeWebauthn();
+    let status = makeSecondFactorStatus({ required: true, enrolment_required: true });
+    const rendered = renderPage(page, {
+      path: '/',
+      server: signedIn(
+        makeUser(),
+        () => status,
+        (request) => {
+          if (request.method === 'POST' && request.url === '/api/v1/users/me/passkeys/options') {
+            return {
+              status: 200,
+              body: {
+                challenge: base64url('register-1'),
+                rp: { name: 'Gatehouse', id: 'localhost' },
+                user: { id: base64url('user-handle'), name: 'ada@example.com', displayName: 'ada@example.com' },
+                pubKeyCredParams: [{ alg: -7, type: 'public-key' }],
+              },
+            };
+          }
+          if (request.method === 'POST' && request.url === '/api/v1/users/me/passkeys') {
+            status = makeSecondFactorStatus({ passkeys: 1, required: true });
+            const name = (request.body as { name: string }).name;
+            return {
+              status: 201,
+              body: {
+                id: '3b1f0c52-4a63-4c89-9a4e-7cf1d1f0c0a1',
+                name,
+                created_at: '2026-05-01T10:00:00.000Z',
+                last_used_at: null,
+                backed_up: false,
+              },
+            };
+          }
+          return undefined;
+        },
+        true,
+      ),
+    });
+    try {
+      await screen.findByRole('heading', { name: 'Set up two-step sign-in', level: 1 });
+      expect(screen.getByRole('region', { name: 'Or set up an authenticator app' })).toBeTruthy();
+      const passkey = screen.getByRole('region', { name: 'Add a passkey' });
+      fireEvent.change(within(passkey).getByLabelText('Name of the new passkey'), { target: { value: 'Laptop' } });
+      fireEvent.click(within(passkey).getByRole('button', { name: 'Add a passkey' }));
+      await screen.findByRole('heading', { name: 'Secret page' });
+      expect(webauthn.requests.map((request) => request.kind)).toEqual(['create']);
+      expect(rendered.unhandled).toEqual([]);
+    } finally {
+      webauthn.uninstall();
+    }
   });
 
   it('shows the set-up page when any call answers SECOND_FACTOR_ENROLMENT_REQUIRED', async () => {

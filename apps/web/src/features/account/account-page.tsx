@@ -4,6 +4,7 @@ import { ApiKeysSection } from './api-keys-section';
 import { ChangeEmailForm } from './change-email-form';
 import { ChangePasswordForm } from './change-password-form';
 import { LinkedAccountsSection } from './linked-accounts-section';
+import { PasskeysSection } from './passkeys-section';
 import { ProfileForm } from './profile-form';
 import { SessionsSection } from './sessions-section';
 import { TwoStepSection } from './two-step-section';
@@ -29,6 +30,7 @@ export function AccountPage() {
       <ProfileForm user={user} />
       <ChangeEmailForm user={user} />
       <ChangePasswordForm user={user} />
+      <PasskeysSection user={user} />
       <TwoStepSection user={user} />
       <LinkedAccountsSection user={user} />
       <SessionsSection />

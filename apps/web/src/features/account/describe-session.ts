@@ -20,13 +20,18 @@ function detectSystem(userAgent: string): string | undefined {
   return undefined;
 }
 
-/** A short human name for a session, such as "Firefox on Linux" or "API token". */
-export function describeSession(session: Pick<SessionRead, 'user_agent' | 'transport'>): string {
-  const userAgent = session.user_agent ?? '';
+/** "Firefox on Linux", "Safari", "Android", from a User-Agent header; null when it names none of these. */
+export function describeUserAgent(userAgent: string): string | null {
   const browser = detectBrowser(userAgent);
   const system = detectSystem(userAgent);
   if (browser && system) return `${browser} on ${system}`;
-  const known = browser ?? system;
+  return browser ?? system ?? null;
+}
+
+/** A short human name for a session, such as "Firefox on Linux" or "API token". */
+export function describeSession(session: Pick<SessionRead, 'user_agent' | 'transport'>): string {
+  const userAgent = session.user_agent ?? '';
+  const known = describeUserAgent(userAgent);
   if (known) return known;
   if (session.transport === 'bearer') return 'App or API client';
   return userAgent ? userAgent.slice(0, 60) : 'Unknown device';

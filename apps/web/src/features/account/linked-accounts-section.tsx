@@ -4,11 +4,8 @@ import { useApi } from '../../api/api-context';
 import { useAuthMetadata } from '../../api/hooks';
 import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, Loading } from '../../ui/messages';
+import { formatDateTime } from '../../ui/format-date';
 import { needsReauthentication, ReauthenticatePrompt } from './reauthenticate-prompt';
-
-function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
 
 /** The providers this account could still link: enabled, and not linked yet. */
 export function listLinkableProviders(providers: readonly { name: string }[], links: readonly LinkedAccountRead[]): string[] {
@@ -79,11 +76,11 @@ export function LinkedAccountsSection({ user }: { user: UserRead }) {
                   <p className="session-name">{linked.provider}</p>
                   <p className="session-meta">
                     {linked.email && <>{linked.email} · </>}
-                    Linked <time dateTime={linked.created_at}>{formatDate(linked.created_at)}</time>
+                    Linked <time dateTime={linked.created_at}>{formatDateTime(linked.created_at)}</time>
                     {linked.last_login_at && (
                       <>
                         {' '}
-                        · Last used <time dateTime={linked.last_login_at}>{formatDate(linked.last_login_at)}</time>
+                        · Last used <time dateTime={linked.last_login_at}>{formatDateTime(linked.last_login_at)}</time>
                       </>
                     )}
                   </p>

@@ -3,12 +3,9 @@ import type { SessionRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, Loading, StatusMessage } from '../../ui/messages';
+import { formatDateTime } from '../../ui/format-date';
 import { useSignOut } from '../auth/use-sign-out';
 import { describeSession } from './describe-session';
-
-function formatDate(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
 
 export function SessionsSection() {
   const api = useApi();
@@ -63,8 +60,8 @@ export function SessionsSection() {
                   </p>
                   <p className="session-meta">
                     {session.ip_address && <>{session.ip_address} · </>}
-                    Signed in <time dateTime={session.created_at}>{formatDate(session.created_at)}</time> · Last active{' '}
-                    <time dateTime={session.last_seen_at}>{formatDate(session.last_seen_at)}</time>
+                    Signed in <time dateTime={session.created_at}>{formatDateTime(session.created_at)}</time> · Last active{' '}
+                    <time dateTime={session.last_seen_at}>{formatDateTime(session.last_seen_at)}</time>
                   </p>
                 </div>
                 <button

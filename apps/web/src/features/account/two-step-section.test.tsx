@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { SecondFactorStatus } from '@gatehouse/shared';
+import { confirmItIsYou } from '../../test-support/confirm-it-is-you';
 import { renderPage, type FakeAnswer, type FakeRequest } from '../../test-support/render-page';
 import { makeSecondFactorStatus, makeUser } from '../../test-support/users';
 import { toSvgPath } from './qr-code';
@@ -24,15 +25,6 @@ function serve(status: () => SecondFactorStatus, more: (request: FakeRequest) =>
     if (request.method === 'GET' && request.url === '/api/v1/users/me') return { status: 200, body: USER };
     return more(request);
   };
-}
-
-function confirmItIsYou(region: HTMLElement): Promise<void> {
-  return within(region)
-    .findByRole('group', { name: 'Confirm it is you' })
-    .then((prompt) => {
-      fireEvent.change(within(prompt).getByLabelText('Current password'), { target: { value: 'right password' } });
-      fireEvent.click(within(prompt).getByRole('button', { name: 'Confirm' }));
-    });
 }
 
 describe('the two-step sign-in section of the account page', () => {
@@ -150,6 +142,21 @@ describe('the two-step sign-in section of the account page', () => {
     await within(region).findByText('Off.');
     await waitFor(() => expect(rendered.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1));
     expect(rendered.unhandled).toEqual([]);
+  });
+
+  it('says that passkeys already give the second step of an account without an app', async () => {
+    renderPage(<TwoStepSection user={USER} />, {
+      path: '/',
+      server: serve(
+        () => makeSecondFactorStatus({ passkeys: 2, required: true }),
+        () => undefined,
+      ),
+    });
+    const region = await screen.findByRole('region', { name: 'Two-step sign-in' });
+    await within(region).findByText('No authenticator app.');
+    expect(region.textContent).toContain('asks for one of your passkeys');
+    expect(region.textContent).not.toContain('This server requires two-step sign-in');
+    expect(within(region).getByRole('button', { name: 'Set up authenticator app' })).toBeTruthy();
   });
 
   it('words what is left and formats what is shown', () => {

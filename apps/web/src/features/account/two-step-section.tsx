@@ -80,8 +80,8 @@ export function TwoStepSection({ user }: { user: UserRead }) {
         (status.data.totp ? (
           <>
             <p>
-              <strong>On.</strong> Signing in with your password also asks for a code from your authenticator app.{' '}
-              {describeRecoveryCodesLeft(status.data.recovery_codes_left)}
+              <strong>On.</strong> Signing in with your password also asks for a code from your authenticator app
+              {status.data.passkeys > 0 && ' (or one of your passkeys)'}. {describeRecoveryCodesLeft(status.data.recovery_codes_left)}
             </p>
             {isAskingToConfirm && links.data && (
               <ReauthenticatePrompt user={user} links={links.data} onConfirmed={repeatAfterConfirming} onCancel={cancelConfirming} />
@@ -115,10 +115,19 @@ export function TwoStepSection({ user }: { user: UserRead }) {
         ) : (
           <>
             <p>
-              <strong>Off.</strong> Add an authenticator app on your phone, and signing in with your password will also ask for the code it shows:
-              someone who learns your password still cannot get in.
+              {status.data.passkeys > 0 ? (
+                <>
+                  <strong>No authenticator app.</strong> Signing in with your password asks for one of your passkeys as its second step; an
+                  authenticator app on your phone would be another way to give it.
+                </>
+              ) : (
+                <>
+                  <strong>Off.</strong> Add an authenticator app on your phone, and signing in with your password will also ask for the code it shows:
+                  someone who learns your password still cannot get in.
+                </>
+              )}
             </p>
-            {status.data.required && <p>This server requires two-step sign-in for your account.</p>}
+            {status.data.required && status.data.passkeys === 0 && <p>This server requires two-step sign-in for your account.</p>}
             <TotpSetup user={user} links={links.data ?? []} onConfirmed={showCodes} />
           </>
         ))
@@ -142,9 +151,11 @@ function RemovalConfirmation({
     <div className="confirm-box stack" role="group" aria-labelledby="remove-totp-question">
       <p id="remove-totp-question">Remove the authenticator app and your recovery codes?</p>
       <p>
-        {status.required
-          ? 'This server requires two-step sign-in for your account: you will have to set up an app again before you can do anything else.'
-          : 'Signing in will then need only your password.'}
+        {status.passkeys > 0
+          ? 'Signing in with your password will then ask for one of your passkeys only.'
+          : status.required
+            ? 'This server requires two-step sign-in for your account: you will have to set up an app again before you can do anything else.'
+            : 'Signing in will then need only your password.'}
       </p>
       <div className="button-row">
         <button type="button" className="button button-danger" disabled={isBusy} aria-busy={isBusy} onClick={onRemove}>

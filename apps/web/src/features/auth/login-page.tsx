@@ -1,9 +1,9 @@
-import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorCode, type LoginRequest, type UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
-import { ApiError } from '../../api/api-error';
+import { ApiError, type SecondFactorMethod } from '../../api/api-error';
 import { useAuthMetadata, useCurrentUser } from '../../api/hooks';
 import { removeUserData } from '../../api/query-client';
 import { queryKeys } from '../../api/query-keys';
@@ -12,6 +12,14 @@ import { ErrorAlert, Loading } from '../../ui/messages';
 import { TextField } from '../../ui/text-field';
 import { useDocumentTitle } from '../../ui/use-document-title';
 import { findAutoLaunchProvider, oauthAuthorizeUrl, readOidcErrorCode } from './oauth';
+import {
+  answerWithPasskey,
+  browserHasPasskeys,
+  browserOffersPasskeysInAutofill,
+  cancelPasskeyRequest,
+  describePasskeyProblem,
+  type PasskeyAnswer,
+} from './passkey';
 import { isServerReturn, sanitizeReturnTo, toServerReturnUrl } from './return-to';
 
 const COOKIE_NOT_KEPT = 'You were signed in, but your browser did not keep the session cookie. Allow cookies for this site and try again.';
@@ -35,6 +43,11 @@ export function LoginPage() {
   // An account with a second factor gives its code after the password; a sign-in through an
   // identity provider that requires one comes back here as ?second_factor=1 to give it.
   const [isAskingForCode, setIsAskingForCode] = useState(searchParams.has('second_factor'));
+  // How the account can complete it, from the server's answer to the password (not known after single sign-on).
+  const [secondFactorMethods, setSecondFactorMethods] = useState<readonly SecondFactorMethod[] | null>(null);
+  // Counts the sign-in attempts that failed, each of which starts a new passkey autofill request.
+  const [failures, setFailures] = useState(0);
+  const countFailure = () => setFailures((count) => count + 1);
   // Between a step's success and leaving: the page itself goes on, not the "signed in already" check.
   const [isSigningIn, setIsSigningIn] = useState(false);
 
@@ -61,8 +74,25 @@ export function LoginPage() {
   const signIn = useMutation({
     mutationFn: (body: LoginRequest) => api.call('cookieLogin', { body }),
     onSuccess: finishSignIn,
-    onError: (error) => setIsAskingForCode(error instanceof ApiError && error.code === ErrorCode.SECOND_FACTOR_REQUIRED),
+    onError: (error) => {
+      const isSecondFactor = error instanceof ApiError && error.code === ErrorCode.SECOND_FACTOR_REQUIRED;
+      if (isSecondFactor) setSecondFactorMethods(error.secondFactorMethods.length > 0 ? error.secondFactorMethods : null);
+      setIsAskingForCode(isSecondFactor);
+      countFailure();
+    },
   });
+  // Signing in with a passkey, no email typed: the passkey the person picked in the email field's
+  // autofill, or else the one they choose in the browser's prompt. It is both factors (the server
+  // requires user verification), so no second step follows.
+  const passkeySignIn = useMutation({
+    mutationFn: async (picked?: PasskeyAnswer) => {
+      const response = picked ?? (await answerWithPasskey(await api.call('passkeySignInOptions')));
+      await api.call('passkeySignIn', { body: { response } });
+    },
+    onSuccess: finishSignIn,
+    onError: countFailure,
+  });
+  const { mutate: signInWithPasskey } = passkeySignIn;
 
   /** Back to the password form (the code step expired, or the person chose to): says why, if given. */
   function startAgain(reason: string | null) {
@@ -92,6 +122,39 @@ export function LoginPage() {
   useEffect(() => {
     if (isLeavingForServer) window.location.assign(toServerReturnUrl(returnTo, document.baseURI));
   }, [isLeavingForServer, returnTo]);
+
+  const options = metadata.data;
+  const offersPasskeys = Boolean(options?.passkeys_enabled) && browserHasPasskeys();
+  // While the password form waits for the person, a passkey request waits too, without a prompt:
+  // browsers that can list passkeys in the email field's autofill do (conditional mediation). It
+  // stops (`autofill`, aborted) as soon as they sign in another way, and starts again, with a new
+  // challenge, when that fails (`failures`).
+  const autofill = useRef<AbortController | null>(null);
+  const isWaitingForPerson =
+    offersPasskeys &&
+    Boolean(options?.password_login_enabled) &&
+    currentUser.data === null &&
+    !autoLaunch &&
+    !isAskingForCode &&
+    !isSigningIn &&
+    !signIn.isPending &&
+    !passkeySignIn.isPending;
+  useEffect(() => {
+    if (!isWaitingForPerson) return;
+    const controller = new AbortController();
+    autofill.current = controller;
+    controller.signal.addEventListener('abort', cancelPasskeyRequest);
+    void (async () => {
+      if (!(await browserOffersPasskeysInAutofill()) || controller.signal.aborted) return;
+      const requestOptions = await api.call('passkeySignInOptions', { signal: controller.signal });
+      if (controller.signal.aborted) return;
+      const picked = await answerWithPasskey(requestOptions, true);
+      if (!controller.signal.aborted) signInWithPasskey(picked);
+    })().catch(() => {
+      // No autofill offer this time (aborted, or the browser declined): the button still works.
+    });
+    return () => controller.abort();
+  }, [isWaitingForPerson, failures, api, signInWithPasskey]);
 
   if (isLeavingForServer) return <Loading label="Taking you back…" />;
   // Signed in already: go on, unless there is a failure to explain (linking a provider from the
@@ -135,7 +198,7 @@ export function LoginPage() {
       <div className="narrow">
         <h1>Sign in</h1>
         <Suspense fallback={<Loading />}>
-          <SecondFactorStep onSignedIn={finishSignIn} onStartAgain={startAgain} />
+          <SecondFactorStep methods={secondFactorMethods} offersPasskeys={offersPasskeys} onSignedIn={finishSignIn} onStartAgain={startAgain} />
         </Suspense>
       </div>
     );
@@ -144,11 +207,19 @@ export function LoginPage() {
   function handleSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    autofill.current?.abort();
     setProblem(null);
+    passkeySignIn.reset();
     signIn.mutate({ username: readField(form, 'email'), password: readField(form, 'password', { trim: false }) });
   }
 
-  const options = metadata.data;
+  function startPasskeySignIn() {
+    autofill.current?.abort();
+    setProblem(null);
+    signIn.reset();
+    signInWithPasskey(undefined);
+  }
+
   return (
     <div className="narrow">
       <h1>Sign in</h1>
@@ -166,7 +237,8 @@ export function LoginPage() {
                 name="email"
                 type="email"
                 label="Email"
-                autoComplete="username"
+                // "webauthn": the browser may offer this site's passkeys in the field's autofill.
+                autoComplete={offersPasskeys ? 'username webauthn' : 'username'}
                 inputMode="email"
                 autoCapitalize="none"
                 spellCheck={false}
@@ -183,12 +255,27 @@ export function LoginPage() {
               )}
             </form>
           ) : (
-            options.oidc_providers.length === 0 && <p>No way to sign in is enabled on this server. Ask the administrator.</p>
+            options.oidc_providers.length === 0 &&
+            !options.passkeys_enabled && <p>No way to sign in is enabled on this server. Ask the administrator.</p>
           )}
 
-          {options.oidc_providers.length > 0 && (
+          {(offersPasskeys || options.oidc_providers.length > 0) && (
             <div className="stack oauth-providers">
               {options.password_login_enabled && <p className="divider">or</p>}
+              {offersPasskeys && (
+                <>
+                  <ErrorAlert error={describePasskeyProblem(passkeySignIn.error)} />
+                  <button
+                    type="button"
+                    className="button button-secondary"
+                    disabled={passkeySignIn.isPending}
+                    aria-busy={passkeySignIn.isPending}
+                    onClick={startPasskeySignIn}
+                  >
+                    Sign in with a passkey
+                  </button>
+                </>
+              )}
               {options.oidc_providers.map((provider) => (
                 // A plain link: the API redirects the whole page to the identity provider.
                 <a key={provider.name} className="button button-secondary" href={oauthAuthorizeUrl(provider, returnTo)}>
