@@ -7,7 +7,7 @@ import { readBasePath } from '../../base-path';
 import { readField } from '../../ui/form-data';
 import { ErrorAlert, Loading, StatusMessage } from '../../ui/messages';
 import { TextField } from '../../ui/text-field';
-import { describeExpiry, describeLastUse, formatKeyDate, SCOPE_LABELS } from './describe-api-key';
+import { ApiKeySummary, ConfirmRevoke } from './api-key-parts';
 
 const EXPIRY_CHOICES = [30, 90, 365] as const;
 const DEFAULT_EXPIRY = 90;
@@ -95,13 +95,7 @@ export function ApiKeysSection({ user }: { user: UserRead }) {
             return (
               <li key={key.id} className="session">
                 <div>
-                  <p className="session-name">
-                    {key.name} <span className="badge">{SCOPE_LABELS[key.scope]}</span>
-                  </p>
-                  <p className="session-meta">
-                    <code>{key.prefix}…</code> · Created <time dateTime={key.created_at}>{formatKeyDate(key.created_at)}</time> ·{' '}
-                    {describeExpiry(key.expires_at)} · Last used {describeLastUse(key)}
-                  </p>
+                  <ApiKeySummary apiKey={key} />
                   {renaming === key.id && (
                     <form className="search-row" aria-label={`Rename ${key.name}`} onSubmit={(event) => handleRename(event, key.id)}>
                       <TextField id={`api-key-${key.id}-name`} name="name" label="New name" defaultValue={key.name} required maxLength={100} />
@@ -115,22 +109,7 @@ export function ApiKeysSection({ user }: { user: UserRead }) {
                   )}
                 </div>
                 {confirming === key.id ? (
-                  <div className="confirm" role="group" aria-label={`Confirm revoking ${key.name}`}>
-                    <span>Revoke “{key.name}”? Anything using it stops working at once.</span>
-                    <button
-                      type="button"
-                      className="button button-danger"
-                      aria-label={`Yes, revoke ${key.name}`}
-                      disabled={isBusy}
-                      aria-busy={isBusy}
-                      onClick={() => revoke.mutate(key)}
-                    >
-                      Yes, revoke
-                    </button>
-                    <button type="button" className="button button-secondary" onClick={() => setConfirming(null)}>
-                      Cancel
-                    </button>
-                  </div>
+                  <ConfirmRevoke apiKey={key} isBusy={isBusy} onConfirm={() => revoke.mutate(key)} onCancel={() => setConfirming(null)} />
                 ) : (
                   <div className="button-row">
                     {renaming !== key.id && (

@@ -4,7 +4,7 @@ import type { ApiKeyRead, UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
 import { queryKeys } from '../../api/query-keys';
 import { ErrorAlert, Loading, StatusMessage } from '../../ui/messages';
-import { describeExpiry, describeLastUse, formatKeyDate, SCOPE_LABELS } from '../account/describe-api-key';
+import { ApiKeySummary, ConfirmRevoke } from '../account/api-key-parts';
 
 /** One user's API keys, as an administrator sees them: names, scopes, last use; any can be revoked. */
 export function UserApiKeys({ user, onClose }: { user: UserRead; onClose: () => void }) {
@@ -36,31 +36,10 @@ export function UserApiKeys({ user, onClose }: { user: UserRead; onClose: () => 
             return (
               <li key={key.id} className="session">
                 <div>
-                  <p className="session-name">
-                    {key.name} <span className="badge">{SCOPE_LABELS[key.scope]}</span>
-                  </p>
-                  <p className="session-meta">
-                    <code>{key.prefix}…</code> · Created <time dateTime={key.created_at}>{formatKeyDate(key.created_at)}</time> ·{' '}
-                    {describeExpiry(key.expires_at)} · Last used {describeLastUse(key)}
-                  </p>
+                  <ApiKeySummary apiKey={key} />
                 </div>
                 {confirming === key.id ? (
-                  <div className="confirm" role="group" aria-label={`Confirm revoking ${key.name}`}>
-                    <span>Revoke “{key.name}”? Anything using it stops working at once.</span>
-                    <button
-                      type="button"
-                      className="button button-danger"
-                      aria-label={`Yes, revoke ${key.name}`}
-                      disabled={isBusy}
-                      aria-busy={isBusy}
-                      onClick={() => revoke.mutate(key)}
-                    >
-                      Yes, revoke
-                    </button>
-                    <button type="button" className="button button-secondary" onClick={() => setConfirming(null)}>
-                      Cancel
-                    </button>
-                  </div>
+                  <ConfirmRevoke apiKey={key} isBusy={isBusy} onConfirm={() => revoke.mutate(key)} onCancel={() => setConfirming(null)} />
                 ) : (
                   <button
                     type="button"
