@@ -73,6 +73,8 @@ export function createApiKeyService(deps: ApiKeyServiceDeps) {
     if (found.expiresAt === null || found.expiresAt > now || found.revokedAt !== null) return;
     const last = expiryAudited.get(found.id);
     if (last !== undefined && now.getTime() - last < EXPIRY_AUDIT_INTERVAL_MS) return;
+    // Bounded like the lookup cache: past it, an expired key may be audited once more.
+    if (expiryAudited.size >= 10_000) expiryAudited.clear();
     expiryAudited.set(found.id, now.getTime());
     void audit.record({
       type: 'api_key.expired_refused',
