@@ -2,8 +2,11 @@
 // `node --cpu-prof`, loads one path with autocannon, stops the server and prints the hottest
 // frames. For finding what limits a row of `pnpm bench`.
 //   node bench/profile-one.mjs [--path=/api/v1/auth/metadata] [--seconds=8] [--postgres] [--header='Authorization: Bearer …']
-//                              [--log-level=warn] [--keep]
+//                              [--log-level=warn] [--keep] [--forward-auth] [--status=302] [--connections=10]
 // --postgres: on a throwaway PostgreSQL cluster (as `pnpm bench` starts) instead of PGlite.
+// --forward-auth: ForwardAuth set up as `pnpm bench` sets it up (127.0.0.1 a trusted proxy, hosts
+// *.example.com), for --path=/api/v1/auth/forward with X-Forwarded-* given by --header.
+// --status: the answer every request must get, when it is not a 2xx (ForwardAuth's 302).
 import crypto from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +28,9 @@ const { values: options } = parseArgs({
     'log-level': { type: 'string' },
     // Keep the .cpuprofile (its path is printed last) for a closer look.
     keep: { type: 'boolean', default: false },
+    'forward-auth': { type: 'boolean', default: false },
+    status: { type: 'string' },
+    connections: { type: 'string', default: '10' },
   },
 });
 const dir = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-profile-'));
@@ -34,9 +40,10 @@ const database = cluster ? `url = "${cluster.url}"` : `data_dir = "${path.join(d
 const configFile = path.join(dir, 'config.toml');
 writeFileSync(
   configFile,
-  `[server]\nhost = "127.0.0.1"\nport = ${port}\n[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\n${database}\n` +
+  `[server]\nhost = "127.0.0.1"\nport = ${port}\n${options['forward-auth'] ? 'trusted_proxies = ["127.0.0.1"]\n' : ''}[misc]\nfrontend_url = "http://127.0.0.1:${port}"\n[database]\n${database}\n` +
     (options['log-level'] ? `[logging]\nlevel = "${options['log-level']}"\n` : '') +
-    `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n`,
+    `[auth]\ntoken_secret = "${crypto.randomBytes(32).toString('hex')}"\nadmin_emails = []\n` +
+    (options['forward-auth'] ? '[auth.forward_auth]\nallowed_hosts = ["*.example.com"]\n' : ''),
 );
 const profileDir = path.join(dir, 'profile');
 const server = await startServer({
@@ -50,8 +57,9 @@ const load = await runLoad({
   label: options.path,
   url: `http://127.0.0.1:${port}${options.path}`,
   headers,
-  connections: 10,
+  connections: Number(options.connections),
   durationS: Number(options.seconds),
+  expectStatus: options.status === undefined ? undefined : Number(options.status),
 });
 await server.stop();
 await cluster?.stop();

@@ -26,10 +26,11 @@ function send(url, { method = 'GET', headers = {}, body } = {}) {
 }
 
 /**
- * Runs autocannon and returns requests/s and latency percentiles. Any non-2xx answer or socket
- * error makes the figure worthless, so it throws instead of reporting it.
+ * Runs autocannon and returns requests/s and latency percentiles. Any answer but the expected one
+ * (2xx, or `expectStatus` when given: ForwardAuth's 302 to sign-in) or any socket error makes the
+ * figure worthless, so it throws instead of reporting it.
  */
-export async function runLoad({ url, connections = 10, durationS, method = 'GET', headers = {}, body, requests, label }) {
+export async function runLoad({ url, connections = 10, durationS, method = 'GET', headers = {}, body, requests, label, expectStatus }) {
   const result = await autocannon({
     url,
     connections,
@@ -40,9 +41,18 @@ export async function runLoad({ url, connections = 10, durationS, method = 'GET'
     requests,
     timeout: 30,
   });
-  const failed = result.non2xx + result.errors + result.timeouts;
+  const unexpected =
+    expectStatus === undefined
+      ? result.non2xx
+      : Object.entries(result.statusCodeStats ?? {}).reduce((sum, [code, { count }]) => sum + (Number(code) === expectStatus ? 0 : count), 0);
+  const failed = unexpected + result.errors + result.timeouts;
   if (failed > 0 || result.requests.total === 0) {
-    throw new Error(`${label}: ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+    const codes = Object.entries(result.statusCodeStats ?? {})
+      .map(([code, { count }]) => `${count}x ${code}`)
+      .join(', ');
+    throw new Error(
+      `${label}: ${result.requests.total} requests (${codes}), ${unexpected} not ${expectStatus ?? '2xx'}, ${result.errors} errors, ${result.timeouts} timeouts`,
+    );
   }
   return {
     rps: result.requests.total / (result.duration || durationS),
@@ -74,6 +84,28 @@ export function startProbe(url, intervalMs = 20) {
     isRunning = false;
     await done;
     return { count: times.length, p50Ms: percentile(times, 50), p99Ms: percentile(times, 99), maxMs: Math.max(...times) };
+  };
+}
+
+/**
+ * `concurrency` clients sending `GET url` back to back until `stop()`; every answer is kept as
+ * [sent at, status] (performance.now() of this process), to tell when the answers changed.
+ */
+export function startTimedLoop({ url, concurrency, headers = {} }) {
+  const answers = [];
+  let isRunning = true;
+  const done = Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (isRunning) {
+        const sentAt = performance.now();
+        answers.push([sentAt, await send(url, { headers })]);
+      }
+    }),
+  );
+  return async () => {
+    isRunning = false;
+    await done;
+    return answers;
   };
 }
 

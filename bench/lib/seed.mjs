@@ -19,19 +19,20 @@ async function openMigrated(target) {
 
 /**
  * Applies the migrations and creates the account the bench signs in with, plus `extraCount`
- * more (burst-1@…, burst-2@…) with the same password: a burst of sign-ins is many people, and
- * one account admits only login_failures_per_account attempts in flight at once.
+ * more (burst-1@…, burst-2@…) and the `otherEmails`, all with the same password: a burst of
+ * sign-ins is many people, and one account admits only login_failures_per_account attempts in
+ * flight at once. The `adminEmails` among them are administrators.
  */
-export async function seedBenchUser(target, { email, password, cost, extraCount = 0 }) {
+export async function seedBenchUser(target, { email, password, cost, extraCount = 0, otherEmails = [], adminEmails = [] }) {
   const db = await openMigrated(target);
   try {
     const hashed = await bcrypt.hash(password, cost);
     await db.withConnection((connection) =>
       connection.query(
-        `INSERT INTO users (email, hashed_password, is_active, is_verified)
-         SELECT e, $2, true, true FROM unnest($1::text[]) AS e
+        `INSERT INTO users (email, hashed_password, is_active, is_verified, is_superuser)
+         SELECT e, $2, true, true, e = ANY($3::text[]) FROM unnest($1::text[]) AS e
          ON CONFLICT (email) DO UPDATE SET hashed_password = EXCLUDED.hashed_password`,
-        [[email, ...Array.from({ length: extraCount }, (_, i) => burstEmail(i))], hashed],
+        [[email, ...Array.from({ length: extraCount }, (_, i) => burstEmail(i)), ...otherEmails], hashed, adminEmails],
       ),
     );
   } finally {

@@ -2,9 +2,14 @@
 // can be read from /proc and the load generator in this process does not share its event loop.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { HEAP_LINE_PREFIX } from './heap-probe.mjs';
 export { findFreePort } from '../../scripts/lib/free-port.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Node flags that load heap-probe.mjs: put them before the script in `args`. */
+export const HEAP_PROBE_FLAGS = ['--expose-gc', '--import', fileURLToPath(new URL('./heap-probe.mjs', import.meta.url))];
 
 /** Resident set size of a process in MB, from /proc (Linux). */
 export function readRssMb(pid) {
@@ -31,6 +36,24 @@ export async function startServer({ args, env = {}, cwd, readyUrl, timeoutMs = 6
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  let stdoutLines = '';
+  const heapWaiters = [];
+  child.stdout.on('data', (chunk) => {
+    stdoutLines += chunk;
+    const lines = stdoutLines.split('\n');
+    stdoutLines = lines.pop();
+    for (const line of lines) if (line.startsWith(HEAP_LINE_PREFIX)) heapWaiters.shift()?.(JSON.parse(line.slice(HEAP_LINE_PREFIX.length)));
+  });
+  /** With HEAP_PROBE_FLAGS: a forced full GC in the server, then its { heapUsed, rss } in MB. */
+  const heapAfterGc = () =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${label} printed no heap figure (started without HEAP_PROBE_FLAGS?)`)), 10_000);
+      heapWaiters.push(({ heapUsed, rss }) => {
+        clearTimeout(timer);
+        resolve({ heapUsedMb: heapUsed / 2 ** 20, rssMb: rss / 2 ** 20 });
+      });
+      child.kill('SIGUSR2');
+    });
   let exitCode = null;
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve((exitCode = code ?? signal))));
   const stop = async () => {
@@ -56,5 +79,5 @@ export async function startServer({ args, env = {}, cwd, readyUrl, timeoutMs = 6
     await sleep(5);
   }
   const readyMs = performance.now() - startedAt;
-  return { child, pid: child.pid, readyMs, stop, rssMb: () => readRssMb(child.pid), output: () => output };
+  return { child, pid: child.pid, readyMs, stop, rssMb: () => readRssMb(child.pid), heapAfterGc, output: () => output };
 }
