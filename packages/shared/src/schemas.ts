@@ -388,6 +388,10 @@ export const AuthMetadataSchema = {
       type: 'boolean',
       description: 'Passkeys work here: frontend_url is a secure context (https, or http on localhost).',
     },
+    api_keys_allow_no_expiry: {
+      type: 'boolean',
+      description: 'API keys that never expire may be made here (expires_in_days: null; [auth] api_keys_allow_no_expiry).',
+    },
     version: { type: 'string' },
   },
   required: [
@@ -397,6 +401,7 @@ export const AuthMetadataSchema = {
     'password_login_enabled',
     'email_password_resets',
     'passkeys_enabled',
+    'api_keys_allow_no_expiry',
     'version',
   ],
   additionalProperties: false,

@@ -3,6 +3,7 @@
 // interactive-only routes, stopped by expiry, revocation (also on another app instance within the
 // cache bound), deactivation and demotion, braked when wrong, refused unread when malformed, and
 // usable through ForwardAuth only where a rule allows it. No key ever reaches a log or the trail.
+// Keys that never expire only where [auth] api_keys_allow_no_expiry, as the metadata says.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { API_PREFIX, FORWARD_COOKIE, SESSION_COOKIE, type ApiKeyScope } from '@gatehouse/shared';
@@ -169,6 +170,9 @@ describe('API keys', () => {
       .send({ name: 'x', scope: 'read', expires_in_days: 366 });
     expect(tooLong.status).toBe(422);
     expect(await t.ctx.db.prisma.apiKey.count({ where: { user: { email: { in: ['pat@example.com', 'max@example.com'] } } } })).toBe(0);
+    // The metadata tells the web UI not to offer "Never" here.
+    const metadata = await request(t.app).get(`${API_PREFIX}/auth/metadata`);
+    expect(metadata.body.api_keys_allow_no_expiry).toBe(false);
   });
 
   it('stops at its expiry, at revocation, when its owner is deactivated, and (admin keys) demoted', async () => {
@@ -266,6 +270,34 @@ describe('API keys', () => {
       expect(trail).not.toContain(key.slice(20));
     }
     expect(trail).toContain('api_key.created');
+  });
+});
+
+describe('an API key that never expires', () => {
+  it('is made where [auth] api_keys_allow_no_expiry is true, and the metadata says so', async () => {
+    const t = await createTestContext({ config: { auth: { api_keys_allow_no_expiry: true } } });
+    try {
+      const metadata = await request(t.app).get(`${API_PREFIX}/auth/metadata`);
+      expect(metadata.body.api_keys_allow_no_expiry).toBe(true);
+      await createUser(t.ctx, { email: 'nia@example.com' });
+      const nia = await loginCookie(t.app, 'nia@example.com');
+      const created = await request(t.app)
+        .post(`${API_PREFIX}/users/me/api-keys`)
+        .set(csrfHeaders(nia))
+        .send({ name: 'media server', scope: 'read', expires_in_days: null });
+      expect(created.status).toBe(201);
+      expect(created.body.api_key.expires_at).toBeNull();
+      const listed = await request(t.app).get(`${API_PREFIX}/users/me/api-keys`).set(csrfHeaders(nia));
+      expect(listed.body).toEqual([expect.objectContaining({ name: 'media server', expires_at: null })]);
+      // Years later it still works.
+      t.clock.advance(10 * 365 * 86_400_000);
+      const me = await request(t.app)
+        .get(`${API_PREFIX}/users/me`)
+        .set('Authorization', `Bearer ${created.body.key as string}`);
+      expect(me.status).toBe(200);
+    } finally {
+      await t.close();
+    }
   });
 });
 

@@ -70,17 +70,19 @@ export function mountAuthRoutes(
     res.status(201).json(toUserRead(user));
   });
 
-  const passkeysEnabled = readRelyingParty(config).disabledReason === null;
+  // Every field comes from the configuration, fixed for the life of the process: built once, not
+  // per request (a public route every page load asks).
+  const metadata: AuthMetadata = {
+    oauth_providers: listEnabledProviders(config).map((p) => p.name),
+    oidc_providers: listEnabledProviders(config).map((p) => describeProvider(config, p)),
+    registration_enabled: config.auth.registration_enabled,
+    password_login_enabled: config.auth.password_login_enabled,
+    email_password_resets: config.auth.email_password_resets,
+    passkeys_enabled: readRelyingParty(config).disabledReason === null,
+    api_keys_allow_no_expiry: config.auth.api_keys_allow_no_expiry,
+    version: ctx.version,
+  };
   mount('authMetadata', (_req, res) => {
-    const metadata: AuthMetadata = {
-      oauth_providers: listEnabledProviders(config).map((p) => p.name),
-      oidc_providers: listEnabledProviders(config).map((p) => describeProvider(config, p)),
-      registration_enabled: config.auth.registration_enabled,
-      password_login_enabled: config.auth.password_login_enabled,
-      email_password_resets: config.auth.email_password_resets,
-      passkeys_enabled: passkeysEnabled,
-      version: ctx.version,
-    };
     res.json(metadata);
   });
 }

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import type { ApiKeyRead } from '@gatehouse/shared';
+import { useAuthMetadata } from '../../api/hooks';
 import { renderPage, type FakeRequest } from '../../test-support/render-page';
 import { makeUser } from '../../test-support/users';
 import { ApiKeysSection } from './api-keys-section';
@@ -20,15 +21,25 @@ const KEY: ApiKeyRead = {
   last_used_ip: null,
 };
 
-/** The API key routes over an in-memory list. */
-function fakeKeysApi(initial: ApiKeyRead[] = [KEY]) {
+/** The API key routes over an in-memory list, and the metadata (keys that never expire off unless said). */
+function fakeKeysApi(initial: ApiKeyRead[] = [KEY], { allowsNoExpiry = false } = {}) {
   let keys = [...initial];
   return (request: FakeRequest) => {
     const url = request.url;
+    if (request.method === 'GET' && url === '/api/v1/auth/metadata') {
+      return { status: 200, body: { oidc_providers: [], password_login_enabled: true, api_keys_allow_no_expiry: allowsNoExpiry } };
+    }
     if (request.method === 'GET' && url === '/api/v1/users/me/api-keys') return { status: 200, body: keys };
     if (request.method === 'POST' && url === '/api/v1/users/me/api-keys') {
-      const body = request.body as { name: string; scope: ApiKeyRead['scope'] };
-      const created: ApiKeyRead = { ...KEY, id: '9c1f2e90-0000-4000-8000-000000000102', name: body.name, scope: body.scope, prefix: 'gh_new00001' };
+      const body = request.body as { name: string; scope: ApiKeyRead['scope']; expires_in_days?: number | null };
+      const created: ApiKeyRead = {
+        ...KEY,
+        id: '9c1f2e90-0000-4000-8000-000000000102',
+        name: body.name,
+        scope: body.scope,
+        prefix: 'gh_new00001',
+        expires_at: body.expires_in_days === null ? null : KEY.expires_at,
+      };
       keys = [...keys, created];
       return { status: 201, body: { key: 'gh_new00001_secretsecret', api_key: created } };
     }
@@ -44,6 +55,16 @@ function fakeKeysApi(initial: ApiKeyRead[] = [KEY]) {
     return undefined;
   };
 }
+
+/** Shows once the metadata has arrived, so that a test can tell "not offered" from "not yet loaded". */
+function MetadataLoaded() {
+  return useAuthMetadata().data ? <p>Metadata loaded</p> : null;
+}
+
+const expiryChoices = () =>
+  within(screen.getByLabelText('Expires after'))
+    .getAllByRole('option')
+    .map((option) => (option as HTMLOptionElement).value);
 
 describe('describeLastUse / describeExpiry', () => {
   it('says never for an unused key, and names the address of the last use', () => {
@@ -112,6 +133,38 @@ describe('ApiKeysSection', () => {
     fireEvent.click(screen.getByRole('button', { name: 'I have saved it' }));
     expect(screen.queryByLabelText('Your new API key')).toBeNull();
     expect(screen.queryByText(/gh_new00001_secretsecret/)).toBeNull();
+    expect(rendered.unhandled).toEqual([]);
+  });
+
+  it('offers no "Never" expiry where the server does not allow keys that never expire', async () => {
+    renderPage(
+      <>
+        <MetadataLoaded />
+        <ApiKeysSection user={makeUser()} />
+      </>,
+      { path: '/', server: fakeKeysApi([]) },
+    );
+    await screen.findByText('Metadata loaded');
+    await screen.findByText('You have no API keys.');
+    expect(expiryChoices()).toEqual(['30', '90', '365']);
+    expect(screen.queryByRole('option', { name: 'Never' })).toBeNull();
+  });
+
+  it('offers "Never" where the server allows it, sends expires_in_days: null, and lists the key as never expiring', async () => {
+    const rendered = renderPage(<ApiKeysSection user={makeUser()} />, { path: '/', server: fakeKeysApi([], { allowsNoExpiry: true }) });
+    await screen.findByText('You have no API keys.');
+    await screen.findByRole('option', { name: 'Never' });
+    expect(expiryChoices()).toEqual(['30', '90', '365', 'never']);
+    // Still 90 days unless chosen.
+    expect(screen.getByLabelText<HTMLSelectElement>('Expires after').value).toBe('90');
+    fireEvent.change(screen.getByLabelText(/^Name/), { target: { value: 'media server' } });
+    fireEvent.change(screen.getByLabelText('Expires after'), { target: { value: 'never' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create key' }));
+
+    await screen.findByLabelText('Your new API key');
+    expect(rendered.requests.find((r) => r.method === 'POST')?.body).toEqual({ name: 'media server', scope: 'read', expires_in_days: null });
+    const item = await within(await screen.findByRole('list', { name: 'Your API keys' })).findByText('media server', { exact: false });
+    expect(item.closest('li')?.textContent).toContain('Never expires');
     expect(rendered.unhandled).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiPath, type ApiKeyRead, type ApiKeyScope, type CreatedApiKey, type UserRead } from '@gatehouse/shared';
 import { useApi } from '../../api/api-context';
+import { useAuthMetadata } from '../../api/hooks';
 import { queryKeys } from '../../api/query-keys';
 import { readBasePath } from '../../base-path';
 import { readField } from '../../ui/form-data';
@@ -11,6 +12,8 @@ import { ApiKeySummary, ConfirmRevoke } from './api-key-parts';
 
 const EXPIRY_CHOICES = [30, 90, 365] as const;
 const DEFAULT_EXPIRY = 90;
+/** The select's value for a key that never expires (sent as expires_in_days: null). */
+const NEVER = 'never';
 
 const SCOPE_HINTS: Record<ApiKeyScope, string> = {
   read: 'Read: look only (GET requests)',
@@ -26,11 +29,14 @@ export function meUrl(): string {
 
 /**
  * Keys for scripts and apps (`Authorization: Bearer gh_…`): list them, make one (shown once), rename
- * and revoke them. Only administrators may make an admin key.
+ * and revoke them. Only administrators may make an admin key; a key that never expires only where
+ * the server allows it (the metadata's api_keys_allow_no_expiry).
  */
 export function ApiKeysSection({ user }: { user: UserRead }) {
   const api = useApi();
   const queryClient = useQueryClient();
+  const metadata = useAuthMetadata();
+  const allowsNoExpiry = metadata.data?.api_keys_allow_no_expiry === true;
   const keys = useQuery({
     queryKey: queryKeys.myApiKeys,
     queryFn: ({ signal }) => api.call('listMyApiKeys', { signal }),
@@ -42,7 +48,7 @@ export function ApiKeysSection({ user }: { user: UserRead }) {
   const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.myApiKeys });
 
   const create = useMutation({
-    mutationFn: (body: { name: string; scope: ApiKeyScope; expires_in_days: number }) => api.call('createMyApiKey', { body }),
+    mutationFn: (body: { name: string; scope: ApiKeyScope; expires_in_days: number | null }) => api.call('createMyApiKey', { body }),
     onMutate: () => setNotice(null),
     onSuccess: (answer) => setCreated(answer),
     onSettled: refresh,
@@ -70,7 +76,8 @@ export function ApiKeysSection({ user }: { user: UserRead }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const scope = readField(form, 'scope') as ApiKeyScope;
-    create.mutate({ name: readField(form, 'name').trim(), scope, expires_in_days: Number(readField(form, 'expires_in_days')) });
+    const expiry = readField(form, 'expires_in_days');
+    create.mutate({ name: readField(form, 'name').trim(), scope, expires_in_days: expiry === NEVER ? null : Number(expiry) });
   }
 
   function handleRename(event: FormEvent<HTMLFormElement>, id: string) {
@@ -178,6 +185,7 @@ export function ApiKeysSection({ user }: { user: UserRead }) {
                   {days} days
                 </option>
               ))}
+              {allowsNoExpiry && <option value={NEVER}>Never</option>}
             </select>
           </div>
           <p>
