@@ -4,7 +4,7 @@ import path from 'node:path';
 import express, { type Express, type RequestHandler } from 'express';
 import { API_PREFIX, apiPath } from '@gatehouse/shared';
 import type { AppContext } from './context.js';
-import { mountAuthRoutes } from './auth/routes.js';
+import { mountAuthMetadataRoute, mountAuthRoutes } from './auth/routes.js';
 import { createSessionCookies } from './auth/session-cookies.js';
 import { mountOidcRoutes } from './oidc/routes.js';
 import { mountSecondFactorRoutes } from './second-factor/routes.js';
@@ -12,7 +12,7 @@ import { mountApiKeyRoutes } from './api-keys/routes.js';
 import { createAuthenticator, createCsrfGuard, createSessionCacheInvalidator } from './http/auth-guard.js';
 import { createErrorMiddleware, notFoundApiHandler } from './http/error-middleware.js';
 import { createRequestContext } from './http/request-context.js';
-import { createCors, createSecurityHeaders } from './http/security-headers.js';
+import { createApiSecurityHeaders, createCors, createSecurityHeaders } from './http/security-headers.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
@@ -40,21 +40,20 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   // one, and hashing every body cost ~3% of a request. The web UI's files have their own (below).
   app.set('etag', false);
   app.use(createRequestContext(ctx.logger));
-  app.use(createSecurityHeaders(ctx.config));
+  // The API's answers get their own short set of security headers (Cache-Control: no-store
+  // among them); everything else, helmet's set for pages (see createSecurityHeaders).
+  const apiHeaders = createApiSecurityHeaders(ctx.config);
   // Off by default: /metrics has no authentication, so the operator decides to expose it.
   if (ctx.config.metrics.enabled) {
     const metrics = createMetrics();
     app.use(metrics.middleware);
-    app.get('/metrics', metrics.handler);
+    app.get('/metrics', apiHeaders, metrics.handler);
   }
 
   const authService = services.auth;
   const api = express.Router({ caseSensitive: true, strict: true });
+  api.use(apiHeaders);
   api.use(createCors(ctx.config));
-  api.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
   // Request bodies are read by the routes that take one (http/mount-route.ts), after the caller
   // has been authenticated and the CSRF guard has passed.
   api.use(createSessionCacheInvalidator(services.forgetCachedChecks));
@@ -63,9 +62,10 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
 
   const mount = createRouteMounter(api, compileRequestValidators());
   // The router tries routes in the order they were mounted, so the ones called on every request
-  // come first: the reverse proxy's forward-auth check and the apps' /users/me (no two modules'
-  // paths overlap, so the order changes nothing else).
+  // come first: the reverse proxy's forward-auth check, the web UI's metadata and the apps'
+  // /users/me (no two modules' paths overlap, so the order changes nothing else).
   mountForwardAuthRoutes(mount, ctx, authService, services.apiKeys);
+  mountAuthMetadataRoute(mount, ctx);
   mountUserRoutes(mount, services.users);
   // OpenID Connect: its discovery cache lives as long as the services (one per process).
   const { oidc } = services;
@@ -85,6 +85,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   const { basePath } = readPublicUrl(ctx.config);
   if (basePath !== '') {
     const probes = express.Router({ caseSensitive: true, strict: true });
+    probes.use(apiHeaders);
     mountProbeRoutes(createRouteMounter(probes, compileRequestValidators()), ctx);
     app.use(API_PREFIX, probes);
   }
@@ -96,6 +97,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
     next();
   });
   app.use(basePath + API_PREFIX, api);
+  app.use(createSecurityHeaders(ctx.config));
   if (ctx.webDistDir) app.use(basePath || '/', createWebUiHandler(ctx.webDistDir, basePath));
   app.use(notFoundApiHandler);
   app.use(createErrorMiddleware(ctx.logger));

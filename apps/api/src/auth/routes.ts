@@ -21,7 +21,6 @@ export function mountAuthRoutes(
   authService: AuthService,
   findEndSessionUrl: EndSessionUrlFinder = () => Promise.resolve(null),
 ): void {
-  const { config } = ctx;
   const sessionCookies = createSessionCookies(ctx, authService);
 
   mount('jwtLogin', async (req, res) => {
@@ -69,9 +68,16 @@ export function mountAuthRoutes(
     const user = await authService.register(req.body as RegisterRequest, readClientInfo(req));
     res.status(201).json(toUserRead(user));
   });
+}
 
-  // Every field comes from the configuration, fixed for the life of the process: built once, not
-  // per request (a public route every page load asks).
+/**
+ * GET /auth/metadata: what the sign-in page offers. Mounted apart from the other auth routes, near
+ * the front of the router: every page load of the web UI asks it.
+ */
+export function mountAuthMetadataRoute(mount: MountRoute, ctx: AppContext): void {
+  const { config } = ctx;
+  // Every field comes from the configuration, fixed for the life of the process: built and
+  // serialised once, not per request.
   const metadata: AuthMetadata = {
     oauth_providers: listEnabledProviders(config).map((p) => p.name),
     oidc_providers: listEnabledProviders(config).map((p) => describeProvider(config, p)),
@@ -82,7 +88,9 @@ export function mountAuthRoutes(
     api_keys_allow_no_expiry: config.auth.api_keys_allow_no_expiry,
     version: ctx.version,
   };
+  const body = JSON.stringify(metadata);
   mount('authMetadata', (_req, res) => {
-    res.json(metadata);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.send(body);
   });
 }

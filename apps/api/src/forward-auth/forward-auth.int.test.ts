@@ -338,6 +338,31 @@ describe('ForwardAuth (GET /api/v1/auth/forward)', () => {
     expect(malformed.body.detail).toBe('VALIDATION_ERROR');
   });
 
+  it('logs its routine answers (let through, sent to sign in) at debug and its refusals at info', async () => {
+    const accessLevel = async (res: request.Response): Promise<unknown> => {
+      await t.ctx.tasks.idle();
+      const id = res.headers['x-request-id'];
+      const line = t.logLines().find((entry) => entry['reqId'] === id && entry['msg'] === 'Request completed');
+      expect(line).toMatchObject({ path: FORWARD, status: res.status });
+      return line!['level'];
+    };
+    const passed = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Cookie', aliceCookie);
+    expect(passed.status).toBe(200);
+    expect(await accessLevel(passed)).toBe(20);
+    const anonymous = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Accept', 'text/html');
+    expect(anonymous.status).toBe(302);
+    expect(await accessLevel(anonymous)).toBe(20);
+    const program = await request(t.app).get(FORWARD).set(forwardedFor('jellyfin.example.com')).set('Accept', 'application/json');
+    expect(program.status).toBe(401);
+    expect(await accessLevel(program)).toBe(20);
+    const denied = await request(t.app).get(FORWARD).set(forwardedFor('admin.example.com')).set('Cookie', aliceCookie);
+    expect(denied.status).toBe(403);
+    expect(await accessLevel(denied)).toBe(30);
+    const stranger = await request(t.app).get(FORWARD).set(forwardedFor('evil.example.net')).set('Cookie', aliceCookie);
+    expect(stranger.status).toBe(403);
+    expect(await accessLevel(stranger)).toBe(30);
+  });
+
   it('refuses forwarded headers that are missing or unusable', async () => {
     const missing = await request(t.app).get(FORWARD).set('Cookie', aliceCookie);
     expect(missing.status).toBe(403);

@@ -7,6 +7,7 @@ import { AppError } from '../http/app-error.js';
 import { isPendingApproval, pendingApproval, readBearerToken, readCookie, secondFactorEnrolmentRequired } from '../http/auth-guard.js';
 import type { MountRoute } from '../http/mount-route.js';
 import { readQuery } from '../http/validate.js';
+import { logAccessAtDebug } from '../http/request-context.js';
 import type { ApiKeyService } from '../api-keys/service.js';
 import { looksLikeApiKey } from '../api-keys/key.js';
 import {
@@ -117,6 +118,7 @@ export function mountForwardAuthRoutes(
       const auth = await authenticateForward(req, forwarded);
       if (!auth) {
         // A person in a browser is sent to sign in and then back; a program gets a plain 401.
+        logAccessAtDebug(res);
         if (isBrowser) {
           const returnTo = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(buildOriginalUrl(forwarded))}`;
           res.redirect(302, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
@@ -135,6 +137,7 @@ export function mountForwardAuthRoutes(
       }
       const denial = findDenialReason(requirement, auth.user, auth.groups);
       if (denial) throw new AppError('FORBIDDEN', denial);
+      logAccessAtDebug(res);
       res.set(buildRemoteHeaders(auth.user, auth.groups)).status(200).end();
     },
     { guard: requireTrustedProxy },

@@ -46,7 +46,7 @@ function expectNoInternals(text: string): void {
 function expectApiHeaders(res: request.Response): void {
   expect(res.headers['cache-control']).toBe('no-store');
   expect(res.headers['x-content-type-options']).toBe('nosniff');
-  expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  expect(res.headers['content-security-policy']).toMatch(/default-src 'none'/);
   expect(res.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
   expect(res.headers['x-powered-by']).toBeUndefined();
 }

@@ -47,12 +47,27 @@ export const reenterRequestScope: RequestHandler = (_req, res, next) => {
   requestScope.run({ requestId }, next);
 };
 
+/** Set by logAccessAtDebug. */
+const ROUTINE = Symbol('routine answer');
+type RoutineLocals = { [ROUTINE]?: true };
+
+/**
+ * Logs this request's access line at debug rather than info: for the answers that come with
+ * every request of every guarded app (ForwardAuth letting a request through, or sending a visitor
+ * to sign in). A page of posters is a hundred of them; the reverse proxy's own access log has
+ * each, and refusals are still logged at info.
+ */
+export function logAccessAtDebug(res: Response): void {
+  (res.locals as RoutineLocals)[ROUTINE] = true;
+}
+
 function logCompleted(logger: Logger, req: Request, res: Response, requestId: string, startedAt: bigint): void {
+  const level = res.statusCode >= 500 ? 'error' : (res.locals as RoutineLocals)[ROUTINE] === true ? 'debug' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
   const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
   // The path only: query strings can carry tokens (OIDC callback code and state). originalUrl,
   // because req.url is relative to whichever router saw the request last.
   const path = req.originalUrl.split('?')[0]!.slice(0, 300);
   const line = { reqId: requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
-  if (res.statusCode >= 500) logger.error(line, 'Request failed');
-  else logger.info(line, 'Request completed');
+  logger[level](line, level === 'error' ? 'Request failed' : 'Request completed');
 }

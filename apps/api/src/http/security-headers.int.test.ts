@@ -29,14 +29,36 @@ describe('security headers on every response', () => {
   });
   afterAll(() => t.close());
 
-  it('API answers, errors and 404s all carry a strict CSP, nosniff, no framing and no Referer', async () => {
+  it('API answers, errors and 404s carry the API set: nothing may load from or frame them, nosniff, no Referer, no-store', async () => {
     const answers = await Promise.all([
       request(t.app).get(apiPath('health')),
       request(t.app).get(apiPath('getMe')),
+      request(t.app).get(apiPath('authMetadata')),
       request(t.app).post(apiPath('jwtLogin')).send('{"broken'),
       request(t.app).get('/api/v1/nothing-here'),
-      request(t.app).get('/not-the-api'),
+      request(t.app).delete(apiPath('authMetadata')),
+      request(t.app).get('/openapi.json'),
     ]);
+    expect(answers.map((res) => res.status)).toEqual([200, 401, 200, 422, 404, 405, 200]);
+    for (const res of answers) {
+      const csp = parseCsp(res.headers['content-security-policy']);
+      expect(csp.get('default-src')).toEqual(["'none'"]);
+      expect(csp.get('frame-ancestors')).toEqual(["'none'"]);
+      expect(csp.get('base-uri')).toEqual(["'none'"]);
+      expect(csp.get('form-action')).toEqual(["'none'"]);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['cross-origin-resource-policy']).toBe('same-origin');
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      // frontend_url is http here: no HSTS.
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    }
+  });
+
+  it('pages and everything outside the API carry the web set: scripts and styles from this origin only, no framing', async () => {
+    const answers = await Promise.all([request(t.app).get('/not-the-api'), request(t.app).get('/login'), request(t.app).get('/')]);
     for (const res of answers) {
       const csp = parseCsp(res.headers['content-security-policy']);
       expect(csp.get('default-src')).toEqual(["'self'"]);
@@ -51,7 +73,6 @@ describe('security headers on every response', () => {
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.headers['x-powered-by']).toBeUndefined();
-      // frontend_url is http here: no HSTS.
       expect(res.headers['strict-transport-security']).toBeUndefined();
     }
   });
@@ -59,8 +80,9 @@ describe('security headers on every response', () => {
   it('HSTS when frontend_url is https', async () => {
     const secure = await createTestContext({ config: { misc: { frontend_url: 'https://media.example.com' } } });
     try {
-      const res = await request(secure.app).get(apiPath('health'));
-      expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+      for (const res of [await request(secure.app).get(apiPath('health')), await request(secure.app).get('/login')]) {
+        expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+      }
     } finally {
       await secure.close();
     }
