@@ -55,7 +55,14 @@ const server = await startServer({
 const headers = Object.fromEntries(options.header.map((line) => line.split(/:\s*/, 2)));
 // A short warm-up first (V8 optimises the hot path), and only the samples taken during the
 // measured load are counted: the start-up's would hide the request path's frames.
-await runLoad({ label: 'warm-up', url: `http://127.0.0.1:${port}${options.path}`, headers, connections: Number(options.connections), durationS: 2, expectStatus: options.status === undefined ? undefined : Number(options.status) });
+await runLoad({
+  label: 'warm-up',
+  url: `http://127.0.0.1:${port}${options.path}`,
+  headers,
+  connections: Number(options.connections),
+  durationS: 2,
+  expectStatus: options.status === undefined ? undefined : Number(options.status),
+});
 const fromUs = Number(process.hrtime.bigint() / 1000n);
 const load = await runLoad({
   label: options.path,
@@ -70,8 +77,10 @@ await server.stop();
 await cluster?.stop();
 console.log(`${options.path}: ${load.rps.toFixed(0)} req/s, p99 ${load.p99Ms} ms`);
 const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
-for (const { frame, percent } of summariseProfile(path.join(profileDir, file), 30, { window })) console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
+for (const { frame, percent } of summariseProfile(path.join(profileDir, file), 30, { window }))
+  console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
 console.log('-- by package');
-for (const { frame, percent } of summariseProfile(path.join(profileDir, file), 20, { window, byPackage: true })) console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
+for (const { frame, percent } of summariseProfile(path.join(profileDir, file), 20, { window, byPackage: true }))
+  console.log(`${percent.toFixed(1).padStart(5)}%  ${frame}`);
 if (options.keep) console.log(`${path.join(profileDir, file)} (load from ${window.fromUs} to ${window.toUs} µs)`);
 else rmSync(dir, { recursive: true, force: true });

@@ -25,9 +25,7 @@ export function summariseProfile(file, count = 25, { window, byPackage = false }
     const where = callFrame.url
       ? `${callFrame.url.replace(/^.*node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?/, '').replace(/^file:\/\/.*\/apps\//, 'apps/')}:${callFrame.lineNumber + 1}`
       : '';
-    const key = byPackage
-      ? packageOf(callFrame.url, callFrame.functionName)
-      : `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
+    const key = byPackage ? packageOf(callFrame.url, callFrame.functionName) : `${callFrame.functionName || '(anonymous)'} ${where}`.trim();
     byFrame.set(key, (byFrame.get(key) ?? 0) + us);
     totalUs += us;
   }
