@@ -1,6 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+
+// pino-pretty is loaded only for format = "pretty": the JSON default starts without it.
+const require = createRequire(import.meta.url);
 import type { LogFormat, LogLevel } from './config/types.js';
 
 export type { Logger };
@@ -60,6 +63,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream, f
 }
 
 function createPrettyStream(destination: DestinationStream | undefined): DestinationStream {
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
   return pretty({
     destination: destination ?? 1,
     colorize: destination === undefined && process.stdout.isTTY,

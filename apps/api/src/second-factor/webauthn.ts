@@ -7,14 +7,7 @@
  * unlocked by something known or biometric).
  */
 import crypto from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type RegistrationResponseJSON,
-} from '@simplewebauthn/server';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { WebauthnOptions } from '@gatehouse/shared';
 import type { AppContext } from '../context.js';
 import type { Config } from '../config/types.js';
@@ -25,6 +18,15 @@ import { readPublicUrl } from '../http/public-url.js';
 import type { User } from '../users/repo.js';
 
 const CHALLENGE_LIFETIME_MS = 5 * 60_000;
+
+/**
+ * @simplewebauthn/server is loaded by the first ceremony, not at start-up: importing it took
+ * ~0.29 s of a 1.2 s start on the 2-core machine (its ASN.1 and CBOR libraries), and a server
+ * whose passkeys are off (plain http) never needs it. The sign-in page asks for options as it
+ * opens, so a person's first passkey use does not wait for it.
+ */
+let simpleWebauthn: Promise<typeof import('@simplewebauthn/server')> | undefined;
+const loadSimpleWebauthn = () => (simpleWebauthn ??= import('@simplewebauthn/server'));
 
 export interface RelyingParty {
   /** The RP ID: frontend_url's host name. */
@@ -128,6 +130,7 @@ export function createWebauthn(deps: WebauthnDeps) {
     /** Creation options for a new passkey of this account: resident key and user verification required. */
     async registrationOptions(user: User, existing: readonly Passkey[]): Promise<WebauthnOptions> {
       assertEnabled();
+      const { generateRegistrationOptions } = await loadSimpleWebauthn();
       const options = await generateRegistrationOptions({
         rpName: 'Gatehouse',
         rpID: rp.id,
@@ -148,6 +151,7 @@ export function createWebauthn(deps: WebauthnDeps) {
     async verifyRegistration(user: User, response: object) {
       assertEnabled();
       const challenge = await spendChallenge(response, 'register', { userId: user.id });
+      const { verifyRegistrationResponse } = await loadSimpleWebauthn();
       let verification;
       try {
         verification = await verifyRegistrationResponse({
@@ -182,6 +186,7 @@ export function createWebauthn(deps: WebauthnDeps) {
       passkeys: readonly Passkey[] = [],
     ): Promise<WebauthnOptions> {
       assertEnabled();
+      const { generateAuthenticationOptions } = await loadSimpleWebauthn();
       const options = await generateAuthenticationOptions({
         rpID: rp.id,
         challenge: new Uint8Array(crypto.randomBytes(32)),
@@ -210,6 +215,7 @@ export function createWebauthn(deps: WebauthnDeps) {
       if (userHandle && userHandle !== Buffer.from(userHandleOf(passkey.userId)).toString('base64url')) {
         throw invalid('A passkey answer whose user handle is not its account’s', { passkeyId: passkey.id });
       }
+      const { verifyAuthenticationResponse } = await loadSimpleWebauthn();
       let verification;
       try {
         verification = await verifyAuthenticationResponse({
