@@ -11,7 +11,13 @@ import { isLiveSessionOf } from './session-liveness.js';
 import { findPasswordProblem } from './password-policy.js';
 import { mustAddSecondFactor } from '../second-factor/policy.js';
 import { secondFactorRequired, type SecondFactorService } from '../second-factor/service.js';
-import { createForwardTokenKey, createSessionTokenKey, verifyForwardToken, verifySessionToken, type SessionClaims } from './session-token.js';
+import {
+  createForwardTokenKey,
+  createForwardTokenVerifier,
+  createSessionTokenKey,
+  createTokenVerifier,
+  type SessionClaims,
+} from './session-token.js';
 import type { ClientInfo, IssueSession, IssuedSession } from './session-issuer.js';
 import type { RateLimiter } from '../rate-limit/service.js';
 import { NOT_AN_EMAIL, isWellFormedEmail } from './login-username.js';
@@ -48,6 +54,8 @@ export function createAuthService(deps: AuthServiceDeps) {
   const { auth } = deps.config;
   const tokenKey = createSessionTokenKey(auth.token_secret);
   const forwardTokenKey = createForwardTokenKey(auth.token_secret);
+  const verifyToken = createTokenVerifier(tokenKey);
+  const verifyForwardToken = createForwardTokenVerifier(forwardTokenKey);
   const idleTimeoutMs = auth.session_idle_timeout * 1000;
   const sessionCache = createSessionCache(auth.session_cache_seconds * 1000);
 
@@ -180,14 +188,14 @@ export function createAuthService(deps: AuthServiceDeps) {
      */
     authenticate(token: string, transport: SessionTransport): Authenticated | null | Promise<Authenticated | null> {
       const now = deps.clock.now();
-      const claims = verifySessionToken(token, tokenKey, now);
+      const claims = verifyToken(token, now);
       if (!claims) return null;
       return lookUp(claims, transport, now);
     },
 
     /** Whether a token is signed as a Gatehouse session token (live or not), not someone else's. */
     isSessionToken(token: string): boolean {
-      return verifySessionToken(token, tokenKey, deps.clock.now()) !== null;
+      return verifyToken(token, deps.clock.now()) !== null;
     },
 
     /**
@@ -196,7 +204,7 @@ export function createAuthService(deps: AuthServiceDeps) {
      */
     authenticateForward(token: string): Authenticated | null | Promise<Authenticated | null> {
       const now = deps.clock.now();
-      const claims = verifyForwardToken(token, forwardTokenKey, now);
+      const claims = verifyForwardToken(token, now);
       if (!claims) return null;
       return lookUp(claims, 'cookie', now);
     },

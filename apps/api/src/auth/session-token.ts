@@ -13,6 +13,11 @@ export interface SessionClaims {
   sid: string;
 }
 
+/** What a verified token says: its claims and its expiry (seconds since the epoch). */
+export interface VerifiedClaims extends SessionClaims {
+  exp: number;
+}
+
 /** HS256 JWT carrying the session id; expiry = the session's. */
 /**
  * The signing key as a KeyObject, made once: handed the secret as a string, jsonwebtoken builds a
@@ -59,7 +64,7 @@ export function signSessionToken(
  * Verifies signature (HS256 only: `alg: none` and algorithm confusion are refused by pinning),
  * issuer, audience and expiry, and requires `exp`. Returns null for anything not valid.
  */
-export function verifySessionToken(token: string, secret: string | crypto.KeyObject, now: Date, audience: string = AUDIENCE): SessionClaims | null {
+export function verifySessionToken(token: string, secret: string | crypto.KeyObject, now: Date, audience: string = AUDIENCE): VerifiedClaims | null {
   try {
     const payload = jwt.verify(token, secret, {
       algorithms: ['HS256'],
@@ -70,11 +75,44 @@ export function verifySessionToken(token: string, secret: string | crypto.KeyObj
     if (typeof payload !== 'object' || payload === null) return null;
     const { sub, sid, exp } = payload as Record<string, unknown>;
     if (typeof exp !== 'number' || typeof sub !== 'string' || typeof sid !== 'string') return null;
-    return { sub, sid };
+    return { sub, sid, exp };
   } catch {
     return null;
   }
 }
+
+/** Enough for every live token of a large home server; past it the memo starts over. */
+const MAX_VERIFIED_TOKENS = 10_000;
+
+/**
+ * verifySessionToken for one key and audience, remembering the tokens that passed: the same token
+ * string under the same key verifies the same way every time, so a token seen before costs a map
+ * lookup and an expiry check instead of decoding, parsing and an HMAC (jsonwebtoken's verify was
+ * the largest part of a cached session check, which is every request to /users/me and ForwardAuth).
+ * Only tokens that verified in full are remembered, each until its own `exp`; whether the session
+ * it names is still live is not a property of the token and is checked on every request as before.
+ */
+export function createTokenVerifier(key: crypto.KeyObject, audience: string = AUDIENCE) {
+  const verified = new Map<string, { claims: SessionClaims; expSeconds: number }>();
+  return (token: string, now: Date): SessionClaims | null => {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const known = verified.get(token);
+    if (known) {
+      // jsonwebtoken's rule: expired once the clock reaches exp.
+      if (nowSeconds < known.expSeconds) return known.claims;
+      verified.delete(token);
+      return null;
+    }
+    const claims = verifySessionToken(token, key, now, audience);
+    if (claims) {
+      if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
+      verified.set(token, { claims, expSeconds: claims.exp });
+    }
+    return claims;
+  };
+}
+
+export const createForwardTokenVerifier = (key: crypto.KeyObject) => createTokenVerifier(key, FORWARD_AUDIENCE);
 
 /**
  * ForwardAuth's credential for a cookie session: names the session (so signing out or revoking it
@@ -82,10 +120,6 @@ export function verifySessionToken(token: string, secret: string | crypto.KeyObj
  */
 export function signForwardToken(claims: SessionClaims, key: crypto.KeyObject, issuedAt: Date, expiresAt: Date): string {
   return signSessionToken(claims, key, issuedAt, expiresAt, FORWARD_AUDIENCE);
-}
-
-export function verifyForwardToken(token: string, key: crypto.KeyObject, now: Date): SessionClaims | null {
-  return verifySessionToken(token, key, now, FORWARD_AUDIENCE);
 }
 
 /**
