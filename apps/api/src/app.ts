@@ -14,7 +14,7 @@ import { createErrorMiddleware, notFoundApiHandler } from './http/error-middlewa
 import { createRequestContext } from './http/request-context.js';
 import { createApiSecurityHeaders, createCors, createSecurityHeaders } from './http/security-headers.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
+import { composeMiddleware, createMethodNotAllowedHandler, createRouteMounter } from './http/mount-route.js';
 import { compileRequestValidators } from './http/validate.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
 import { mountSystemRoutes, mountProbeRoutes } from './system/routes.js';
@@ -52,13 +52,18 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
 
   const authService = services.auth;
   const api = express.Router({ caseSensitive: true, strict: true });
-  api.use(apiHeaders);
-  api.use(createCors(ctx.config));
-  // Request bodies are read by the routes that take one (http/mount-route.ts), after the caller
-  // has been authenticated and the CSRF guard has passed.
-  api.use(createSessionCacheInvalidator(services.forgetCachedChecks));
-  api.use(createAuthenticator(authService, (token, ipAddress) => services.apiKeys.authenticate(token, ipAddress)));
-  api.use(createCsrfGuard(ctx.config));
+  // Every API request's front stack, in this order, as one router layer. Request bodies are read
+  // by the routes that take one (http/mount-route.ts), after the caller has been authenticated
+  // and the CSRF guard has passed.
+  api.use(
+    composeMiddleware([
+      apiHeaders,
+      createCors(ctx.config),
+      createSessionCacheInvalidator(services.forgetCachedChecks),
+      createAuthenticator(authService, (token, ipAddress) => services.apiKeys.authenticate(token, ipAddress)),
+      createCsrfGuard(ctx.config),
+    ]),
+  );
 
   const mount = createRouteMounter(api, compileRequestValidators());
   // The router tries routes in the order they were mounted, so the ones called on every request

@@ -49,6 +49,17 @@ interface ForwardCaller {
   mustAddSecondFactor: boolean;
 }
 
+/**
+ * A 302 with an empty body. Express's res.redirect negotiates the Accept header and escapes the URL
+ * into a "Found. Redirecting to …" body that no browser shows, on the path every request of a
+ * signed-out visitor takes; Traefik hands the answer to the browser, which follows Location. The
+ * URL is built from frontend_url and encodeURIComponent only.
+ */
+function redirectFound(res: Response, url: string): void {
+  res.status(302).setHeader('Location', url);
+  res.end();
+}
+
 /** fn of the value, at once when it is one, else when the promise settles. */
 const then = <T, U>(value: T | Promise<T>, fn: (resolved: T) => U): U | Promise<U> => (value instanceof Promise ? value.then(fn) : fn(value));
 
@@ -121,7 +132,7 @@ export function mountForwardAuthRoutes(
         logAccessAtDebug(res);
         if (isBrowser) {
           const returnTo = `${FORWARD_AUTH_RETURN_PATH}?rd=${encodeURIComponent(buildOriginalUrl(forwarded))}`;
-          res.redirect(302, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
+          redirectFound(res, `${config.misc.frontend_url}/login?returnTo=${encodeURIComponent(returnTo)}`);
           return;
         }
         throw new AppError('UNAUTHORIZED', 'Sign in first.', { headers: { 'WWW-Authenticate': 'Bearer' } });
@@ -130,7 +141,7 @@ export function mountForwardAuthRoutes(
       // nowhere: the web UI shows it the pending page or the set-up page on any signed-in route.
       if (isPendingApproval(auth.user) || auth.mustAddSecondFactor) {
         if (isBrowser) {
-          res.redirect(302, `${config.misc.frontend_url}/`);
+          redirectFound(res, `${config.misc.frontend_url}/`);
           return;
         }
         throw isPendingApproval(auth.user) ? pendingApproval() : secondFactorEnrolmentRequired();
