@@ -11,6 +11,7 @@ import { AppError } from '../http/app-error.js';
 import { secondFactorRequired } from '../second-factor/service.js';
 import { readRelyingParty } from '../second-factor/webauthn.js';
 import { createSessionCookies } from './session-cookies.js';
+import { logAccessAtDebug } from '../http/request-context.js';
 
 /** RP-initiated logout: the identity provider's end-session URL for a session it started, if any. */
 export type EndSessionUrlFinder = (session: Session) => Promise<string | null>;
@@ -90,6 +91,8 @@ export function mountAuthMetadataRoute(mount: MountRoute, ctx: AppContext): void
   };
   const body = JSON.stringify(metadata);
   mount('authMetadata', (_req, res) => {
+    // Asked by every page load, the same for everybody: its access line at debug.
+    logAccessAtDebug(res);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.send(body);
   });

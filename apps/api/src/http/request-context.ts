@@ -52,10 +52,11 @@ const ROUTINE = Symbol('routine answer');
 type RoutineLocals = { [ROUTINE]?: true };
 
 /**
- * Logs this request's access line at debug rather than info: for the answers that come with
- * every request of every guarded app (ForwardAuth letting a request through, or sending a visitor
- * to sign in). A page of posters is a hundred of them; the reverse proxy's own access log has
- * each, and refusals are still logged at info.
+ * Logs this request's access line at debug rather than info, for the answers that come in
+ * streams and say nothing about anyone: ForwardAuth letting a request through or sending a
+ * visitor to sign in (one per request of every guarded app: a page of posters is a hundred), the
+ * web UI's metadata (every page load) and health probes that find all well (every few seconds).
+ * The reverse proxy's own access log has each; refusals and failures are still logged at info.
  */
 export function logAccessAtDebug(res: Response): void {
   (res.locals as RoutineLocals)[ROUTINE] = true;

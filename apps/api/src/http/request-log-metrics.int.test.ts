@@ -56,6 +56,25 @@ describe('request ids and structured logs', () => {
     expect(JSON.stringify(lines)).not.toContain(STRONG_PASSWORD);
   });
 
+  it('logs the streams that say nothing about anyone (metadata, probes that find all well) at debug, the rest at info', async () => {
+    const levelOf = async (res: request.Response): Promise<unknown> => {
+      await t.ctx.tasks.idle();
+      const line = t.logLines().find((entry) => entry['reqId'] === res.headers['x-request-id'] && entry['msg'] === 'Request completed');
+      expect(line).toMatchObject({ status: res.status });
+      return line!['level'];
+    };
+    for (const route of ['authMetadata', 'health', 'healthLive', 'healthReady'] as const) {
+      const res = await request(t.app).get(apiPath(route));
+      expect(res.status).toBe(200);
+      expect(await levelOf(res)).toBe(20);
+    }
+    const refused = await request(t.app).get(apiPath('getMe'));
+    expect(refused.status).toBe(401);
+    expect(await levelOf(refused)).toBe(30);
+    const openapi = await request(t.app).get(apiPath('openapi'));
+    expect(await levelOf(openapi)).toBe(30);
+  });
+
   it('the access line never records the query string (OIDC codes and states travel there)', async () => {
     await request(t.app).get('/api/v1/auth/cookie/OpenID/callback?code=SECRETCODE&state=SECRETSTATE').set('X-Request-Id', 'cb-1');
     const text = t.logText();

@@ -4,6 +4,7 @@ import type { MountRoute } from '../http/mount-route.js';
 import { buildOpenApiDocument } from '../openapi/build-openapi.js';
 import { withTimeout } from '../timeout.js';
 import { listAppliedMigrationNames } from '../db/migrate.js';
+import { logAccessAtDebug } from '../http/request-context.js';
 
 const HEALTH_DB_TIMEOUT_MS = 3000;
 
@@ -43,12 +44,15 @@ export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
   mount('health', async (_req, res) => {
     const isDatabaseUp = await pingDatabase();
     const body: Health = isDatabaseUp ? { status: 'ok', database: 'ok' } : { status: 'unavailable', database: 'unreachable' };
+    // A probe every few seconds: its access line at debug while it says all is well.
+    if (isDatabaseUp) logAccessAtDebug(res);
     res.status(isDatabaseUp ? 200 : 503).json(body);
   });
 
   // For an orchestrator's liveness probe: restarting a replica cures nothing a database outage
   // causes (the restarted one would only fail its migrations), so this one never asks the database.
   mount('healthLive', (_req, res) => {
+    logAccessAtDebug(res);
     res.json({ status: 'ok' } satisfies Liveness);
   });
 
@@ -64,6 +68,7 @@ export function mountProbeRoutes(mount: MountRoute, ctx: AppContext): void {
       database: isDatabaseUp ? 'ok' : 'unreachable',
       migrations,
     };
+    if (isReady) logAccessAtDebug(res);
     res.status(isReady ? 200 : 503).json(body);
   });
 }
