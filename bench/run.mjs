@@ -62,10 +62,10 @@ const SETTINGS = isSmoke
     }
   : {
       durationS: 6,
-      // Four rounds of each read scenario and one second of warm-up keep the whole run, install
-      // and build included, within ten minutes on the 2-core machine.
+      // Four rounds of 1.5 s of each read scenario after one second of warm-up keep the whole
+      // run, install and build included, within ten minutes on the 2-core machine.
       rounds: 4,
-      roundS: 2,
+      roundS: 1.5,
       warmS: 1,
       burstS: 10,
       mixedS: 60,
