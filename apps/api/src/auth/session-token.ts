@@ -93,20 +93,19 @@ const MAX_VERIFIED_TOKENS = 10_000;
  * it names is still live is not a property of the token and is checked on every request as before.
  */
 export function createTokenVerifier(key: crypto.KeyObject, audience: string = AUDIENCE) {
-  const verified = new Map<string, { claims: SessionClaims; expSeconds: number }>();
+  const verified = new Map<string, VerifiedClaims>();
   return (token: string, now: Date): SessionClaims | null => {
-    const nowSeconds = Math.floor(now.getTime() / 1000);
     const known = verified.get(token);
     if (known) {
       // jsonwebtoken's rule: expired once the clock reaches exp.
-      if (nowSeconds < known.expSeconds) return known.claims;
+      if (Math.floor(now.getTime() / 1000) < known.exp) return known;
       verified.delete(token);
       return null;
     }
     const claims = verifySessionToken(token, key, now, audience);
     if (claims) {
       if (verified.size >= MAX_VERIFIED_TOKENS) verified.clear();
-      verified.set(token, { claims, expSeconds: claims.exp });
+      verified.set(token, claims);
     }
     return claims;
   };
