@@ -89,11 +89,14 @@ export function mountAuthMetadataRoute(mount: MountRoute, ctx: AppContext): void
     api_keys_allow_no_expiry: config.auth.api_keys_allow_no_expiry,
     version: ctx.version,
   };
-  const body = JSON.stringify(metadata);
+  const body = Buffer.from(JSON.stringify(metadata));
   mount('authMetadata', (_req, res) => {
-    // Asked by every page load, the same for everybody: its access line at debug.
+    // Asked by every page load, the same for everybody: its access line at debug. Written with
+    // Node's own calls: Express's res.send would parse the Content-Type again to add a charset
+    // and look for a cache validator this answer never has.
     logAccessAtDebug(res);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.send(body);
+    res.setHeader('Content-Length', body.length);
+    res.end(body);
   });
 }

@@ -24,8 +24,10 @@ export type MountRoute = (name: RouteName, handler: RequestHandler, options?: Mo
 /**
  * Mounts a route exactly as the shared ROUTES table describes it — method, path, who may call
  * it, what query and body it takes — so the API, the OpenAPI document and the web client cannot disagree.
+ * `prefix` goes before the table's path: the API's routes sit in the app's own router with their
+ * full path (app.ts says why).
  */
-export function createRouteMounter(router: Router, validators: RequestValidators): MountRoute {
+export function createRouteMounter(router: Router, validators: RequestValidators, prefix = ''): MountRoute {
   return (name, handler, options = {}) => {
     const spec: RouteSpec = ROUTES[name];
     const handlers: RequestHandler[] = options.guard ? [options.guard] : [];
@@ -45,7 +47,7 @@ export function createRouteMounter(router: Router, validators: RequestValidators
       handlers.push(reenterRequestScope, validateBody(validators, spec.request.schema, contentTypes));
     }
     handlers.push(handler);
-    router[spec.method](spec.path, ...handlers);
+    router[spec.method](prefix + spec.path, ...handlers);
   };
 }
 

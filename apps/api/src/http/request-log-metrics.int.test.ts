@@ -148,4 +148,23 @@ describe('Prometheus metrics', () => {
       await t.close();
     }
   });
+
+  it('label routes the same under a sub-path frontend_url, and tell unmatched API paths from the web UI', async () => {
+    const t = await createTestContext({ config: { metrics: { enabled: true }, misc: { frontend_url: 'https://media.example.com/auth' } } });
+    try {
+      await createUser(t.ctx, { email: 'user@example.com' });
+      const login = await request(t.app).post(`/auth${apiPath('jwtLogin')}`).send({ username: 'user@example.com', password: STRONG_PASSWORD });
+      expect(login.status).toBe(200);
+      expect((await request(t.app).get('/auth/api/v1/no-such-route')).status).toBe(404);
+      await request(t.app).get('/auth/some/page');
+      const text = (await request(t.app).get('/metrics')).text;
+      expect(text).toContain('gatehouse_logins_total{method="password",result="success"} 1');
+      expect(text).toMatch(/_count\{method="POST",route="\/api\/v1\/auth\/jwt\/login",status="200"\} 1/);
+      expect(text).toMatch(/_count\{method="GET",route="unmatched",status="404"\} 1/);
+      expect(text).toMatch(/_count\{method="GET",route="web",status="404"\} 1/);
+      expect(text).not.toContain('route="/auth/api/v1');
+    } finally {
+      await t.close();
+    }
+  });
 });

@@ -24,7 +24,7 @@ export interface Metrics {
  * several apps in one process (tests) do not share counts. Labels are route templates, never raw
  * paths, so ids in URLs cannot blow up the number of series.
  */
-export function createMetrics(): Metrics {
+export function createMetrics(basePath = ''): Metrics {
   const { Counter, Histogram, Registry, collectDefaultMetrics } = require('prom-client') as typeof import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
@@ -49,7 +49,7 @@ export function createMetrics(): Metrics {
   const middleware: RequestHandler = (req, res, next) => {
     const stopTimer = latency.startTimer();
     res.on('finish', () => {
-      const route = routeTemplate(req);
+      const route = routeTemplate(req, basePath);
       stopTimer({ method: req.method, route, status: String(res.statusCode) });
       const outcome = classifySignIn(req, res, route);
       if (outcome) logins.inc(outcome);
@@ -69,14 +69,17 @@ export function createMetrics(): Metrics {
 /** Every API route's template below the prefix ("/users/:id"). */
 const API_ROUTE_PATHS = new Set<string>(Object.values(ROUTES).map((route) => route.path));
 
-function routeTemplate(req: Request): string {
-  // When an error ends the request, Express has already left the API router (req.baseUrl is
-  // empty again), so the prefix is put back from the route table rather than from baseUrl.
+function routeTemplate(req: Request, basePath: string): string {
+  // API routes are mounted with their full path (basePath + API_PREFIX + the table's path): the
+  // label is the table's path below API_PREFIX, the same under any sub-path of frontend_url.
+  const apiPrefix = basePath + API_PREFIX;
   const route = req.route as { path?: unknown } | undefined;
   if (route && typeof route.path === 'string') {
-    return API_ROUTE_PATHS.has(route.path) ? `${API_PREFIX}${route.path}` : route.path;
+    const below = route.path.startsWith(apiPrefix) ? route.path.slice(apiPrefix.length) : null;
+    return below !== null && API_ROUTE_PATHS.has(below) ? `${API_PREFIX}${below}` : route.path;
   }
-  if (req.path === API_PREFIX || req.path.startsWith(`${API_PREFIX}/`)) return 'unmatched';
+  const path = req.originalUrl.split('?')[0]!;
+  if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) return 'unmatched';
   return 'web';
 }
 
