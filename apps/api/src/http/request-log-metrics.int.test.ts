@@ -153,7 +153,9 @@ describe('Prometheus metrics', () => {
     const t = await createTestContext({ config: { metrics: { enabled: true }, misc: { frontend_url: 'https://media.example.com/auth' } } });
     try {
       await createUser(t.ctx, { email: 'user@example.com' });
-      const login = await request(t.app).post(`/auth${apiPath('jwtLogin')}`).send({ username: 'user@example.com', password: STRONG_PASSWORD });
+      const login = await request(t.app)
+        .post(`/auth${apiPath('jwtLogin')}`)
+        .send({ username: 'user@example.com', password: STRONG_PASSWORD });
       expect(login.status).toBe(200);
       expect((await request(t.app).get('/auth/api/v1/no-such-route')).status).toBe(404);
       await request(t.app).get('/auth/some/page');
