@@ -89,14 +89,16 @@ export function mountAuthMetadataRoute(mount: MountRoute, ctx: AppContext): void
     api_keys_allow_no_expiry: config.auth.api_keys_allow_no_expiry,
     version: ctx.version,
   };
-  const body = Buffer.from(JSON.stringify(metadata));
+  const body = JSON.stringify(metadata);
+  const length = Buffer.byteLength(body);
   mount('authMetadata', (_req, res) => {
     // Asked by every page load, the same for everybody: its access line at debug. Written with
     // Node's own calls: Express's res.send would parse the Content-Type again to add a charset
-    // and look for a cache validator this answer never has.
+    // and look for a cache validator this answer never has; a string body goes out in one write
+    // with the header.
     logAccessAtDebug(res);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', body.length);
+    res.setHeader('Content-Length', length);
     res.end(body);
   });
 }
