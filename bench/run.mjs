@@ -146,6 +146,11 @@ async function main() {
 
     const express = await startBareExpress();
     cleanups.unshift(() => express.stop());
+    // A second, identical bare Express: measured exactly as a Gatehouse scenario is, it shows how
+    // far two rounds of the same server drift apart on this machine (the A/A control rows).
+    const control = await startBareExpress();
+    cleanups.unshift(() => control.stop());
+    const baselines = { expressUrl: express.url, controlUrl: control.url };
 
     if (backends.includes('postgres')) {
       const binDir = findPostgresBinDir();
@@ -155,10 +160,10 @@ async function main() {
       } else {
         const cluster = await startPostgresCluster({ binDir });
         cleanups.unshift(() => cluster.stop());
-        await runOnPostgres(cluster, express.url, workDir);
+        await runOnPostgres(cluster, baselines, workDir);
       }
     }
-    if (backends.includes('pglite')) await runOnPglite(express.url, workDir);
+    if (backends.includes('pglite')) await runOnPglite(baselines, workDir);
   } finally {
     for (const cleanup of cleanups) await cleanup();
   }
@@ -324,7 +329,7 @@ async function createApiKey(base, auth) {
  * by Bearer, cookie and API key, /auth/metadata, and ForwardAuth as Traefik calls it (its
  * cookie, no credential, an API key) at FORWARD_CONNECTIONS.
  */
-async function measureReads(backend, base, auth, expressUrl, peerLoad) {
+async function measureReads(backend, base, auth, { expressUrl, controlUrl }, peerLoad) {
   const me = `${base}${API}/users/me`;
   const forward = `${base}${API}/auth/forward`;
   const beside = peerLoad ? 'beside bare Express and better-auth' : 'beside bare Express';
@@ -336,6 +341,10 @@ async function measureReads(backend, base, auth, expressUrl, peerLoad) {
   const cookie = await measure('GET /users/me, cookie', { url: me, headers: { cookie: auth.cookie } }, peerLoad);
   const apiKey = await measure('GET /users/me, API key', { url: me, headers: { authorization: `Bearer ${auth.apiKey}` } });
   const metadata = await measure('GET /auth/metadata', { url: `${base}${API}/auth/metadata` });
+  // The A/A control, right after the metadata rounds: bare Express against a second bare Express
+  // process, in the same rounds. The servers are identical, so every distance of a round's ratio
+  // from 1.00x is the machine's noise, the yardstick for "every round" above.
+  const control = await measure('bare Express, a second process (A/A control)', { url: controlUrl });
   const forwardCookie = await measure(
     'GET /auth/forward, gatehouse_forward cookie',
     { url: forward, headers: traefikHeaders({ cookie: `${auth.forwardCookie}; sonarr_session=app-own-cookie` }) },
@@ -401,6 +410,16 @@ async function measureReads(backend, base, auth, expressUrl, peerLoad) {
     unit: 'x',
     ratio: metadata.lowestRatio,
     target: atLeast(0.8, '>= 0.8x every round'),
+  });
+  const report = { text: 'report', check: () => true };
+  versus('A/A control: a second bare Express', control, report);
+  addRow({
+    backend,
+    scenario: `A/A control, lowest of ${SETTINGS.rounds} rounds vs bare Express`,
+    value: control.lowestRatio,
+    unit: 'x',
+    ratio: control.lowestRatio,
+    target: report,
   });
   versus(`ForwardAuth, cookie, ${FORWARD_CONNECTIONS} conn.`, forwardCookie, atLeast(0.6));
   addRow({
@@ -548,7 +567,7 @@ async function measureMemoryPlateau(server, base, auth, idleRss) {
   return periods;
 }
 
-async function runOnPostgres(cluster, expressUrl, workDir) {
+async function runOnPostgres(cluster, baselines, workDir) {
   const admin = new pg.Client({ connectionString: cluster.url });
   await admin.connect();
   await admin.query('CREATE DATABASE gatehouse_bench');
@@ -582,7 +601,7 @@ async function runOnPostgres(cluster, expressUrl, workDir) {
     const { auth, admin, victims } = await prepareCredentials(base);
     await measureMemoryPlateau(server, base, auth, idleRss);
 
-    const { bearer } = await measureReads('postgres', base, auth, expressUrl, peer.sessionLoad);
+    const { bearer } = await measureReads('postgres', base, auth, baselines, peer.sessionLoad);
     await measureDeactivation('postgres', base, { victim: victims[0], admin, how: 'api' });
     await measureDeactivation('postgres', base, {
       victim: victims[1],
@@ -734,7 +753,7 @@ async function measurePgliteAlone(dataDir) {
   }
 }
 
-async function runOnPglite(expressUrl, workDir) {
+async function runOnPglite(baselines, workDir) {
   const dir = path.join(workDir, 'pglite');
   const dataDir = path.join(dir, 'data');
   const port = await findFreePort();
@@ -761,7 +780,7 @@ async function runOnPglite(expressUrl, workDir) {
     });
     const base = `http://127.0.0.1:${port}`;
     const { auth, admin, victims } = await prepareCredentials(base);
-    await measureReads('pglite', base, auth, expressUrl, null);
+    await measureReads('pglite', base, auth, baselines, null);
     await measureDeactivation('pglite', base, { victim: victims[0], admin, how: 'api' });
   } finally {
     await server.stop();
@@ -802,6 +821,8 @@ const EXPECTED_ROWS = [
     `${backend}|GET /users/me, API key vs bare Express`,
     `${backend}|GET /auth/metadata vs bare Express`,
     `${backend}|GET /auth/metadata, lowest of`,
+    `${backend}|A/A control: a second bare Express`,
+    `${backend}|A/A control, lowest of`,
     `${backend}|ForwardAuth, cookie, ${FORWARD_CONNECTIONS} conn.`,
     `${backend}|ForwardAuth, cookie, p99`,
     `${backend}|ForwardAuth, no credential (302)`,
