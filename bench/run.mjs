@@ -224,10 +224,12 @@ async function measureBesideBaselines(expressUrl, load, peerLoad, connections = 
   const p99Ratios = gatehouse.map((run, round) => Math.max(run.p99Ms, 1) / Math.max(express[round].p99Ms, 1));
   const eachRound = (values, digits = 0) => values.map((value) => value.toFixed(digits)).join(' ');
   log(
-    `  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | Gatehouse ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`,
+    `  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`,
   );
   log(`  rounds, ratio: vs bare Express ${eachRound(toExpress, 2)}${toPeer ? ` | vs better-auth ${eachRound(toPeer, 2)}` : ''}`);
-  log(`  rounds, p99 ms: bare Express ${eachRound(express.map((run) => run.p99Ms))} | Gatehouse ${eachRound(gatehouse.map((run) => run.p99Ms))}`);
+  log(
+    `  rounds, p99 ms: bare Express ${eachRound(express.map((run) => run.p99Ms))} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.p99Ms))}`,
+  );
   return {
     rps: medianRps(gatehouse),
     p99Ms: median(gatehouse.map((run) => run.p99Ms)),
@@ -344,7 +346,7 @@ async function measureReads(backend, base, auth, { expressUrl, controlUrl }, pee
   // The A/A control, right after the metadata rounds: bare Express against a second bare Express
   // process, in the same rounds. The servers are identical, so every distance of a round's ratio
   // from 1.00x is the machine's noise, the yardstick for "every round" above.
-  const control = await measure('bare Express, a second process (A/A control)', { url: controlUrl });
+  const control = await measure('bare Express, a second process (A/A control)', { url: controlUrl, name: 'second bare Express' });
   const forwardCookie = await measure(
     'GET /auth/forward, gatehouse_forward cookie',
     { url: forward, headers: traefikHeaders({ cookie: `${auth.forwardCookie}; sonarr_session=app-own-cookie` }) },
