@@ -19,7 +19,7 @@ import { compileRequestValidators } from './http/validate.js';
 import { mountPasswordResetRoutes } from './password-reset/routes.js';
 import { mountSystemRoutes, mountProbeRoutes } from './system/routes.js';
 import { mountForwardAuthRoutes } from './forward-auth/routes.js';
-import { readPublicUrl } from './http/public-url.js';
+import { isAtOrBelow, readPublicUrl } from './http/public-url.js';
 import { mountUserRoutes } from './users/routes.js';
 import { createServices, type Services } from './services.js';
 import { mountAuditRoutes } from './audit/routes.js';
@@ -47,6 +47,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   // proxy passes the path on unchanged.
   const { basePath } = readPublicUrl(ctx.config);
   const apiPrefix = basePath + API_PREFIX;
+  const validators = compileRequestValidators();
   // Off by default: /metrics has no authentication, so the operator decides to expose it.
   if (ctx.config.metrics.enabled) {
     const metrics = createMetrics(basePath);
@@ -59,7 +60,7 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
   if (basePath !== '') {
     const probes = express.Router({ caseSensitive: true, strict: true });
     probes.use(apiHeaders);
-    mountProbeRoutes(createRouteMounter(probes, compileRequestValidators()), ctx);
+    mountProbeRoutes(createRouteMounter(probes, validators), ctx);
     app.use(API_PREFIX, probes);
   }
   // Generated clients (openapi-typescript, as MediaManager's web client uses) look for the OpenAPI
@@ -82,15 +83,14 @@ export function createApp(ctx: AppContext, services: Services = createServices(c
     createCsrfGuard(ctx.config),
   ]);
   app.use((req, res, next) => {
-    const { path } = req;
-    if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) apiFront(req, res, next);
+    if (isAtOrBelow(req.path, apiPrefix)) apiFront(req, res, next);
     else next();
   });
 
   // The API's routes sit in the app's own router with their full path, rather than in a router
   // of their own mounted at the prefix: a nested router costs every request a second dispatch
   // and a rewrite of req.url there and back (~6% of a small answer, bench/profile-one.mjs).
-  const mount = createRouteMounter(app.router, compileRequestValidators(), apiPrefix);
+  const mount = createRouteMounter(app.router, validators, apiPrefix);
   // The router tries routes in the order they were mounted, so the ones called on every request
   // come first: the reverse proxy's forward-auth check, the web UI's metadata and the apps'
   // /users/me (no two modules' paths overlap, so the order changes nothing else).
@@ -134,7 +134,7 @@ function createWebUiHandler(distDir: string, basePath: string): RequestHandler {
     return indexHtml;
   };
   return (req, res, next) => {
-    if (req.path === API_PREFIX || req.path.startsWith(`${API_PREFIX}/`)) {
+    if (isAtOrBelow(req.path, API_PREFIX)) {
       next();
       return;
     }

@@ -50,3 +50,8 @@ export function describeInsecureFrontendUrl(config: { readonly misc: Pick<Config
     'http:// redirect URIs. Serve Gatehouse over HTTPS (e.g. Traefik with TLS) and set frontend_url to the https:// address.'
   );
 }
+
+/** Whether a request path is `prefix` itself or below it ("/api/v1", "/api/v1/users"; not "/api/v10"). */
+export function isAtOrBelow(path: string, prefix: string): boolean {
+  return path.startsWith(prefix) && (path.length === prefix.length || path[prefix.length] === '/');
+}

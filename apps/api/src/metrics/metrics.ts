@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 // spend start-up time on prom-client.
 const require = createRequire(import.meta.url);
 import { API_PREFIX, OIDC_ERROR_PARAM, ROUTES } from '@gatehouse/shared';
+import { isAtOrBelow } from '../http/public-url.js';
 
 /** Sign-in routes, by path below the API prefix, and how their answers read as outcomes. */
 const PASSWORD_LOGIN_PATHS = new Set<string>([ROUTES.jwtLogin.path, ROUTES.cookieLogin.path]);
@@ -27,6 +28,7 @@ export interface Metrics {
 export function createMetrics(basePath = ''): Metrics {
   const { Counter, Histogram, Registry, collectDefaultMetrics } = require('prom-client') as typeof import('prom-client');
   const registry = new Registry();
+  const apiPrefix = basePath + API_PREFIX;
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
   const logins = new Counter({
     name: 'gatehouse_logins_total',
@@ -49,7 +51,7 @@ export function createMetrics(basePath = ''): Metrics {
   const middleware: RequestHandler = (req, res, next) => {
     const stopTimer = latency.startTimer();
     res.on('finish', () => {
-      const route = routeTemplate(req, basePath);
+      const route = routeTemplate(req, apiPrefix);
       stopTimer({ method: req.method, route, status: String(res.statusCode) });
       const outcome = classifySignIn(req, res, route);
       if (outcome) logins.inc(outcome);
@@ -69,17 +71,15 @@ export function createMetrics(basePath = ''): Metrics {
 /** Every API route's template below the prefix ("/users/:id"). */
 const API_ROUTE_PATHS = new Set<string>(Object.values(ROUTES).map((route) => route.path));
 
-function routeTemplate(req: Request, basePath: string): string {
+function routeTemplate(req: Request, apiPrefix: string): string {
   // API routes are mounted with their full path (basePath + API_PREFIX + the table's path): the
   // label is the table's path below API_PREFIX, the same under any sub-path of frontend_url.
-  const apiPrefix = basePath + API_PREFIX;
   const route = req.route as { path?: unknown } | undefined;
   if (route && typeof route.path === 'string') {
     const below = route.path.startsWith(apiPrefix) ? route.path.slice(apiPrefix.length) : null;
     return below !== null && API_ROUTE_PATHS.has(below) ? `${API_PREFIX}${below}` : route.path;
   }
-  const path = req.originalUrl.split('?')[0]!;
-  if (path === apiPrefix || path.startsWith(`${apiPrefix}/`)) return 'unmatched';
+  if (isAtOrBelow(req.originalUrl.split('?')[0]!, apiPrefix)) return 'unmatched';
   return 'web';
 }
 
