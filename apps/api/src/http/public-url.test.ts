@@ -1,3 +1,4 @@
+import { describe, expect, it } from '@jest/globals';
 import { isAtOrBelow } from './public-url.js';
 
 describe('isAtOrBelow', () => {
