@@ -152,7 +152,11 @@ async function main() {
     // far two rounds of the same server drift apart on this machine (the A/A control rows).
     const control = await startBareExpress();
     cleanups.unshift(() => control.stop());
-    const baselines = { expressUrl: express.url, controlUrl: control.url };
+    // The same bare Express served by Gatehouse's createHttpServer (requests built with the app's
+    // prototypes): how much of Gatehouse's ratios that construction alone accounts for.
+    const builtLikeGatehouse = await startBareExpress({ BUILT_LIKE_GATEHOUSE: '1' });
+    cleanups.unshift(() => builtLikeGatehouse.stop());
+    const baselines = { expressUrl: express.url, controlUrl: control.url, builtLikeGatehouseUrl: builtLikeGatehouse.url };
 
     if (backends.includes('postgres')) {
       const binDir = findPostgresBinDir();
@@ -180,12 +184,12 @@ async function main() {
 }
 
 /** The bare Express baseline, left running so that each read scenario is measured beside it. */
-async function startBareExpress() {
+async function startBareExpress(env = {}) {
   const port = await findFreePort();
   const server = await startServer({
     label: 'bare Express',
     args: [path.join(REPO_ROOT, 'bench/baselines/bare-express.mjs')],
-    env: { PORT: String(port) },
+    env: { PORT: String(port), ...env },
     readyUrl: `http://127.0.0.1:${port}/ok`,
   });
   return { url: `http://127.0.0.1:${port}/ok`, stop: server.stop };
@@ -333,7 +337,7 @@ async function createApiKey(base, auth) {
  * by Bearer, cookie and API key, /auth/metadata, and ForwardAuth as Traefik calls it (its
  * cookie, no credential, an API key) at FORWARD_CONNECTIONS.
  */
-async function measureReads(backend, base, auth, { expressUrl, controlUrl }, peerLoad) {
+async function measureReads(backend, base, auth, { expressUrl, controlUrl, builtLikeGatehouseUrl }, peerLoad) {
   const me = `${base}${API}/users/me`;
   const forward = `${base}${API}/auth/forward`;
   const beside = peerLoad ? 'beside bare Express and better-auth' : 'beside bare Express';
@@ -349,6 +353,10 @@ async function measureReads(backend, base, auth, { expressUrl, controlUrl }, pee
   // process, in the same rounds. The servers are identical, so every distance of a round's ratio
   // from 1.00x is the machine's noise, the yardstick for "every round" above.
   const control = await measure('bare Express, a second process (A/A control)', { url: controlUrl, name: 'second bare Express' });
+  const builtLikeGatehouse = await measure("bare Express served by Gatehouse's createHttpServer", {
+    url: builtLikeGatehouseUrl,
+    name: 'bare Express built like Gatehouse',
+  });
   const forwardCookie = await measure(
     'GET /auth/forward, gatehouse_forward cookie',
     { url: forward, headers: traefikHeaders({ cookie: `${auth.forwardCookie}; sonarr_session=app-own-cookie` }) },
@@ -422,6 +430,17 @@ async function measureReads(backend, base, auth, { expressUrl, controlUrl }, pee
     value: control.lowestRatio,
     unit: 'x',
     ratio: control.lowestRatio,
+    target: REPORT,
+  });
+  versus('bare Express, requests built as Gatehouse builds them,', builtLikeGatehouse, REPORT);
+  // Each of the two beside bare Express in its own rounds, so their ratios divide: what Gatehouse
+  // adds to the smallest answer, against an Express app that builds its requests the same way.
+  addRow({
+    backend,
+    scenario: 'GET /auth/metadata vs bare Express built as Gatehouse builds (ratio of the two ratios)',
+    value: metadata.express.ratio / builtLikeGatehouse.express.ratio,
+    unit: 'x',
+    ratio: metadata.express.ratio / builtLikeGatehouse.express.ratio,
     target: REPORT,
   });
   versus(`ForwardAuth, cookie, ${FORWARD_CONNECTIONS} conn.`, forwardCookie, atLeast(0.6));
@@ -826,6 +845,8 @@ const EXPECTED_ROWS = [
     `${backend}|GET /auth/metadata, lowest of`,
     `${backend}|A/A control: a second bare Express`,
     `${backend}|A/A control, lowest of`,
+    `${backend}|bare Express, requests built as Gatehouse builds them`,
+    `${backend}|GET /auth/metadata vs bare Express built as Gatehouse builds`,
     `${backend}|ForwardAuth, cookie, ${FORWARD_CONNECTIONS} conn.`,
     `${backend}|ForwardAuth, cookie, p99`,
     `${backend}|ForwardAuth, no credential (302)`,
