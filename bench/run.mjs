@@ -225,16 +225,15 @@ async function measureBesideBaselines(expressUrl, load, peerLoad, connections = 
   const pairedRatios = (baselines) => gatehouse.map((run, round) => run.rps / baselines[round].rps);
   const toExpress = pairedRatios(express);
   const toPeer = peerLoad ? pairedRatios(peer) : null;
-  // p99 against bare Express's p99 in the same round (autocannon's latencies are whole ms: at
-  // least 1 ms each, so that a round where bare Express rounds to 0 does not divide by zero).
-  const p99Ratios = gatehouse.map((run, round) => Math.max(run.p99Ms, 1) / Math.max(express[round].p99Ms, 1));
+  // p99 against bare Express's p99 in the same round.
+  const p99Ratios = gatehouse.map((run, round) => run.p99Ms / express[round].p99Ms);
   const eachRound = (values, digits = 0) => values.map((value) => value.toFixed(digits)).join(' ');
   log(
     `  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`,
   );
   log(`  rounds, ratio: vs bare Express ${eachRound(toExpress, 2)}${toPeer ? ` | vs better-auth ${eachRound(toPeer, 2)}` : ''}`);
   log(
-    `  rounds, p99 ms: bare Express ${eachRound(express.map((run) => run.p99Ms))} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.p99Ms))}`,
+    `  rounds, p99 ms: bare Express ${eachRound(express.map((run) => run.p99Ms), 1)} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.p99Ms), 1)}`,
   );
   return {
     rps: medianRps(gatehouse),
