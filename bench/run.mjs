@@ -233,7 +233,13 @@ async function measureBesideBaselines(expressUrl, load, peerLoad, connections = 
   );
   log(`  rounds, ratio: vs bare Express ${eachRound(toExpress, 2)}${toPeer ? ` | vs better-auth ${eachRound(toPeer, 2)}` : ''}`);
   log(
-    `  rounds, p99 ms: bare Express ${eachRound(express.map((run) => run.p99Ms), 1)} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.p99Ms), 1)}`,
+    `  rounds, p99 ms: bare Express ${eachRound(
+      express.map((run) => run.p99Ms),
+      1,
+    )} | ${load.name ?? 'Gatehouse'} ${eachRound(
+      gatehouse.map((run) => run.p99Ms),
+      1,
+    )}`,
   );
   return {
     rps: medianRps(gatehouse),
