@@ -232,15 +232,12 @@ async function measureBesideBaselines(expressUrl, load, peerLoad, connections = 
     `  rounds, req/s: bare Express ${eachRound(express.map((run) => run.rps))} | ${load.name ?? 'Gatehouse'} ${eachRound(gatehouse.map((run) => run.rps))}${peerLoad ? ` | better-auth ${eachRound(peer.map((run) => run.rps))}` : ''}`,
   );
   log(`  rounds, ratio: vs bare Express ${eachRound(toExpress, 2)}${toPeer ? ` | vs better-auth ${eachRound(toPeer, 2)}` : ''}`);
-  log(
-    `  rounds, p99 ms: bare Express ${eachRound(
-      express.map((run) => run.p99Ms),
+  const p99s = (runs) =>
+    eachRound(
+      runs.map((run) => run.p99Ms),
       1,
-    )} | ${load.name ?? 'Gatehouse'} ${eachRound(
-      gatehouse.map((run) => run.p99Ms),
-      1,
-    )}`,
-  );
+    );
+  log(`  rounds, p99 ms: bare Express ${p99s(express)} | ${load.name ?? 'Gatehouse'} ${p99s(gatehouse)}`);
   return {
     rps: medianRps(gatehouse),
     p99Ms: median(gatehouse.map((run) => run.p99Ms)),
@@ -444,12 +441,13 @@ async function measureReads(backend, base, auth, { expressUrl, controlUrl, built
   versus('bare Express, requests built as Gatehouse builds them,', builtLikeGatehouse, REPORT);
   // Each of the two beside bare Express in its own rounds, so their ratios divide: what Gatehouse
   // adds to the smallest answer, against an Express app that builds its requests the same way.
+  const metadataVsBuiltLike = metadata.express.ratio / builtLikeGatehouse.express.ratio;
   addRow({
     backend,
     scenario: 'GET /auth/metadata vs bare Express built as Gatehouse builds (ratio of the two ratios)',
-    value: metadata.express.ratio / builtLikeGatehouse.express.ratio,
+    value: metadataVsBuiltLike,
     unit: 'x',
-    ratio: metadata.express.ratio / builtLikeGatehouse.express.ratio,
+    ratio: metadataVsBuiltLike,
     target: REPORT,
   });
   versus(`ForwardAuth, cookie, ${FORWARD_CONNECTIONS} conn.`, forwardCookie, atLeast(0.6));

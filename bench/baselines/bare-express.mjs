@@ -8,6 +8,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import express from 'express';
+import { REPO_ROOT } from '../../scripts/lib/workspace.mjs';
 
 const app = express();
 app.disable('x-powered-by');
@@ -16,8 +17,7 @@ app.get('/ok', (_req, res) => {
 });
 let server;
 if (process.env.BUILT_LIKE_GATEHOUSE === '1') {
-  const serverModule = path.join(import.meta.dirname, '../../apps/api/dist/http/server.js');
-  const { createHttpServer } = await import(pathToFileURL(serverModule).href);
+  const { createHttpServer } = await import(pathToFileURL(path.join(REPO_ROOT, 'apps/api/dist/http/server.js')).href);
   server = createHttpServer(app, { info() {} });
 } else {
   server = http.createServer(app);
